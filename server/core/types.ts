@@ -1,0 +1,395 @@
+// The shared vocabulary of Floorwatch: device kinds, their metrics (units in the names, DESIGN.md §3),
+// the Reading every source produces, the typed site model config turns into, and the figures computed
+// from live state. Everything here is plain data: no I/O.
+
+export const DEVICE_KINDS = ['asic', 'gpu', 'env', 'pdu', 'cooling_loop', 'meter'] as const;
+export type DeviceKind = (typeof DEVICE_KINDS)[number];
+
+/** Metric vocabulary per kind (contract: DESIGN.md §3). Order fixes the column order in the store. */
+export const METRICS_BY_KIND = {
+  asic: [
+    'hashrate_ths', 'power_w', 'chip_temp_c', 'board_temp_c', 'inlet_temp_c', 'outlet_temp_c', 'fan_rpm',
+    'accepted_shares', 'rejected_shares', 'hw_errors', 'chains_ok', 'chains_total', 'uptime_s',
+  ],
+  gpu: [
+    'util_pct', 'mem_util_pct', 'mem_used_mib', 'mem_total_mib', 'power_w', 'power_limit_w', 'temp_c',
+    'mem_temp_c', 'sm_clock_mhz', 'throttle_thermal', 'throttle_power', 'xid_last', 'ecc_dbe_total',
+  ],
+  env: ['inlet_temp_c', 'outlet_temp_c', 'humidity_pct'],
+  pdu: ['power_w', 'feed_a_w', 'feed_b_w'],
+  cooling_loop: ['supply_temp_c', 'return_temp_c', 'flow_lpm'],
+  meter: ['power_w'],
+} as const satisfies Record<DeviceKind, readonly string[]>;
+
+export type MetricOf<K extends DeviceKind> = (typeof METRICS_BY_KIND)[K][number];
+export type MetricName = MetricOf<DeviceKind>;
+
+/**
+ * Plausible range of each metric: a value outside is rejected at the edge as a device or integration
+ * fault rather than stored. Wide on purpose (a 2 MW facility meter, an S21 at 0 TH/s while curtailed).
+ */
+export const METRIC_RANGES: Record<MetricName, readonly [min: number, max: number]> = {
+  hashrate_ths: [0, 10_000],
+  power_w: [0, 500_000_000],
+  chip_temp_c: [-40, 150],
+  board_temp_c: [-40, 150],
+  inlet_temp_c: [-40, 100],
+  outlet_temp_c: [-40, 120],
+  fan_rpm: [0, 50_000],
+  accepted_shares: [0, 1e15],
+  rejected_shares: [0, 1e15],
+  hw_errors: [0, 1e15],
+  chains_ok: [0, 64],
+  chains_total: [0, 64],
+  uptime_s: [0, 1e10],
+  util_pct: [0, 100],
+  mem_util_pct: [0, 100],
+  mem_used_mib: [0, 10_000_000],
+  mem_total_mib: [0, 10_000_000],
+  power_limit_w: [0, 10_000],
+  temp_c: [-40, 150],
+  mem_temp_c: [-40, 150],
+  sm_clock_mhz: [0, 10_000],
+  throttle_thermal: [0, 1],
+  throttle_power: [0, 1],
+  xid_last: [0, 100_000],
+  ecc_dbe_total: [0, 1e15],
+  humidity_pct: [0, 100],
+  feed_a_w: [0, 10_000_000],
+  feed_b_w: [0, 10_000_000],
+  supply_temp_c: [-40, 120],
+  return_temp_c: [-40, 120],
+  flow_lpm: [0, 1_000_000],
+};
+
+/** Where a power figure came from, so figures can say "estimated". */
+export type PowerSource = 'device' | 'estimate' | 'meter';
+
+/** One observation of one device: what every source (push, collector, simulator) produces. */
+export interface Reading {
+  device: string;
+  /** epoch milliseconds */
+  ts: number;
+  /** null = the device said it does not know ("[N/A]", DCGM blank): stored as NULL, never 0. */
+  metrics: Partial<Record<MetricName, number | null>>;
+  /** Set by collectors that estimate power from the model when the firmware reports none. */
+  power_source?: PowerSource;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Site model: what a validated config becomes.
+
+export type CoolingKind = 'air' | 'immersion' | 'liquid';
+export type Fluid = 'water' | 'pg25' | 'eg30' | 'immersion_oil' | 'pao';
+export type Feed = 'A' | 'B';
+
+export interface DeviceModel {
+  id: string;
+  kind: DeviceKind;
+  /** catalogue key (e.g. 'antminer-s21', 'h100-sxm'); absent for sensors without a catalogue entry */
+  model?: string;
+  hall?: string;
+  rack?: string;
+  /** cgminer-family API host:port (asic) */
+  address?: string;
+  /** Which protocol polls this device; absent = push only. */
+  collector?: 'cgminer' | 'whatsminer_v3' | 'dcgm';
+  /** dcgm-exporter / Prometheus text URL (gpu devices of a gpu_node) */
+  exporter?: string;
+  /** the GPU node a gpu device belongs to, and its index on that node */
+  node?: string;
+  gpu_index?: number;
+  /** Overrides of the catalogue's figures for this device. */
+  nominal_ths?: number;
+  nominal_power_w?: number;
+  max_temp_c?: number;
+}
+
+export interface RackModel {
+  id: string;
+  hall: string;
+  row: number;
+  col: number;
+  rated_kw: number;
+  feeds: Feed[];
+  /** Rated capacity of one feed (kW); by default the rack's rated kW. */
+  feed_rated_kw: number;
+  cooling: CoolingKind;
+  loop?: string;
+  devices: DeviceModel[];
+}
+
+export interface HallModel {
+  id: string;
+  name: string;
+  racks: RackModel[];
+  rows: number;
+  cols: number;
+}
+
+export interface CoolingLoopModel {
+  id: string;
+  hall?: string;
+  fluid: Fluid;
+  /** racks whose IT heat this loop removes */
+  racks: string[];
+}
+
+export interface MeterModel {
+  id: string;
+  /** 'site' or the id of a hall: the load this meter measures, cooling and losses included */
+  scope: 'site' | { hall: string };
+}
+
+export interface CatalogueModel {
+  key: string;
+  kind: 'asic' | 'gpu';
+  name: string;
+  /** asic: nominal hashrate TH/s */
+  nominal_ths?: number;
+  /** nominal (asic) or TDP / board power (gpu) in W */
+  nominal_power_w: number;
+  /** chip (asic) or GPU core slowdown temperature limit in °C */
+  max_temp_c: number;
+  /** GPU memory (HBM/GDDR) temperature limit in °C */
+  max_mem_temp_c?: number;
+  mem_total_mib?: number;
+}
+
+export interface CollectorSettings {
+  interval_s: number;
+  timeout_ms: number;
+  concurrency: number;
+}
+
+export interface AuthSettings {
+  /** sha256 hex of each accepted ingest token, with the integrator's name */
+  ingest_tokens: { name: string; sha256: string }[];
+  read_token_sha256?: string;
+  metrics_token_sha256?: string;
+}
+
+export interface RetentionSettings {
+  raw_hours: number;
+  minute_days: number;
+  hour_days: number;
+}
+
+export interface SiteModel {
+  name: string;
+  halls: HallModel[];
+  loops: CoolingLoopModel[];
+  meters: MeterModel[];
+  /** every device, racks' and loops' and meters', by id */
+  devices: Map<string, DeviceModel>;
+  racks: Map<string, RackModel>;
+  catalogue: Map<string, CatalogueModel>;
+  collectors: { cgminer: CollectorSettings; dcgm: CollectorSettings; whatsminer_v3: CollectorSettings };
+  retention: RetentionSettings;
+  auth: AuthSettings;
+  prometheus: { per_device: boolean };
+  /** target PUE for the PUE alert */
+  pue_target: number;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Live figures (DESIGN.md §4). null = not known (no reading), never 0.
+
+export type Health = 'up' | 'degraded' | 'down';
+export type AshraeState = 'below' | 'recommended' | 'allowable' | 'above';
+
+export interface HealthCounts {
+  up: number;
+  degraded: number;
+  down: number;
+}
+
+export interface RackFigures {
+  id: string;
+  hall: string;
+  power_w: number | null;
+  /** 'pdu' = measured at the rack's PDU; 'estimated' = sum of its devices (some maybe model estimates) */
+  power_source: 'pdu' | 'estimated' | null;
+  rated_kw: number;
+  /** 80 % of rated power minus current power (W); negative = over budget */
+  headroom_w: number | null;
+  /** power ÷ rated */
+  load_ratio: number | null;
+  feed_a_w: number | null;
+  feed_b_w: number | null;
+  /** could either feed alone carry the whole rack? null when feeds are not metered */
+  feed_failover_ok: boolean | null;
+  inlet_temp_c: number | null;
+  outlet_temp_c: number | null;
+  delta_t_c: number | null;
+  ashrae: AshraeState | null;
+  hashrate_ths: number | null;
+  nominal_ths: number | null;
+  hashrate_ratio: number | null;
+  gpu_util_pct: number | null;
+  gpus_busy: number;
+  gpus_idle: number;
+  health: HealthCounts;
+}
+
+export interface LoopFigures {
+  id: string;
+  supply_temp_c: number | null;
+  return_temp_c: number | null;
+  flow_lpm: number | null;
+  delta_t_c: number | null;
+  heat_removed_w: number | null;
+  it_power_w: number | null;
+  /** heat removed ÷ IT power of the loop's racks */
+  capture_ratio: number | null;
+}
+
+export interface AggregateFigures {
+  it_power_w: number | null;
+  facility_power_w: number | null;
+  /** instantaneous PUE (or partial PUE for a hall) */
+  pue: number | null;
+  /** PUE from energy over the last 24 h window (null until there is energy on both sides) */
+  pue_24h: number | null;
+  hashrate_ths: number | null;
+  nominal_ths: number | null;
+  hashrate_ratio: number | null;
+  /** ΣW ÷ ΣTH/s of hashing miners */
+  j_per_th: number | null;
+  miners_hashing: number;
+  miners_total: number;
+  gpu_util_pct: number | null;
+  gpus_busy: number;
+  gpus_idle: number;
+  gpus_total: number;
+  w_per_gpu: number | null;
+  worst_inlet_c: number | null;
+  health: HealthCounts;
+}
+
+export interface HallFigures extends AggregateFigures {
+  id: string;
+  name: string;
+}
+
+export interface SiteFigures extends AggregateFigures {
+  name: string;
+  ts: number;
+  energy_it_kwh: number;
+  energy_facility_kwh: number;
+}
+
+export interface DeviceStatus {
+  id: string;
+  kind: DeviceKind;
+  rack?: string;
+  hall?: string;
+  model?: string;
+  health: Health;
+  /** why it is degraded or down ('stale', 'refused', 'chains down', 'thermal throttle', …) */
+  reason?: string;
+  last_seen: number | null;
+  power_source?: PowerSource;
+  metrics: Partial<Record<MetricName, number | null>>;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Live state: the latest reading of every device, kept in memory, fed only by the one path in.
+
+export interface DeviceLive {
+  model: DeviceModel;
+  /** epoch ms of the latest accepted reading, null = never seen */
+  ts: number | null;
+  metrics: Partial<Record<MetricName, number | null>>;
+  power_source?: PowerSource;
+  /** the last collector failure ('refused', 'timeout', 'bad reply: …'), cleared by a good reading */
+  error?: { reason: string; ts: number };
+}
+
+/** Everything the figures are computed from: pure input, no I/O. */
+export interface LiveInput {
+  model: SiteModel;
+  devices: ReadonlyMap<string, DeviceLive>;
+  now: number;
+  /** a device with no reading for this long is down ('stale') */
+  stale_after_ms: number;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Alerts (DESIGN.md §4): shown on the wall, in the API, in /metrics.
+
+export type Severity = 'info' | 'warning' | 'critical';
+export type AlertState = 'pending' | 'firing' | 'resolved';
+
+export interface AlertView {
+  /** stable key: rule name + scope id */
+  key: string;
+  alertname: string;
+  severity: Severity;
+  /** 'site' | 'hall:A' | 'rack:A-01' | 'device:A-01-07' | 'loop:L1' */
+  scope: string;
+  state: AlertState;
+  summary: string;
+  value: number | null;
+  threshold: number | null;
+  since: number;
+  fired_at: number | null;
+  resolved_at: number | null;
+  acknowledged?: { by: string; note: string; at: number };
+  shelved_until?: number;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// socket.io /live payloads (contract: DESIGN.md §5).
+
+export interface RackLayout {
+  id: string;
+  row: number;
+  col: number;
+  rated_kw: number;
+  cooling: CoolingKind;
+  /** what the rack mostly holds, for the map's default metric */
+  load: 'asic' | 'gpu' | 'mixed' | 'none';
+  devices: number;
+}
+
+export interface Layout {
+  site: string;
+  halls: { id: string; name: string; rows: number; cols: number; racks: RackLayout[] }[];
+  loops: { id: string; hall?: string; fluid: Fluid; racks: string[] }[];
+}
+
+export interface Figures {
+  site: SiteFigures;
+  halls: HallFigures[];
+  racks: RackFigures[];
+  loops: LoopFigures[];
+}
+
+export interface LiveSnapshot {
+  /** sequence number of the last update folded into this snapshot; the next update has seq + 1 */
+  seq: number;
+  ts: number;
+  layout: Layout;
+  figures: Figures;
+  alerts: AlertView[];
+}
+
+/** Only what changed since the previous update: a client that sees a gap in seq asks for a snapshot. */
+export interface LiveUpdate {
+  seq: number;
+  ts: number;
+  site?: SiteFigures;
+  halls?: HallFigures[];
+  racks?: RackFigures[];
+  loops?: LoopFigures[];
+  /** the whole list of alerts that are pending or firing, when it changed */
+  alerts?: AlertView[];
+}
+
+/** Device-level update for a subscribed rack (`subscribe` with a rack id). */
+export interface RackDevicesUpdate {
+  rack: string;
+  ts: number;
+  devices: DeviceStatus[];
+}
