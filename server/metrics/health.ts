@@ -1,0 +1,86 @@
+// Device health (DESIGN.md §4): up, degraded (chains down, hashrate low, throttling, XID) or down (no answer,
+// stale), with the reason an operator reads on the wall.
+
+import type { DeviceKind, DeviceLive, Health, HealthCounts, MetricName } from '../core/types.js';
+
+/** A miner under this share of its nominal hashrate is degraded ('hashrate low')... */
+export const HASHRATE_LOW_RATIO = 0.8;
+/** ...once it has been up this long: after a restart, chains warm up and the average lags for minutes. */
+export const HASHRATE_WARMUP_S = 30 * 60;
+
+export interface HealthResult {
+  health: Health;
+  /** why it is degraded or down; several reasons joined with ', ' */
+  reason?: string;
+}
+
+const UP: HealthResult = Object.freeze({ health: 'up' });
+
+export interface HealthContext {
+  now: number;
+  stale_after_ms: number;
+  /** the miner's nominal hashrate (config override, else catalogue); null when unknown */
+  nominal_ths?: number | null;
+}
+
+type Metrics = Partial<Record<MetricName, number | null>>;
+
+function num(m: Metrics, k: MetricName): number | null {
+  const v = m[k];
+  return v === undefined ? null : v;
+}
+
+/**
+ * Down when it never answered, when a collector failure is newer than its last reading (the failure's
+ * reason, e.g. 'refused'), or when its last reading is older than stale_after_ms ('stale'). Otherwise
+ * degraded by kind-specific faults, else up. `live` undefined = a configured device never heard of.
+ */
+export function deviceHealth(kind: DeviceKind, live: DeviceLive | undefined, ctx: HealthContext): HealthResult {
+  if (live === undefined) return { health: 'down', reason: 'no data' };
+  const { ts, error } = live;
+  if (error !== undefined && (ts === null || error.ts > ts)) return { health: 'down', reason: error.reason };
+  if (ts === null) return { health: 'down', reason: 'no data' };
+  if (ctx.now - ts > ctx.stale_after_ms) return { health: 'down', reason: 'stale' };
+
+  const m = live.metrics;
+  let reasons: string[] | null = null;
+  if (kind === 'asic') {
+    const ok = num(m, 'chains_ok');
+    const total = num(m, 'chains_total');
+    if (ok !== null && total !== null && ok < total) (reasons ??= []).push('chains down');
+    const hashrate = num(m, 'hashrate_ths');
+    const uptime = num(m, 'uptime_s');
+    const nominal = ctx.nominal_ths ?? null;
+    if (
+      hashrate !== null && uptime !== null && nominal !== null && nominal > 0 &&
+      uptime >= HASHRATE_WARMUP_S && hashrate < HASHRATE_LOW_RATIO * nominal
+    ) (reasons ??= []).push('hashrate low');
+  } else if (kind === 'gpu') {
+    if (num(m, 'throttle_thermal') === 1) (reasons ??= []).push('thermal throttle');
+    if (num(m, 'throttle_power') === 1) (reasons ??= []).push('power throttle');
+    const xid = num(m, 'xid_last');
+    if (xid !== null && xid > 0) (reasons ??= []).push(`XID ${xid}`);
+  }
+  return reasons === null ? UP : { health: 'degraded', reason: reasons.join(', ') };
+}
+
+export function emptyHealthCounts(): HealthCounts {
+  return { up: 0, degraded: 0, down: 0 };
+}
+
+export function countHealth(counts: HealthCounts, health: Health): void {
+  counts[health]++;
+}
+
+export function mergeHealth(into: HealthCounts, from: HealthCounts): void {
+  into.up += from.up;
+  into.degraded += from.degraded;
+  into.down += from.down;
+}
+
+/** Counts of a list of health states (e.g. one rack's devices). */
+export function healthCounts(healths: Iterable<Health>): HealthCounts {
+  const c = emptyHealthCounts();
+  for (const h of healths) c[h]++;
+  return c;
+}
