@@ -1,0 +1,147 @@
+// The one validator every reading passes through, whatever its source. Pure: the caller passes the
+// device registry and the clock. A reading is checked field by field; a bad metric is reported by its
+// path and dropped while the good metrics beside it are kept.
+
+import {
+  METRICS_BY_KIND, METRIC_RANGES,
+  type DeviceModel, type MetricName, type PowerSource, type Reading,
+} from './types.js';
+
+/** Readings stamped further ahead than this are a clock or unit fault (seconds sent as ms, …). */
+export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
+
+export interface ValidationContext {
+  devices: ReadonlyMap<string, DeviceModel>;
+  now: number;
+  /** readings older than this are past raw retention: they would be deleted on arrival */
+  oldest_ts: number;
+}
+
+export interface FieldError {
+  /** index of the reading in its batch */
+  index: number;
+  /** path of the offending field, e.g. `readings[3].metrics.power_w` */
+  path: string;
+  error: string;
+  /** coarse class for floorwatch_ingest_rejected_total{reason} */
+  reason: RejectReason;
+}
+
+export type RejectReason =
+  | 'malformed' | 'unknown_device' | 'bad_timestamp' | 'unknown_metric' | 'bad_value' | 'out_of_range';
+
+export interface ValidatedBatch {
+  readings: { reading: Reading; model: DeviceModel }[];
+  errors: FieldError[];
+}
+
+const POWER_SOURCES: readonly PowerSource[] = ['device', 'estimate', 'meter'];
+const allowedByKind = new Map(
+  Object.entries(METRICS_BY_KIND).map(([k, ms]) => [k, new Set<string>(ms)] as const),
+);
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** RFC 3339 with a zone (Z or ±hh:mm); Date.parse alone accepts too much (zone-less local times). */
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+function parseTs(v: unknown, ctx: ValidationContext): { ts: number } | { error: string } {
+  if (v === undefined) return { ts: ctx.now };
+  let ts: number;
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v) || !Number.isInteger(v)) return { error: 'expected an integer epoch in milliseconds' };
+    ts = v;
+  } else if (typeof v === 'string') {
+    if (!RFC3339.test(v)) return { error: 'expected epoch ms or an RFC 3339 time with a zone' };
+    ts = Date.parse(v);
+    if (Number.isNaN(ts)) return { error: 'not a valid RFC 3339 time' };
+  } else {
+    return { error: 'expected epoch ms or an RFC 3339 time' };
+  }
+  if (ts > ctx.now + MAX_FUTURE_SKEW_MS) return { error: 'is in the future (more than 5 min ahead of the server clock)' };
+  if (ts < ctx.oldest_ts) return { error: 'is older than raw retention' };
+  return { ts };
+}
+
+/**
+ * Validates one raw reading (`raw` as received: JSON-parsed push or a collector's object).
+ * Returns the typed reading, or null when nothing of it can be kept, plus every error by path.
+ */
+export function validateReading(
+  raw: unknown, index: number, ctx: ValidationContext, prefix = `readings[${index}]`,
+): { reading: Reading | null; model?: DeviceModel; errors: FieldError[] } {
+  const errors: FieldError[] = [];
+  const fail = (path: string, error: string, reason: RejectReason = 'malformed') => {
+    errors.push({ index, path, error, reason });
+    return { reading: null, errors };
+  };
+  if (!isRecord(raw)) return fail(prefix, 'expected an object');
+  for (const key of Object.keys(raw)) {
+    if (key !== 'device' && key !== 'ts' && key !== 'metrics' && key !== 'power_source') {
+      errors.push({ index, path: `${prefix}.${key}`, error: 'unknown field', reason: 'malformed' });
+    }
+  }
+  const device = raw.device;
+  if (typeof device !== 'string' || device.length === 0) return fail(`${prefix}.device`, 'expected a device id string');
+  const model = ctx.devices.get(device);
+  if (!model) return fail(`${prefix}.device`, `unknown device ${JSON.stringify(device.slice(0, 100))}`, 'unknown_device');
+  const ts = parseTs(raw.ts, ctx);
+  if ('error' in ts) return fail(`${prefix}.ts`, ts.error, 'bad_timestamp');
+  let powerSource: PowerSource | undefined;
+  if (raw.power_source !== undefined) {
+    if (!POWER_SOURCES.includes(raw.power_source as PowerSource)) {
+      return fail(`${prefix}.power_source`, `expected one of ${POWER_SOURCES.join(', ')}`);
+    }
+    powerSource = raw.power_source as PowerSource;
+  }
+  if (!isRecord(raw.metrics)) return fail(`${prefix}.metrics`, 'expected an object of metric: number');
+  const allowed = allowedByKind.get(model.kind)!;
+  const metrics: Reading['metrics'] = {};
+  let kept = 0;
+  for (const [name, value] of Object.entries(raw.metrics)) {
+    const path = `${prefix}.metrics.${name}`;
+    if (!allowed.has(name)) {
+      errors.push({ index, path, error: `not a metric of a ${model.kind} device`, reason: 'unknown_metric' });
+      continue;
+    }
+    if (value === null) {
+      metrics[name as MetricName] = null;
+      kept++;
+      continue;
+    }
+    if (typeof value !== 'number') {
+      errors.push({ index, path, error: 'expected a number or null', reason: 'bad_value' });
+      continue;
+    }
+    if (!Number.isFinite(value)) {
+      errors.push({ index, path, error: 'expected a finite number', reason: 'bad_value' });
+      continue;
+    }
+    const [min, max] = METRIC_RANGES[name as MetricName];
+    if (value < min || value > max) {
+      errors.push({ index, path, error: `${value} is outside the plausible range ${min}..${max}`, reason: 'out_of_range' });
+      continue;
+    }
+    metrics[name as MetricName] = value;
+    kept++;
+  }
+  if (kept === 0) {
+    if (errors.length === 0) errors.push({ index, path: `${prefix}.metrics`, error: 'no metrics', reason: 'malformed' });
+    return { reading: null, errors };
+  }
+  const reading: Reading = { device, ts: ts.ts, metrics };
+  if (powerSource) reading.power_source = powerSource;
+  return { reading, model, errors };
+}
+
+export function validateReadings(raws: readonly unknown[], ctx: ValidationContext, field = 'readings'): ValidatedBatch {
+  const out: ValidatedBatch = { readings: [], errors: [] };
+  for (let i = 0; i < raws.length; i++) {
+    const r = validateReading(raws[i], i, ctx, `${field}[${i}]`);
+    if (r.reading && r.model) out.readings.push({ reading: r.reading, model: r.model });
+    for (const e of r.errors) out.errors.push(e);
+  }
+  return out;
+}

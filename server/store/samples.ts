@@ -1,0 +1,92 @@
+import type { Db } from './db.js';
+import {
+  DEVICE_KINDS, METRICS_BY_KIND,
+  type DeviceKind, type DeviceModel, type MetricName, type PowerSource, type Reading,
+} from '../core/types.js';
+
+const POWER_SOURCE_CODE: Record<PowerSource, number> = { device: 0, estimate: 1, meter: 2 };
+const POWER_SOURCE_OF_CODE: PowerSource[] = ['device', 'estimate', 'meter'];
+
+/** Registers every configured device once and returns their integer keys (samples store the integer). */
+export function registerDevices(db: Db, devices: Iterable<DeviceModel>): Map<string, number> {
+  const insert = db.prepare('INSERT INTO devices (name, kind) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET kind = excluded.kind');
+  db.transaction(() => {
+    for (const d of devices) insert.run(d.id, d.kind);
+  })();
+  const ids = new Map<string, number>();
+  for (const row of db.prepare('SELECT id, name FROM devices').iterate() as Iterable<{ id: number; name: string }>) {
+    ids.set(row.name, row.id);
+  }
+  return ids;
+}
+
+export interface SampleStatements {
+  insert: Record<DeviceKind, (ts: number, device: number, source: number | null, values: (number | null)[]) => void>;
+}
+
+/**
+ * Prepared inserts, one per kind. INSERT OR REPLACE keyed by (ts, device): a duplicate reading for the
+ * same device and timestamp is idempotent instead of counted twice.
+ */
+export function prepareSampleInserts(db: Db): SampleStatements {
+  const insert = {} as SampleStatements['insert'];
+  for (const kind of DEVICE_KINDS) {
+    const cols = METRICS_BY_KIND[kind];
+    const stmt = db.prepare(
+      `INSERT OR REPLACE INTO samples_${kind} (ts, device, power_source, ${cols.join(', ')}) VALUES (?, ?, ?${', ?'.repeat(cols.length)})`,
+    );
+    insert[kind] = (ts, device, source, values) => {
+      stmt.run(ts, device, source, ...values);
+    };
+  }
+  return { insert };
+}
+
+/** The metric values of a reading in the column order of its kind's table (absent = NULL). */
+export function rowValues(kind: DeviceKind, metrics: Reading['metrics']): (number | null)[] {
+  const cols = METRICS_BY_KIND[kind] as readonly MetricName[];
+  const out = new Array<number | null>(cols.length);
+  for (let i = 0; i < cols.length; i++) out[i] = metrics[cols[i]] ?? null;
+  return out;
+}
+
+export function powerSourceCode(src: PowerSource | undefined): number | null {
+  return src === undefined ? null : POWER_SOURCE_CODE[src];
+}
+
+/**
+ * Readings stored since `sinceTs`, oldest first, for rebuilding the live state on restart. A range scan
+ * on the time-first key, so it costs the window, not the table.
+ */
+export function* readRecent(db: Db, sinceTs: number): Generator<Reading> {
+  const names = new Map<number, string>();
+  for (const row of db.prepare('SELECT id, name FROM devices').iterate() as Iterable<{ id: number; name: string }>) {
+    names.set(row.id, row.name);
+  }
+  for (const kind of DEVICE_KINDS) {
+    const cols = METRICS_BY_KIND[kind] as readonly MetricName[];
+    const stmt = db.prepare(`SELECT * FROM samples_${kind} WHERE ts >= ? ORDER BY ts`);
+    for (const row of stmt.iterate(sinceTs) as Iterable<Record<string, number | null>>) {
+      const name = names.get(row.device as number);
+      if (name === undefined) continue;
+      const metrics: Reading['metrics'] = {};
+      for (const c of cols) {
+        if (row[c] !== undefined) metrics[c] = row[c];
+      }
+      const reading: Reading = { device: name, ts: row.ts as number, metrics };
+      if (row.power_source !== null && row.power_source !== undefined) {
+        reading.power_source = POWER_SOURCE_OF_CODE[row.power_source];
+      }
+      yield reading;
+    }
+  }
+}
+
+/** Count of stored raw samples (readings) per kind, for tests and the benchmark. */
+export function countSamples(db: Db): Record<DeviceKind, number> {
+  const out = {} as Record<DeviceKind, number>;
+  for (const kind of DEVICE_KINDS) {
+    out[kind] = (db.prepare(`SELECT count(*) AS n FROM samples_${kind}`).get() as { n: number }).n;
+  }
+  return out;
+}
