@@ -1,0 +1,125 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RejectReason } from '../core/validate.js';
+import type { DeviceKind, SiteModel } from '../core/types.js';
+import type { Hub } from '../live/hub.js';
+
+export interface Exposition {
+  registry: Registry;
+  ingestSamples: Counter;
+  ingestRejected: Counter<'reason'>;
+  pollDuration: Histogram<'collector'>;
+  pollFailures: Counter<'collector' | 'reason'>;
+  render(): Promise<string>;
+  contentType: string;
+}
+
+// Devices whose count grows with racks, not with miners: their up series stay bounded by default.
+const INFRA_KINDS: ReadonlySet<DeviceKind> = new Set(['gpu', 'env', 'pdu', 'cooling_loop', 'meter']);
+
+/**
+ * GET /metrics (DESIGN.md §5): base units (W, °C, H/s, ratios 0–1), values read from the live figures
+ * at scrape time. Rack-level by default; `prometheus.per_device: true` adds an up series for every
+ * miner. GPU utilisation is per GPU (the contract's label set), bounded by the number of GPUs.
+ */
+export function createExposition(model: SiteModel, hub: Hub): Exposition {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'floorwatch_process_' });
+  const perDevice = model.prometheus.per_device;
+
+  const gauge = (name: string, help: string, labelNames: string[], collect: (g: Gauge<string>) => void) =>
+    new Gauge({
+      name, help, labelNames, registers: [registry],
+      collect() {
+        this.reset();
+        collect(this);
+      },
+    });
+  const set = (g: Gauge<string>, labels: Record<string, string>, v: number | null) => {
+    if (v !== null && Number.isFinite(v)) g.set(labels, v);
+  };
+
+  gauge('floorwatch_site_it_power_watts', 'IT power of the whole site (sum of racks)', [], (g) => set(g, {}, hub.figures().site.it_power_w));
+  gauge('floorwatch_site_facility_power_watts', 'Facility power (site meter, cooling and losses included)', [], (g) => set(g, {}, hub.figures().site.facility_power_w));
+  gauge('floorwatch_site_pue', 'Power usage effectiveness now: facility power / IT power (ISO/IEC 30134-2)', [], (g) => set(g, {}, hub.figures().site.pue));
+  gauge('floorwatch_site_pue_24h', 'PUE from energy over the last 24 h: facility kWh / IT kWh', [], (g) => set(g, {}, hub.figures().site.pue_24h));
+  gauge('floorwatch_site_hashrate_hashes_per_second', 'Mining hashrate of the whole site', [], (g) => {
+    const ths = hub.figures().site.hashrate_ths;
+    set(g, {}, ths === null ? null : ths * 1e12);
+  });
+  gauge('floorwatch_site_efficiency_joules_per_terahash', 'Fleet efficiency: sum of miner power / sum of hashrate', [], (g) => set(g, {}, hub.figures().site.j_per_th));
+  gauge('floorwatch_hall_it_power_watts', 'IT power of a hall', ['hall'], (g) => {
+    for (const h of hub.figures().halls) set(g, { hall: h.id }, h.it_power_w);
+  });
+  gauge('floorwatch_hall_pue', 'Partial PUE of a hall: hall meter / hall IT power', ['hall'], (g) => {
+    for (const h of hub.figures().halls) set(g, { hall: h.id }, h.pue);
+  });
+  gauge('floorwatch_rack_power_watts', 'Rack power: PDU reading, else the sum of its devices', ['hall', 'rack'], (g) => {
+    for (const r of hub.figures().racks) set(g, { hall: r.hall, rack: r.id }, r.power_w);
+  });
+  gauge('floorwatch_rack_rated_power_watts', 'Rated power of a rack', ['hall', 'rack'], (g) => {
+    for (const r of hub.figures().racks) set(g, { hall: r.hall, rack: r.id }, r.rated_kw * 1000);
+  });
+  gauge('floorwatch_rack_inlet_temperature_celsius', 'Hottest inlet temperature of a rack', ['hall', 'rack'], (g) => {
+    for (const r of hub.figures().racks) set(g, { hall: r.hall, rack: r.id }, r.inlet_temp_c);
+  });
+  gauge('floorwatch_rack_hashrate_hashes_per_second', 'Hashrate of the miners in a rack', ['hall', 'rack'], (g) => {
+    for (const r of hub.figures().racks) set(g, { hall: r.hall, rack: r.id }, r.hashrate_ths === null ? null : r.hashrate_ths * 1e12);
+  });
+  gauge('floorwatch_rack_devices', 'Devices of a rack by health state', ['hall', 'rack', 'state'], (g) => {
+    for (const r of hub.figures().racks) {
+      for (const state of ['up', 'degraded', 'down'] as const) g.set({ hall: r.hall, rack: r.id, state }, r.health[state]);
+    }
+  });
+  gauge('floorwatch_loop_heat_removed_watts', 'Heat removed by a liquid loop: flow × density × cp × ΔT', ['loop'], (g) => {
+    for (const l of hub.figures().loops) set(g, { loop: l.id }, l.heat_removed_w);
+  });
+  gauge('floorwatch_gpu_utilization_ratio', 'GPU utilisation (0–1)', ['hall', 'rack', 'device'], (g) => {
+    for (const live of hub.input().devices.values()) {
+      const m = live.model;
+      if (m.kind !== 'gpu') continue;
+      const u = live.metrics.util_pct;
+      if (u === undefined || u === null) continue;
+      g.set({ hall: m.hall ?? '', rack: m.rack ?? '', device: m.id }, u / 100);
+    }
+  });
+  gauge('floorwatch_device_up', '1 while a device answers with fresh readings (degraded included), 0 when it is down (stale or failing)', ['hall', 'rack', 'device', 'kind'], (g) => {
+    const input = hub.input();
+    for (const live of input.devices.values()) {
+      const m = live.model;
+      if (!perDevice && !INFRA_KINDS.has(m.kind)) continue;
+      const fresh = live.ts !== null && input.now - live.ts <= input.stale_after_ms && !(live.error && live.error.ts >= live.ts);
+      g.set({ hall: m.hall ?? '', rack: m.rack ?? '', device: m.id, kind: m.kind }, fresh ? 1 : 0);
+    }
+  });
+  gauge('floorwatch_alerts_firing', 'Alerts firing now, by rule and severity (shelved ones excluded)', ['alertname', 'severity'], (g) => {
+    const counts = new Map<string, { alertname: string; severity: string; n: number }>();
+    for (const a of hub.snapshot().alerts) {
+      if (a.state !== 'firing' || (a.shelved_until !== undefined && a.shelved_until > Date.now())) continue;
+      const k = `${a.alertname}\u0000${a.severity}`;
+      const c = counts.get(k) ?? { alertname: a.alertname, severity: a.severity, n: 0 };
+      c.n++;
+      counts.set(k, c);
+    }
+    for (const c of counts.values()) g.set({ alertname: c.alertname, severity: c.severity }, c.n);
+  });
+
+  const ingestSamples = new Counter({ name: 'floorwatch_ingest_samples_total', help: 'Metric samples accepted and committed', registers: [registry] });
+  const ingestRejected = new Counter({ name: 'floorwatch_ingest_rejected_total', help: 'Rejected readings or metrics, by reason', labelNames: ['reason'] as const, registers: [registry] });
+  for (const reason of ['malformed', 'unknown_device', 'bad_timestamp', 'unknown_metric', 'bad_value', 'out_of_range'] satisfies RejectReason[]) {
+    ingestRejected.inc({ reason }, 0);
+  }
+  const pollDuration = new Histogram({
+    name: 'floorwatch_collector_poll_duration_seconds', help: 'Duration of one device poll, by collector',
+    labelNames: ['collector'] as const, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry],
+  });
+  const pollFailures = new Counter({
+    name: 'floorwatch_collector_poll_failures_total', help: 'Failed device polls, by collector and reason',
+    labelNames: ['collector', 'reason'] as const, registers: [registry],
+  });
+
+  return {
+    registry, ingestSamples, ingestRejected, pollDuration, pollFailures,
+    render: () => registry.metrics(),
+    contentType: registry.contentType,
+  };
+}

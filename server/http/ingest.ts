@@ -1,0 +1,108 @@
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import type { SiteModel } from '../core/types.js';
+import type { IngestPipeline } from '../ingest/pipeline.js';
+import { bearerToken, matchToken } from './auth.js';
+
+export interface IngestRouteOptions {
+  model: SiteModel;
+  pipeline: IngestPipeline;
+  /** body size limit in bytes (413 beyond) */
+  maxBodyBytes?: number;
+  /** readings per body (413 beyond): bounds the work one request can ask for */
+  maxReadings?: number;
+  onStoreError?: (err: Error) => void;
+}
+
+export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_MAX_READINGS = 50_000;
+
+function isJsonContentType(req: Request): boolean {
+  const ct = req.headers['content-type'];
+  if (typeof ct !== 'string') return false;
+  const mime = ct.split(';')[0].trim().toLowerCase();
+  return mime === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(mime);
+}
+
+/**
+ * POST /api/v1/ingest (DESIGN.md §5). Order of checks: token (401), content type (415), size (413),
+ * JSON and shape (400); then every reading is validated on its own and the answer waits for the commit.
+ */
+export function ingestRouter(opts: IngestRouteOptions): Router {
+  const router = express.Router();
+  const maxReadings = opts.maxReadings ?? DEFAULT_MAX_READINGS;
+  const raw = express.raw({ type: () => true, limit: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES });
+
+  router.post(
+    '/api/v1/ingest',
+    (req: Request, res: Response, next: NextFunction) => {
+      const who = matchToken(bearerToken(req), opts.model.auth.ingest_tokens);
+      if (who === null) {
+        res.set('WWW-Authenticate', 'Bearer realm="floorwatch-ingest"');
+        res.status(401).json({ error: 'Authorization: a valid Bearer ingest token is required' });
+        return;
+      }
+      res.locals.integrator = who;
+      if (!isJsonContentType(req)) {
+        res.status(415).json({ error: 'Content-Type: expected application/json' });
+        return;
+      }
+      next();
+    },
+    raw,
+    async (req: Request, res: Response) => {
+      const body: unknown = req.body;
+      const text = Buffer.isBuffer(body) ? body.toString('utf8') : '';
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch (e) {
+        res.status(400).json({ error: `body: not valid JSON (${(e as Error).message})` });
+        return;
+      }
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        res.status(400).json({ error: 'body: expected an object {"readings": [...]}' });
+        return;
+      }
+      const extra = Object.keys(parsed).filter((k) => k !== 'readings');
+      if (extra.length > 0) {
+        res.status(400).json({ error: `${extra[0]}: unknown field (expected {"readings": [...]})` });
+        return;
+      }
+      const readings = (parsed as { readings?: unknown }).readings;
+      if (!Array.isArray(readings)) {
+        res.status(400).json({ error: 'readings: expected an array' });
+        return;
+      }
+      if (readings.length > maxReadings) {
+        res.status(413).json({ error: `readings: ${readings.length} readings in one body, at most ${maxReadings}` });
+        return;
+      }
+      try {
+        const result = await opts.pipeline.submit(readings);
+        res.status(200).json({
+          accepted: result.accepted,
+          rejected: result.rejected.map((e) => ({ index: e.index, field: e.path, error: `${e.path}: ${e.error}` })),
+        });
+      } catch (e) {
+        const err = e as Error;
+        opts.onStoreError?.(err);
+        res.status(503).set('Retry-After', '5').json({ error: `store unavailable, nothing of this batch was stored: ${err.message}` });
+      }
+    },
+  );
+  return router;
+}
+
+/** Body-parser errors (size, encoding) as the contract's statuses with a message naming the body. */
+export function bodyErrorHandler(err: unknown, _req: Request, res: Response, next: NextFunction): void {
+  const e = err as { type?: string; status?: number; limit?: number; message?: string };
+  if (e && e.type === 'entity.too.large') {
+    res.status(413).json({ error: `body: larger than the limit of ${e.limit} bytes` });
+    return;
+  }
+  if (e && typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+    res.status(e.status).json({ error: `body: ${e.message ?? 'bad request'}` });
+    return;
+  }
+  next(err);
+}

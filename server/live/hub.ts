@@ -1,0 +1,146 @@
+import { EventEmitter } from 'node:events';
+import type {
+  AlertView, DeviceStatus, Figures, HallFigures, Layout, LiveInput, LiveSnapshot, LiveUpdate, LoopFigures,
+  RackFigures, RackLayout, SiteModel,
+} from '../core/types.js';
+import { computeFigures, createEnergyWindow, deviceStatus, deviceStatuses, prepareIndex, recordEnergy } from '../core/compute.js';
+import type { LiveState } from './state.js';
+
+export interface HubEvents {
+  update: [LiveUpdate];
+  alert: [AlertView];
+  racks: [Set<string>];
+}
+
+/** Alert evaluation plugged into the tick (the alert engine lives in server/alerts/). */
+export interface AlertSource {
+  evaluate(figures: Figures, input: LiveInput): AlertView[];
+  active(): AlertView[];
+}
+
+export interface Hub extends EventEmitter<HubEvents> {
+  snapshot(): LiveSnapshot;
+  figures(): Figures;
+  layout(): Layout;
+  input(): LiveInput;
+  deviceStatus(id: string): DeviceStatus | undefined;
+  rackDevices(rackId: string): DeviceStatus[];
+  /** recompute now (tests, and the 1 s timer) */
+  tick(): void;
+  start(intervalMs?: number): void;
+  stop(): void;
+}
+
+/** Layout of the site for the floor map: static for the life of the process. */
+export function buildLayout(model: SiteModel): Layout {
+  return {
+    site: model.name,
+    halls: model.halls.map((h) => ({
+      id: h.id,
+      name: h.name,
+      rows: h.rows,
+      cols: h.cols,
+      racks: h.racks.map((r): RackLayout => {
+        const asics = r.devices.filter((d) => d.kind === 'asic').length;
+        const gpus = r.devices.filter((d) => d.kind === 'gpu').length;
+        const load = asics && gpus ? 'mixed' : asics ? 'asic' : gpus ? 'gpu' : 'none';
+        return { id: r.id, row: r.row, col: r.col, rated_kw: r.rated_kw, cooling: r.cooling, load, devices: r.devices.length };
+      }),
+    })),
+    loops: model.loops.map((l) => ({ id: l.id, hall: l.hall, fluid: l.fluid, racks: l.racks })),
+  };
+}
+
+// Figures carry no timestamps of their own except the site's, so a JSON comparison tells what changed.
+function changed<T extends { id: string }>(prev: Map<string, string>, next: readonly T[]): T[] {
+  const out: T[] = [];
+  for (const item of next) {
+    const s = JSON.stringify(item);
+    if (prev.get(item.id) !== s) {
+      prev.set(item.id, s);
+      out.push(item);
+    }
+  }
+  return out;
+}
+
+/**
+ * Computes the site's figures from live state once a second and turns them into the socket's
+ * `update` stream: a sequence number, and only the halls, racks and loops whose figures changed.
+ */
+export function createHub(opts: {
+  model: SiteModel;
+  live: LiveState;
+  staleAfterMs?: number;
+  alerts?: AlertSource;
+  now?: () => number;
+}): Hub {
+  const { model, live } = opts;
+  const now = opts.now ?? Date.now;
+  const staleAfterMs = opts.staleAfterMs ?? 60_000;
+  const layout = buildLayout(model);
+  const index = prepareIndex(model);
+  const energy = createEnergyWindow();
+  const emitter = new EventEmitter<HubEvents>();
+  let seq = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const prevHalls = new Map<string, string>();
+  const prevRacks = new Map<string, string>();
+  const prevLoops = new Map<string, string>();
+  let prevAlerts = '[]';
+
+  const input = (): LiveInput => ({ model, devices: live.devices, now: now(), stale_after_ms: staleAfterMs });
+  let current: Figures = computeFigures(input(), energy, index);
+  changed(prevHalls, current.halls);
+  changed(prevRacks, current.racks);
+  changed(prevLoops, current.loops);
+
+  function tick(): void {
+    const inp = input();
+    const f = computeFigures(inp, energy, index);
+    recordEnergy(energy, inp.now, f.site.it_power_w, f.site.facility_power_w);
+    current = f;
+    const update: LiveUpdate = { seq: ++seq, ts: inp.now, site: f.site };
+    const halls: HallFigures[] = changed(prevHalls, f.halls);
+    const racks: RackFigures[] = changed(prevRacks, f.racks);
+    const loops: LoopFigures[] = changed(prevLoops, f.loops);
+    if (halls.length) update.halls = halls;
+    if (racks.length) update.racks = racks;
+    if (loops.length) update.loops = loops;
+    if (opts.alerts) {
+      for (const a of opts.alerts.evaluate(f, inp)) emitter.emit('alert', a);
+      const active = opts.alerts.active();
+      const s = JSON.stringify(active);
+      if (s !== prevAlerts) {
+        prevAlerts = s;
+        update.alerts = active;
+      }
+    }
+    emitter.emit('update', update);
+    const racksChanged = live.takeChangedRacks();
+    if (racksChanged.size) emitter.emit('racks', racksChanged);
+  }
+
+  return Object.assign(emitter, {
+    snapshot: (): LiveSnapshot => ({
+      seq,
+      ts: current.site.ts,
+      layout,
+      figures: current,
+      alerts: opts.alerts?.active() ?? [],
+    }),
+    figures: () => current,
+    layout: () => layout,
+    input,
+    deviceStatus: (id: string) => deviceStatus(input(), id, index),
+    rackDevices: (rackId: string) => deviceStatuses(input(), rackId, index),
+    tick,
+    start(intervalMs = 1000) {
+      if (!timer) timer = setInterval(tick, intervalMs);
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+    },
+  });
+}

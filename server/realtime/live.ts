@@ -1,0 +1,43 @@
+import type { Server as HttpServer } from 'node:http';
+import { Server, type Namespace } from 'socket.io';
+import type { Hub } from '../live/hub.js';
+
+/**
+ * socket.io namespace /live (DESIGN.md §5): `snapshot` on connect and on `resync`, then `update` once a
+ * second with what changed, `alert` on each alert state change, and `rack` device-level updates to
+ * clients that `subscribe`d to that rack. Updates are volatile: a slow wall display drops frames (and
+ * sees a gap in `seq`, so it resyncs) instead of building a backlog in the server.
+ */
+export function attachLive(http: HttpServer, hub: Hub, opts: { corsOrigins?: string[] } = {}): { io: Server; nsp: Namespace } {
+  const io = new Server(http, {
+    serveClient: false,
+    perMessageDeflate: false, // costs 5× the CPU for our small JSON frames (DESIGN.md §6)
+    cors: opts.corsOrigins ? { origin: opts.corsOrigins } : undefined,
+  });
+  const nsp = io.of('/live');
+
+  nsp.on('connection', (socket) => {
+    socket.emit('snapshot', hub.snapshot());
+    socket.on('resync', () => socket.emit('snapshot', hub.snapshot()));
+    socket.on('subscribe', (rack: unknown) => {
+      if (typeof rack !== 'string' || !hub.figures().racks.some((r) => r.id === rack)) return;
+      void socket.join(`rack:${rack}`);
+      socket.emit('rack', { rack, ts: Date.now(), devices: hub.rackDevices(rack) });
+    });
+    socket.on('unsubscribe', (rack: unknown) => {
+      if (typeof rack === 'string') void socket.leave(`rack:${rack}`);
+    });
+  });
+
+  hub.on('update', (u) => nsp.volatile.emit('update', u));
+  hub.on('alert', (a) => nsp.emit('alert', a));
+  hub.on('racks', (racks) => {
+    const rooms = nsp.adapter.rooms;
+    for (const rack of racks) {
+      if (rooms.has(`rack:${rack}`)) {
+        nsp.to(`rack:${rack}`).volatile.emit('rack', { rack, ts: Date.now(), devices: hub.rackDevices(rack) });
+      }
+    }
+  });
+  return { io, nsp };
+}
