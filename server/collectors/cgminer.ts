@@ -1,0 +1,170 @@
+// cgminer-family API client (TCP 4028): one JSON command per connection, the reply read to EOF.
+// Firmware replies are often not valid JSON; repairCgminerJson fixes the faults seen in the field before
+// parsing, and every failure becomes a CollectorError whose reason is what the operator sees.
+
+import net from 'node:net';
+import type { CatalogueModel, DeviceModel, Reading } from '../core/types.js';
+import { parseCgminerReplies, type CgminerReplies } from './cgminer-parse.js';
+import { CollectorError, type JsonObject } from './types.js';
+
+/** Replies larger than this are not a miner talking (Avalon estats with PVT arrays are ~30 kB). */
+const MAX_REPLY_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Repairs the JSON faults cgminer forks are known to emit: a trailing NUL, `}{` with no comma between
+ * array elements (bmminer stats), trailing commas, and bare inf/nan values. Returns text for JSON.parse.
+ */
+export function repairCgminerJson(raw: string): string {
+  let s = raw.replace(/\0+$/u, '').trim();
+  s = s.replace(/\}\s*\{/gu, '},{');
+  s = s.replace(/,\s*([}\]])/gu, '$1');
+  s = s.replace(/([:[,]\s*)[-+]?(?:inf(?:inity)?|nan)(?=\s*[,}\]])/giu, '$1null');
+  return s;
+}
+
+/** Parses a raw reply, or throws CollectorError('bad reply: …'). */
+export function parseCgminerJson(raw: string): JsonObject {
+  const text = repairCgminerJson(raw);
+  if (text === '') throw new CollectorError('bad reply: empty');
+  try {
+    const v: unknown = JSON.parse(text);
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new CollectorError('bad reply: not an object');
+    return v as JsonObject;
+  } catch (err) {
+    if (err instanceof CollectorError) throw err;
+    // A reply that opens more brackets than it closes was cut off; anything else is garbage.
+    throw new CollectorError(unbalanced(text) ? 'bad reply: truncated' : 'bad reply: not JSON');
+  }
+}
+
+function unbalanced(text: string): boolean {
+  if (!text.startsWith('{')) return false;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+  }
+  return depth > 0 || inString;
+}
+
+/**
+ * Sends one command on a fresh connection and returns the raw reply text. Rejects with CollectorError:
+ * 'refused', 'timeout' (connect or reply), 'closed mid-reply' (reset after the reply began),
+ * 'unreachable: CODE' for other socket errors.
+ */
+export function cgminerRaw(host: string, port: number, command: string, timeout_ms: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    let settled = false;
+    const socket = net.connect({ host, port });
+    const finish = (err: CollectorError | null, text?: string): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      if (err) reject(err);
+      else resolve(text ?? '');
+    };
+    const timer = setTimeout(() => finish(new CollectorError('timeout')), timeout_ms);
+    socket.setNoDelay(true);
+    socket.on('connect', () => socket.write(command));
+    socket.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (bytes > MAX_REPLY_BYTES) return finish(new CollectorError('bad reply: too large'));
+      chunks.push(chunk);
+    });
+    socket.on('end', () => finish(null, Buffer.concat(chunks).toString('utf8')));
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ECONNREFUSED') finish(new CollectorError('refused'));
+      else if (err.code === 'ECONNRESET' || err.code === 'EPIPE') finish(new CollectorError('closed mid-reply'));
+      else if (err.code === 'ETIMEDOUT') finish(new CollectorError('timeout'));
+      else finish(new CollectorError(`unreachable: ${err.code ?? err.message}`));
+    });
+    socket.on('close', () => {
+      if (!settled) finish(new CollectorError('closed mid-reply'));
+    });
+  });
+}
+
+/** One cgminer command, parsed. */
+export async function cgminerCommand(host: string, port: number, command: string, timeout_ms: number): Promise<JsonObject> {
+  return parseCgminerJson(await cgminerRaw(host, port, JSON.stringify({ command }), timeout_ms));
+}
+
+/** True when the firmware answered with an error status (e.g. 'Invalid command' to `summary+stats`). */
+export function isErrorStatus(reply: JsonObject): boolean {
+  const st = reply.STATUS;
+  const first: unknown = Array.isArray(st) ? st[0] : st;
+  if (first && typeof first === 'object') {
+    const s = (first as JsonObject).STATUS;
+    return s === 'E' || s === 'F';
+  }
+  return st === 'E';
+}
+
+/**
+ * Fetches summary and stats: first as the joined `summary+stats` command, falling back to one command
+ * per connection (sequential: the miner serves one connection at a time) when the firmware refuses it.
+ */
+export async function fetchCgminer(host: string, port: number, timeout_ms: number): Promise<CgminerReplies> {
+  const deadline = Date.now() + timeout_ms;
+  const left = (): number => {
+    const ms = deadline - Date.now();
+    if (ms <= 0) throw new CollectorError('timeout');
+    return ms;
+  };
+  const joined = await cgminerCommand(host, port, 'summary+stats', left());
+  if (!isErrorStatus(joined) && (Array.isArray(joined.summary) || Array.isArray(joined.stats))) {
+    return { summary: firstOf(joined.summary), stats: firstOf(joined.stats) };
+  }
+  if (!isErrorStatus(joined) && (joined.SUMMARY !== undefined || joined.STATS !== undefined)) {
+    return { summary: joined.SUMMARY ? joined : undefined, stats: joined.STATS ? joined : undefined };
+  }
+  const summary = await cgminerCommand(host, port, 'summary', left());
+  let stats: JsonObject | undefined;
+  try {
+    const s = await cgminerCommand(host, port, 'stats', left());
+    if (!isErrorStatus(s)) stats = s;
+  } catch (err) {
+    // Some btminer builds answer `stats` with garbage or nothing; summary alone still carries telemetry.
+    if (!(err instanceof CollectorError) || err.reason === 'timeout' || err.reason === 'refused') throw err;
+  }
+  if (isErrorStatus(summary) && !stats) throw new CollectorError('bad reply: error status');
+  return { summary: isErrorStatus(summary) ? undefined : summary, stats };
+}
+
+function firstOf(v: unknown): JsonObject | undefined {
+  if (Array.isArray(v) && v[0] && typeof v[0] === 'object') return v[0] as JsonObject;
+  return undefined;
+}
+
+export function splitAddress(address: string, default_port = 4028): { host: string; port: number } {
+  const m = /^\[?([^\]]+?)\]?(?::(\d+))?$/u.exec(address.trim());
+  if (!m) throw new CollectorError(`bad address: ${address}`);
+  return { host: m[1], port: m[2] ? Number(m[2]) : default_port };
+}
+
+/** Polls one cgminer-family miner and returns its reading in the vocabulary of DESIGN.md §3. */
+export async function pollCgminer(
+  device: DeviceModel,
+  catalogue: Map<string, CatalogueModel>,
+  timeout_ms: number,
+  now: () => number = Date.now,
+): Promise<Reading> {
+  if (!device.address) throw new CollectorError('no address');
+  const { host, port } = splitAddress(device.address);
+  const replies = await fetchCgminer(host, port, timeout_ms);
+  return parseCgminerReplies(replies, {
+    device: device.id,
+    ts: now(),
+    nominal_ths: device.nominal_ths ?? (device.model ? catalogue.get(device.model)?.nominal_ths : undefined),
+    nominal_power_w: device.nominal_power_w ?? (device.model ? catalogue.get(device.model)?.nominal_power_w : undefined),
+  });
+}
