@@ -1,0 +1,203 @@
+// The live feed: one socket.io connection to /live, folded into one in-memory state that every view reads.
+// The fold (applySnapshot / applyUpdate / applyAlert) is pure so it is tested without a browser.
+
+import { io, type Socket } from 'socket.io-client';
+import type {
+  AlertView, HallFigures, Layout, LiveSnapshot, LiveUpdate, LoopFigures, RackDevicesUpdate, RackFigures,
+  SiteFigures, Severity,
+} from '../../server/core/types.js';
+
+/** The wall shows DATA STALE after this long without any message from the server. */
+export const STALE_AFTER_MS = 10_000;
+
+export interface LiveState {
+  layout: Layout | null;
+  site: SiteFigures | null;
+  halls: Map<string, HallFigures>;
+  racks: Map<string, RackFigures>;
+  loops: Map<string, LoopFigures>;
+  /** pending and firing alerts, by key */
+  alerts: Map<string, AlertView>;
+  /** seq of the last update folded in; -1 before the first snapshot */
+  seq: number;
+  /** server time of the latest figures */
+  serverTs: number | null;
+  /** client time the latest message arrived: staleness is judged on the client's own clock */
+  lastMessageAt: number | null;
+  connected: boolean;
+  /** a gap was seen and a resync asked for: updates are ignored until the fresh snapshot */
+  awaitingSnapshot: boolean;
+}
+
+export function emptyState(): LiveState {
+  return {
+    layout: null, site: null, halls: new Map(), racks: new Map(), loops: new Map(), alerts: new Map(),
+    seq: -1, serverTs: null, lastMessageAt: null, connected: false, awaitingSnapshot: false,
+  };
+}
+
+function replaceAll<T extends { id: string }>(map: Map<string, T>, items: readonly T[]): void {
+  map.clear();
+  for (const it of items) map.set(it.id, it);
+}
+
+function merge<T extends { id: string }>(map: Map<string, T>, items: readonly T[] | undefined): void {
+  if (!items) return;
+  for (const it of items) map.set(it.id, it);
+}
+
+function setAlerts(state: LiveState, alerts: readonly AlertView[]): void {
+  state.alerts.clear();
+  for (const a of alerts) if (a.state !== 'resolved') state.alerts.set(a.key, a);
+}
+
+export function applySnapshot(state: LiveState, snap: LiveSnapshot, now: number): void {
+  state.layout = snap.layout;
+  state.site = snap.figures.site;
+  replaceAll(state.halls, snap.figures.halls);
+  replaceAll(state.racks, snap.figures.racks);
+  replaceAll(state.loops, snap.figures.loops);
+  setAlerts(state, snap.alerts);
+  state.seq = snap.seq;
+  state.serverTs = snap.ts;
+  state.lastMessageAt = now;
+  state.awaitingSnapshot = false;
+}
+
+export type UpdateResult = 'applied' | 'gap' | 'old';
+
+/**
+ * Folds one update in when it is the next in sequence. An update from the past (a replay) is ignored;
+ * one from after a gap is not applied, since the parts missed are unknown: the caller asks for a snapshot.
+ */
+export function applyUpdate(state: LiveState, u: LiveUpdate, now: number): UpdateResult {
+  state.lastMessageAt = now;
+  if (state.seq < 0 || state.awaitingSnapshot) return 'gap';
+  if (u.seq <= state.seq) return 'old';
+  if (u.seq !== state.seq + 1) return 'gap';
+  if (u.site) state.site = u.site;
+  merge(state.halls, u.halls);
+  merge(state.racks, u.racks);
+  merge(state.loops, u.loops);
+  if (u.alerts) setAlerts(state, u.alerts);
+  state.seq = u.seq;
+  state.serverTs = u.ts;
+  return 'applied';
+}
+
+export function applyAlert(state: LiveState, a: AlertView, now: number): void {
+  state.lastMessageAt = now;
+  if (a.state === 'resolved') state.alerts.delete(a.key);
+  else state.alerts.set(a.key, a);
+}
+
+export interface Staleness { stale: boolean; reason: string | null }
+
+export function staleness(state: LiveState, now: number, staleAfterMs = STALE_AFTER_MS): Staleness {
+  if (!state.connected) return { stale: true, reason: 'connection to the server lost' };
+  if (state.lastMessageAt == null) return { stale: true, reason: 'waiting for the first data' };
+  const age = now - state.lastMessageAt;
+  if (age > staleAfterMs) return { stale: true, reason: `no update for ${Math.floor(age / 1000)} s` };
+  return { stale: false, reason: null };
+}
+
+const SEVERITY_RANK: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
+
+/** Worst first: critical before warning before info, then the one firing longest. */
+export function firingAlertsWorstFirst(alerts: Iterable<AlertView>): AlertView[] {
+  const firing = [...alerts].filter((a) => a.state === 'firing');
+  return firing.sort((a, b) =>
+    SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]
+    || (a.fired_at ?? a.since) - (b.fired_at ?? b.since)
+    || a.key.localeCompare(b.key));
+}
+
+export type ChangeKind = 'snapshot' | 'update' | 'alert' | 'connection';
+export type Listener = (state: LiveState, kind: ChangeKind) => void;
+export type RackListener = (u: RackDevicesUpdate) => void;
+
+export interface LiveClient {
+  readonly state: LiveState;
+  onChange(fn: Listener): () => void;
+  /** Device-level updates of one rack; the subscription survives reconnects. */
+  watchRack(rackId: string, fn: RackListener): () => void;
+  close(): void;
+}
+
+export function connectLive(url = '/live'): LiveClient {
+  const state = emptyState();
+  const listeners = new Set<Listener>();
+  const rackListeners = new Map<string, Set<RackListener>>();
+  const socket: Socket = io(url, {
+    transports: ['websocket'],
+    // A wall has nobody to press reload: keep trying forever, but not so slowly that a restart looks long.
+    reconnection: true,
+    reconnectionDelay: 500,
+    reconnectionDelayMax: 3000,
+  });
+
+  const emit = (kind: ChangeKind): void => {
+    for (const fn of listeners) fn(state, kind);
+  };
+
+  socket.on('connect', () => {
+    state.connected = true;
+    for (const rack of rackListeners.keys()) socket.emit('subscribe', rack);
+    emit('connection');
+  });
+  socket.on('disconnect', () => {
+    state.connected = false;
+    emit('connection');
+  });
+  socket.on('snapshot', (snap: LiveSnapshot) => {
+    applySnapshot(state, snap, Date.now());
+    emit('snapshot');
+  });
+  socket.on('update', (u: LiveUpdate) => {
+    const wasAwaiting = state.awaitingSnapshot;
+    const r = applyUpdate(state, u, Date.now());
+    if (r === 'gap' && !wasAwaiting && state.seq >= 0) {
+      state.awaitingSnapshot = true;
+      socket.emit('resync');
+    }
+    if (r === 'applied') emit('update');
+  });
+  socket.on('alert', (a: AlertView) => {
+    applyAlert(state, a, Date.now());
+    emit('alert');
+  });
+  socket.on('rack', (u: RackDevicesUpdate) => {
+    state.lastMessageAt = Date.now();
+    const set = rackListeners.get(u.rack);
+    if (set) for (const fn of set) fn(u);
+  });
+
+  return {
+    state,
+    onChange(fn) {
+      listeners.add(fn);
+      return () => listeners.delete(fn);
+    },
+    watchRack(rackId, fn) {
+      let set = rackListeners.get(rackId);
+      if (!set) {
+        set = new Set();
+        rackListeners.set(rackId, set);
+        if (socket.connected) socket.emit('subscribe', rackId);
+      }
+      set.add(fn);
+      return () => {
+        const s = rackListeners.get(rackId);
+        if (!s) return;
+        s.delete(fn);
+        if (s.size === 0) {
+          rackListeners.delete(rackId);
+          if (socket.connected) socket.emit('unsubscribe', rackId);
+        }
+      };
+    },
+    close() {
+      socket.close();
+    },
+  };
+}

@@ -1,0 +1,115 @@
+// The default wall page: headline tiles, the last hour's trends, firing alerts and a small map per hall.
+
+import type { LoopFigures } from '../../../server/core/types.js';
+import { createTrendChart, type TrendChart } from '../charts.js';
+import type { AppContext } from '../context.js';
+import { h, tile, type View } from '../dom.js';
+import { formatHashrate, formatPct, formatPower, formatPue, formatTemp } from '../format.js';
+import type { Level } from '../levels.js';
+import { createAggregateTiles, createAlertList } from './common.js';
+import { createFloorMap, type FloorMap } from './floormap.js';
+
+// Okabe-Ito: distinguishable under the common colour-vision deficiencies.
+export const SERIES_COLORS = {
+  blue: '#56B4E9', orange: '#E69F00', green: '#009E73', yellow: '#F0E442', vermillion: '#D55E00', purple: '#CC79A7',
+} as const;
+
+function worstLoop(loops: Iterable<LoopFigures>): LoopFigures | null {
+  let worst: LoopFigures | null = null;
+  for (const l of loops) {
+    if (l.supply_temp_c == null) continue;
+    if (!worst || (worst.supply_temp_c ?? -Infinity) < l.supply_temp_c) worst = l;
+  }
+  return worst;
+}
+
+export function createSiteView(ctx: AppContext): View {
+  const { live, trends } = ctx;
+  const agg = createAggregateTiles([
+    'it_power', 'facility_power', 'pue', 'pue_24h', 'hashrate', 'j_per_th',
+    'gpu_util', 'gpus', 'worst_inlet', 'devices',
+  ]);
+  const loopsTile = tile('loops', 'Loop supply → return');
+  const alertsTile = tile('alerts', 'Alerts firing');
+  const tilesEl = h('div', { class: 'tiles site-tiles' },
+    ...Object.values(agg.tiles).map((t) => t.el), loopsTile.el, alertsTile.el);
+
+  const canvases = [0, 1, 2, 3].map(() => h('canvas'));
+  const chartBox = (title: string, c: HTMLCanvasElement, name: string): HTMLElement =>
+    h('section', { class: 'panel chart', 'data-chart': name }, h('h2', {}, title), h('div', { class: 'chart-box' }, c));
+  const chartsEl = h('div', { class: 'charts' },
+    chartBox('Site power and PUE, last hour', canvases[0], 'power'),
+    chartBox('Hashrate', canvases[1], 'hashrate'),
+    chartBox('GPU utilisation', canvases[2], 'gpu'),
+    chartBox('Worst rack inlet', canvases[3], 'inlet'));
+
+  const alerts = createAlertList('Firing alerts', 8);
+  const mapsEl = h('div', { class: 'minimaps' });
+  const el = h('div', { class: 'view site-view' }, tilesEl,
+    h('div', { class: 'site-bottom' }, chartsEl, h('div', { class: 'site-side' }, alerts.el, mapsEl)));
+
+  const maps = new Map<string, FloorMap>();
+  let layoutSeen: unknown = null;
+  const buildMaps = (): void => {
+    const layout = live.state.layout;
+    if (!layout || layout === layoutSeen) return;
+    layoutSeen = layout;
+    mapsEl.replaceChildren();
+    maps.clear();
+    for (const hall of layout.halls) {
+      const map = createFloorMap(hall, 'inlet', () => ctx.navigate({ view: 'hall', hall: hall.id, color: 'inlet' }), true);
+      maps.set(hall.id, map);
+      mapsEl.append(h('section', { class: 'panel minimap' }, h('h2', {}, `${hall.name} · inlet`), map.el));
+    }
+  };
+
+  let charts: TrendChart[] = [];
+  // Charts need their boxes laid out to size their canvases: create them once the view is in the document.
+  const startCharts = (): void => {
+    charts = [
+      createTrendChart(canvases[0], [
+        { label: 'Facility', buffer: trends.facility_power_w, color: SERIES_COLORS.orange },
+        { label: 'IT', buffer: trends.it_power_w, color: SERIES_COLORS.blue, fill: true },
+        { label: 'PUE', buffer: trends.pue, color: SERIES_COLORS.yellow, axis: 'y2' },
+      ], { format: formatPower, min: 0 }, { format: formatPue }),
+      createTrendChart(canvases[1], [{ label: 'Hashrate', buffer: trends.hashrate_ths, color: SERIES_COLORS.green, fill: true }],
+        { format: formatHashrate, min: 0 }),
+      createTrendChart(canvases[2], [{ label: 'GPU util', buffer: trends.gpu_util_pct, color: SERIES_COLORS.purple, fill: true }],
+        { format: (v) => formatPct(v), min: 0, max: 100 }),
+      createTrendChart(canvases[3], [{ label: 'Worst inlet', buffer: trends.worst_inlet_c, color: SERIES_COLORS.vermillion }],
+        { format: formatTemp }),
+    ];
+  };
+  const raf = requestAnimationFrame(startCharts);
+
+  const update = (): void => {
+    const st = live.state;
+    buildMaps();
+    agg.update(st.site);
+    const loop = worstLoop(st.loops.values());
+    const loopsLevel: Level = loop ? 'ok' : 'unknown';
+    loopsTile.set(loop ? `${formatTemp(loop.supply_temp_c)} → ${formatTemp(loop.return_temp_c)}` : '—',
+      loop ? `${loop.id} (warmest supply) · ${st.loops.size} loop${st.loops.size === 1 ? '' : 's'}` : 'no loops', loopsLevel);
+    const now = Date.now();
+    alerts.update(st.alerts.values(), now);
+    const firing = [...st.alerts.values()].filter((a) => a.state === 'firing');
+    const crit = firing.filter((a) => a.severity === 'critical').length;
+    alertsTile.set(String(firing.length), `${crit} critical · ${st.alerts.size - firing.length} pending`,
+      crit > 0 ? 'crit' : firing.length > 0 ? 'warn' : 'ok');
+    for (const m of maps.values()) m.update(st.racks);
+  };
+
+  return {
+    el,
+    update,
+    tick(now) {
+      alerts.update(live.state.alerts.values(), now);
+      for (const c of charts) c.refresh();
+    },
+    destroy() {
+      cancelAnimationFrame(raf);
+      for (const c of charts) c.destroy();
+      charts = [];
+    },
+  };
+}
