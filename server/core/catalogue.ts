@@ -1,0 +1,85 @@
+// Built-in model catalogue: nameplate figures of current ASIC miners and data-centre GPUs. Figures are
+// the manufacturers' public nameplate values (nominal, i.e. the centre of a ±3–10 % band), used as the
+// denominator of hashrate ratios, the power estimate when a device reports none, and the temperature
+// limit headroom is measured against. A site config may override any of them (`models:` or per device).
+//
+// Temperature limits: an ASIC's figure is the chip temperature at which the stock firmware throttles or
+// protects (about 95 °C across current Bitmain / MicroBT / Canaan units); a GPU's is the "GPU Max
+// Operating Temp" (core) and "Memory Max Operating Temp" (HBM) thresholds `nvidia-smi -q -d TEMPERATURE`
+// reports for the part, where slowdown begins to be likely.
+
+import type { CatalogueModel, DeviceModel } from './types.js';
+
+export const CATALOGUE: readonly CatalogueModel[] = [
+  // --- ASIC miners (SHA-256) -------------------------------------------------------------------------
+  // Bitmain Antminer S19 XP spec sheet: 140 TH/s, 3010 W, 21.5 J/TH.
+  { key: 'antminer-s19-xp', kind: 'asic', name: 'Antminer S19 XP', nominal_ths: 140, nominal_power_w: 3010, max_temp_c: 95 },
+  // Bitmain Antminer S21 spec sheet: 200 TH/s, 3500 W, 17.5 J/TH.
+  { key: 'antminer-s21', kind: 'asic', name: 'Antminer S21', nominal_ths: 200, nominal_power_w: 3500, max_temp_c: 95 },
+  // Bitmain Antminer S21 XP spec sheet: 270 TH/s, 3645 W, 13.5 J/TH.
+  { key: 'antminer-s21-xp', kind: 'asic', name: 'Antminer S21 XP', nominal_ths: 270, nominal_power_w: 3645, max_temp_c: 95 },
+  // Bitmain Antminer S21 Hyd. (hydro-cooled) spec sheet: 335 TH/s, 5360 W, 16 J/TH.
+  { key: 'antminer-s21-hyd', kind: 'asic', name: 'Antminer S21 Hyd.', nominal_ths: 335, nominal_power_w: 5360, max_temp_c: 95 },
+  // MicroBT Whatsminer M50S product page: 126 TH/s at 26 J/TH = 3276 W.
+  { key: 'whatsminer-m50s', kind: 'asic', name: 'Whatsminer M50S', nominal_ths: 126, nominal_power_w: 3276, max_temp_c: 95 },
+  // MicroBT Whatsminer M60S product page: 186 TH/s at 18.5 J/TH = 3441 W.
+  { key: 'whatsminer-m60s', kind: 'asic', name: 'Whatsminer M60S', nominal_ths: 186, nominal_power_w: 3441, max_temp_c: 95 },
+  // MicroBT Whatsminer M66S (immersion) product page: 298 TH/s at 18.5 J/TH = 5513 W.
+  { key: 'whatsminer-m66s', kind: 'asic', name: 'Whatsminer M66S (immersion)', nominal_ths: 298, nominal_power_w: 5513, max_temp_c: 95 },
+  // Canaan Avalon Made A1466 product page: 150 TH/s, 3230 W, 21.5 J/TH.
+  { key: 'avalon-a1466', kind: 'asic', name: 'Avalon A1466', nominal_ths: 150, nominal_power_w: 3230, max_temp_c: 95 },
+  // Canaan Avalon Made A1566 product page: 185 TH/s, 3420 W, 18.5 J/TH.
+  { key: 'avalon-a1566', kind: 'asic', name: 'Avalon A1566', nominal_ths: 185, nominal_power_w: 3420, max_temp_c: 95 },
+
+  // --- Data-centre and workstation GPUs ------------------------------------------------------------------
+  // NVIDIA A100 Tensor Core GPU datasheet (SXM4 80GB): 400 W max TDP, 80 GB HBM2e (nvidia-smi: 81920 MiB).
+  { key: 'a100-sxm', kind: 'gpu', name: 'NVIDIA A100 80GB SXM', nominal_power_w: 400, max_temp_c: 85, max_mem_temp_c: 95, mem_total_mib: 81920 },
+  // NVIDIA A100 Tensor Core GPU datasheet (PCIe 80GB): 300 W max TDP, 80 GB HBM2e.
+  { key: 'a100-pcie', kind: 'gpu', name: 'NVIDIA A100 80GB PCIe', nominal_power_w: 300, max_temp_c: 85, max_mem_temp_c: 95, mem_total_mib: 81920 },
+  // NVIDIA H100 Tensor Core GPU datasheet (SXM5): up to 700 W, 80 GB HBM3 (nvidia-smi: 81559 MiB).
+  { key: 'h100-sxm', kind: 'gpu', name: 'NVIDIA H100 80GB HBM3 SXM', nominal_power_w: 700, max_temp_c: 87, max_mem_temp_c: 95, mem_total_mib: 81559 },
+  // NVIDIA H100 PCIe product brief: 350 W max TDP, 80 GB HBM2e (nvidia-smi: 81559 MiB).
+  { key: 'h100-pcie', kind: 'gpu', name: 'NVIDIA H100 80GB PCIe', nominal_power_w: 350, max_temp_c: 87, max_mem_temp_c: 95, mem_total_mib: 81559 },
+  // NVIDIA H200 Tensor Core GPU datasheet (SXM): up to 700 W, 141 GB HBM3e (nvidia-smi: 143771 MiB).
+  { key: 'h200', kind: 'gpu', name: 'NVIDIA H200 141GB SXM', nominal_power_w: 700, max_temp_c: 87, max_mem_temp_c: 95, mem_total_mib: 143771 },
+  // NVIDIA L40S datasheet: 350 W max power, 48 GB GDDR6 with ECC (nvidia-smi: 46068 MiB).
+  { key: 'l40s', kind: 'gpu', name: 'NVIDIA L40S', nominal_power_w: 350, max_temp_c: 87, mem_total_mib: 46068 },
+  // NVIDIA GeForce RTX 4090 specifications page: 450 W total graphics power, max GPU temp 90 °C, 24 GB GDDR6X.
+  { key: 'rtx-4090', kind: 'gpu', name: 'NVIDIA GeForce RTX 4090', nominal_power_w: 450, max_temp_c: 90, mem_total_mib: 24564 },
+  // NVIDIA RTX A6000 datasheet: 300 W max power, 48 GB GDDR6 with ECC (nvidia-smi: 49140 MiB).
+  { key: 'rtx-a6000', kind: 'gpu', name: 'NVIDIA RTX A6000', nominal_power_w: 300, max_temp_c: 93, mem_total_mib: 49140 },
+];
+
+/** A fresh key → model map; config layers its `models:` overrides on top of it. */
+export function catalogueMap(): Map<string, CatalogueModel> {
+  const map = new Map<string, CatalogueModel>();
+  for (const entry of CATALOGUE) map.set(entry.key, { ...entry });
+  return map;
+}
+
+export interface EffectiveFigures {
+  nominal_ths: number | null;
+  nominal_power_w: number | null;
+  max_temp_c: number | null;
+  max_mem_temp_c: number | null;
+  mem_total_mib: number | null;
+}
+
+/**
+ * The figures that apply to one device: its own overrides first, then its model's catalogue entry.
+ * null where neither says (a sensor, or a model the site did not describe) so callers never mistake a
+ * missing nameplate for 0.
+ */
+export function effectiveFigures(
+  catalogue: ReadonlyMap<string, CatalogueModel>,
+  device: Pick<DeviceModel, 'model' | 'nominal_ths' | 'nominal_power_w' | 'max_temp_c'>,
+): EffectiveFigures {
+  const entry = device.model === undefined ? undefined : catalogue.get(device.model);
+  return {
+    nominal_ths: device.nominal_ths ?? entry?.nominal_ths ?? null,
+    nominal_power_w: device.nominal_power_w ?? entry?.nominal_power_w ?? null,
+    max_temp_c: device.max_temp_c ?? entry?.max_temp_c ?? null,
+    max_mem_temp_c: entry?.max_mem_temp_c ?? null,
+    mem_total_mib: entry?.mem_total_mib ?? null,
+  };
+}
