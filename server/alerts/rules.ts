@@ -1,0 +1,492 @@
+// Alert rules: what a rule is, the built-in defaults operators expect (issue 5), and the parsing of rules
+// written in config. Pure: no I/O. The engine (engine.ts) holds the state; a rule is only a description
+// of how to read one value from one target and when that value is bad.
+
+import {
+  DEVICE_KINDS,
+  METRICS_BY_KIND,
+  type AggregateFigures,
+  type DeviceKind,
+  type DeviceModel,
+  type DeviceStatus,
+  type HallFigures,
+  type LoopFigures,
+  type MetricName,
+  type RackFigures,
+  type Severity,
+  type SiteFigures,
+  type SiteModel,
+} from '../core/types.js';
+
+export type Comparison = '>' | '>=' | '<' | '<=';
+export const COMPARISONS: readonly Comparison[] = ['>', '>=', '<', '<='];
+export const SEVERITIES: readonly Severity[] = ['info', 'warning', 'critical'];
+export type ScopeKind = 'device' | 'rack' | 'hall' | 'site' | 'loop' | 'collector';
+export const CONFIG_SCOPES = ['device', 'rack', 'hall', 'site', 'loop'] as const;
+export type ConfigScope = (typeof CONFIG_SCOPES)[number];
+
+/** One collector's delivery record, the target of collector-scoped rules. */
+export interface CollectorTarget {
+  /** collector name ('cgminer', 'dcgm', 'whatsminer_v3', or any name the caller tracks) */
+  id: string;
+  /** epoch ms of its last successful poll */
+  last_ok: number;
+  /** its poll interval from the site model (30 s when the model does not know the name) */
+  interval_s: number;
+}
+
+/** What every extractor may look at besides its target. */
+export interface EvalContext {
+  now: number;
+  model: SiteModel;
+  /** rack or device ids that are deliberately curtailed: low hashrate there is not a fault */
+  curtailed: ReadonlySet<string>;
+  /** epoch ms of the newest reading site-wide, null = none since the engine started */
+  last_reading_at: number | null;
+  /** when the engine first evaluated: the age of "no data at all" counts from here */
+  started_at: number;
+}
+
+interface RuleCommon<T> {
+  /** alertname: letters, digits and underscores (a Prometheus label value, and the key's prefix) */
+  name: string;
+  severity: Severity;
+  op: Comparison;
+  /** fires when `value op (base + threshold)` holds for `for_ms` */
+  threshold: number;
+  /** resolves only once `value op (base + clear)` no longer holds (hysteresis); = threshold when none */
+  clear: number;
+  for_ms: number;
+  /**
+   * Summary template: {scope} {id} {value} {threshold} {value_pct} {threshold_pct} {detail}.
+   * Rendered when a view is built, so it always shows the latest value.
+   */
+  summary: string;
+  /**
+   * The value to compare: null = unknown (a missing reading), which holds the current state rather than
+   * resolving it, so a sensor that drops out never clears an alert it raised.
+   */
+  value: (target: T, ctx: EvalContext) => number | null;
+  /**
+   * Per-target base the threshold and clear are offsets from (e.g. a model's temperature limit);
+   * null = the rule cannot judge this target (no limit known). Absent = 0.
+   */
+  base?: (target: T, ctx: EvalContext) => number | null;
+  /**
+   * false = the rule does not apply to this target right now (curtailed, just booted, device down):
+   * any alert of it resolves at once, without waiting for the clear level.
+   */
+  applies?: (target: T, ctx: EvalContext) => boolean;
+  /** extra words for the summary ({detail}), read only when an alert starts or fires */
+  detail?: (target: T, ctx: EvalContext) => string | null;
+}
+
+export interface DeviceRule extends RuleCommon<DeviceStatus> {
+  scope: 'device';
+  /** only devices of this kind */
+  kind?: DeviceKind;
+  /**
+   * 'threshold' (default) compares the value; 'change' fires when the value changes to a new non-zero
+   * value (a new XID) and resolves `hold_ms` after the last change.
+   */
+  trigger?: 'threshold' | 'change';
+  hold_ms?: number;
+}
+export interface RackRule extends RuleCommon<RackFigures> { scope: 'rack' }
+export interface HallRule extends RuleCommon<HallFigures> { scope: 'hall' }
+export interface SiteRule extends RuleCommon<SiteFigures> { scope: 'site' }
+export interface LoopRule extends RuleCommon<LoopFigures> { scope: 'loop' }
+export interface CollectorRule extends RuleCommon<CollectorTarget> { scope: 'collector' }
+
+export type AlertRule = DeviceRule | RackRule | HallRule | SiteRule | LoopRule | CollectorRule;
+
+const MINUTE_MS = 60_000;
+
+export function compare(value: number, op: Comparison, level: number): boolean {
+  switch (op) {
+    case '>': return value > level;
+    case '>=': return value >= level;
+    case '<': return value < level;
+    case '<=': return value <= level;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Built-in defaults.
+
+export interface DefaultRuleOptions {
+  /** DataStale fires after this long without any reading site-wide (default 60 s) */
+  stale_after_s?: number;
+  /** CollectorStalled fires after this many poll intervals without a good poll (default 3) */
+  collector_missed_polls?: number;
+}
+
+function deviceModelOf(d: DeviceStatus, ctx: EvalContext): DeviceModel | undefined {
+  return ctx.model.devices.get(d.id);
+}
+
+function nominalThsOf(d: DeviceStatus, ctx: EvalContext): number | null {
+  const dm = deviceModelOf(d, ctx);
+  if (dm?.nominal_ths !== undefined) return dm.nominal_ths;
+  const key = dm?.model ?? d.model;
+  const cat = key === undefined ? undefined : ctx.model.catalogue.get(key);
+  return cat?.nominal_ths ?? null;
+}
+
+function maxTempOf(d: DeviceStatus, ctx: EvalContext): number | null {
+  const dm = deviceModelOf(d, ctx);
+  if (dm?.max_temp_c !== undefined) return dm.max_temp_c;
+  const key = dm?.model ?? d.model;
+  const cat = key === undefined ? undefined : ctx.model.catalogue.get(key);
+  return cat?.max_temp_c ?? null;
+}
+
+function metric(d: DeviceStatus, name: MetricName): number | null {
+  const v = d.metrics[name];
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+/** A down device's metrics are its last words: only DeviceDown speaks for it, so the wall shows one alert. */
+const notDown = (d: DeviceStatus): boolean => d.health !== 'down';
+
+/** Hashrate is only judged once a miner has settled (30 min) and while nobody has curtailed it on purpose. */
+export const HASHRATE_SETTLE_S = 30 * 60;
+
+export function defaultRules(opts: DefaultRuleOptions = {}): AlertRule[] {
+  const staleAfterS = opts.stale_after_s ?? 60;
+  const missedPolls = opts.collector_missed_polls ?? 3;
+  const rules: AlertRule[] = [
+    {
+      name: 'DeviceDown', scope: 'device', severity: 'critical',
+      // 1 min: one missed poll or a reboot is not worth waking anyone; the device stays "down" on the wall meanwhile.
+      op: '>=', threshold: 1, clear: 1, for_ms: MINUTE_MS,
+      value: (d) => (d.health === 'down' ? 1 : 0),
+      detail: (d) => d.reason ?? null,
+      summary: '{id} is down ({detail})',
+    },
+    {
+      name: 'MinerHashrateLow', scope: 'device', kind: 'asic', severity: 'warning',
+      op: '<', threshold: 0.8, clear: 0.85, for_ms: 10 * MINUTE_MS,
+      applies: (d, ctx) => {
+        if (d.health === 'down') return false;
+        if (ctx.curtailed.has(d.id) || (d.rack !== undefined && ctx.curtailed.has(d.rack))) return false;
+        // Unknown uptime is judged anyway: a firmware that omits it must not silence the alert for good.
+        const up = metric(d, 'uptime_s');
+        return up === null || up >= HASHRATE_SETTLE_S;
+      },
+      value: (d, ctx) => {
+        const ths = metric(d, 'hashrate_ths');
+        const nominal = nominalThsOf(d, ctx);
+        return ths === null || nominal === null || nominal <= 0 ? null : ths / nominal;
+      },
+      summary: '{id} hashing at {value_pct} of nominal (below {threshold_pct})',
+    },
+    {
+      name: 'MinerChainsDown', scope: 'device', kind: 'asic', severity: 'warning',
+      op: '>', threshold: 0, clear: 0, for_ms: 2 * MINUTE_MS,
+      applies: notDown,
+      value: (d) => {
+        const ok = metric(d, 'chains_ok');
+        const total = metric(d, 'chains_total');
+        return ok === null || total === null ? null : total - ok;
+      },
+      summary: '{id} has {value} hash chain(s) down',
+    },
+    {
+      name: 'ChipTempNearLimit', scope: 'device', kind: 'asic', severity: 'warning',
+      // Fires within 5 °C of the model's limit, clears once 8 °C below it.
+      op: '>=', threshold: -5, clear: -8, for_ms: 2 * MINUTE_MS,
+      applies: notDown,
+      base: maxTempOf,
+      value: (d) => metric(d, 'chip_temp_c'),
+      summary: '{id} chip at {value} °C, limit {detail}',
+      detail: (d, ctx) => { const m = maxTempOf(d, ctx); return m === null ? null : `${m} °C`; },
+    },
+    {
+      name: 'GpuTempNearLimit', scope: 'device', kind: 'gpu', severity: 'warning',
+      op: '>=', threshold: -5, clear: -8, for_ms: 2 * MINUTE_MS,
+      applies: notDown,
+      base: maxTempOf,
+      value: (d) => metric(d, 'temp_c'),
+      summary: '{id} GPU at {value} °C, limit {detail}',
+      detail: (d, ctx) => { const m = maxTempOf(d, ctx); return m === null ? null : `${m} °C`; },
+    },
+    {
+      name: 'GpuThermalThrottle', scope: 'device', kind: 'gpu', severity: 'warning',
+      op: '>=', threshold: 1, clear: 1, for_ms: MINUTE_MS,
+      applies: notDown,
+      value: (d) => metric(d, 'throttle_thermal'),
+      summary: '{id} is thermally throttling',
+    },
+    {
+      // Power capping under full load is routine for a few seconds; only a sustained cap is worth a look.
+      name: 'GpuPowerThrottle', scope: 'device', kind: 'gpu', severity: 'info',
+      op: '>=', threshold: 1, clear: 1, for_ms: 10 * MINUTE_MS,
+      applies: notDown,
+      value: (d) => metric(d, 'throttle_power'),
+      summary: '{id} is power throttling',
+    },
+    {
+      // DCGM reports the last XID and keeps it: the alert is about a change to a new one, not its presence.
+      name: 'GpuXidError', scope: 'device', kind: 'gpu', severity: 'warning',
+      trigger: 'change', hold_ms: 30 * MINUTE_MS,
+      op: '>', threshold: 0, clear: 0, for_ms: 0,
+      value: (d) => metric(d, 'xid_last'),
+      summary: '{id} reported XID {value}',
+    },
+    {
+      name: 'RackInletWarm', scope: 'rack', severity: 'warning',
+      // ASHRAE TC 9.9 recommended band tops out at 27 °C.
+      op: '>', threshold: 27, clear: 26, for_ms: 5 * MINUTE_MS,
+      value: (r) => r.inlet_temp_c,
+      summary: 'rack {id} inlet {value} °C, above {threshold} °C',
+    },
+    {
+      name: 'RackInletHot', scope: 'rack', severity: 'critical',
+      op: '>', threshold: 32, clear: 31, for_ms: 2 * MINUTE_MS,
+      value: (r) => r.inlet_temp_c,
+      summary: 'rack {id} inlet {value} °C, above {threshold} °C',
+    },
+    {
+      name: 'RackPowerHigh', scope: 'rack', severity: 'warning',
+      op: '>', threshold: 0.8, clear: 0.75, for_ms: 5 * MINUTE_MS,
+      value: (r) => r.load_ratio,
+      summary: 'rack {id} drawing {value_pct} of rated power (above {threshold_pct})',
+    },
+    {
+      name: 'RackFeedNoFailover', scope: 'rack', severity: 'warning',
+      op: '>=', threshold: 1, clear: 1, for_ms: 5 * MINUTE_MS,
+      value: (r) => (r.feed_failover_ok === null ? null : r.feed_failover_ok ? 0 : 1),
+      summary: 'rack {id}: one feed alone could not carry its load',
+    },
+    {
+      name: 'LoopDeltaTHigh', scope: 'loop', severity: 'warning',
+      op: '>', threshold: 15, clear: 12, for_ms: 5 * MINUTE_MS,
+      value: (l) => l.delta_t_c,
+      summary: 'loop {id} ΔT {value} °C, above {threshold} °C (flow too low for the load)',
+    },
+    {
+      // A loop carrying IT load with almost no ΔT is bypassing or has a failed sensor; idle loops are fine.
+      name: 'LoopDeltaTLow', scope: 'loop', severity: 'info',
+      op: '<', threshold: 1, clear: 2, for_ms: 10 * MINUTE_MS,
+      applies: (l) => l.it_power_w !== null && l.it_power_w > 0,
+      value: (l) => l.delta_t_c,
+      summary: 'loop {id} ΔT only {value} °C under load',
+    },
+    {
+      // The model carries no per-loop design flow, so the built-in catches a stopped pump; tighter bands go in config.
+      name: 'LoopFlowLow', scope: 'loop', severity: 'critical',
+      op: '<', threshold: 1, clear: 5, for_ms: MINUTE_MS,
+      value: (l) => l.flow_lpm,
+      summary: 'loop {id} flow {value} L/min',
+    },
+    {
+      name: 'PueAboveTarget', scope: 'site', severity: 'info',
+      op: '>', threshold: 0, clear: -0.02, for_ms: 30 * MINUTE_MS,
+      base: (_s, ctx) => (ctx.model.pue_target > 0 ? ctx.model.pue_target : null),
+      value: (s) => s.pue,
+      summary: 'site PUE {value}, above target {threshold}',
+    },
+    {
+      name: 'CollectorStalled', scope: 'collector', severity: 'critical',
+      op: '>=', threshold: missedPolls, clear: 1, for_ms: 0,
+      value: (c, ctx) => (ctx.now - c.last_ok) / 1000 / c.interval_s,
+      summary: 'collector {id} has delivered nothing for {value} poll intervals',
+    },
+    {
+      name: 'DataStale', scope: 'site', severity: 'critical',
+      op: '>=', threshold: staleAfterS, clear: staleAfterS, for_ms: 0,
+      value: (_s, ctx) => (ctx.now - (ctx.last_reading_at ?? ctx.started_at)) / 1000,
+      summary: 'DATA STALE: no reading from anywhere for {value} s',
+    },
+  ];
+  return rules;
+}
+
+/** Config rules replace built-ins of the same name (so operators can retune a default), others are added. */
+export function mergeRules(builtins: readonly AlertRule[], configured: readonly AlertRule[]): AlertRule[] {
+  const byName = new Map<string, AlertRule>();
+  for (const r of builtins) byName.set(r.name, r);
+  for (const r of configured) byName.set(r.name, r);
+  return [...byName.values()];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Figures a config rule may name, per scope. Booleans read as 0/1, health counts by state.
+
+const AGGREGATE_METRICS = [
+  'it_power_w', 'facility_power_w', 'pue', 'pue_24h', 'hashrate_ths', 'nominal_ths', 'hashrate_ratio',
+  'j_per_th', 'miners_hashing', 'miners_total', 'gpu_util_pct', 'gpus_busy', 'gpus_idle', 'gpus_total',
+  'w_per_gpu', 'worst_inlet_c',
+] as const satisfies readonly (keyof AggregateFigures)[];
+
+export const FIGURE_METRICS = {
+  rack: [
+    'power_w', 'rated_kw', 'headroom_w', 'load_ratio', 'feed_a_w', 'feed_b_w', 'feed_failover_ok',
+    'inlet_temp_c', 'outlet_temp_c', 'delta_t_c', 'hashrate_ths', 'nominal_ths', 'hashrate_ratio',
+    'gpu_util_pct', 'gpus_busy', 'gpus_idle', 'devices_up', 'devices_degraded', 'devices_down',
+  ],
+  hall: [...AGGREGATE_METRICS, 'devices_up', 'devices_degraded', 'devices_down'],
+  site: [...AGGREGATE_METRICS, 'energy_it_kwh', 'energy_facility_kwh', 'devices_up', 'devices_degraded', 'devices_down'],
+  loop: ['supply_temp_c', 'return_temp_c', 'flow_lpm', 'delta_t_c', 'heat_removed_w', 'it_power_w', 'capture_ratio'],
+} as const;
+
+type FigureTarget = RackFigures | HallFigures | SiteFigures | LoopFigures;
+
+/** Reads a named figure as a number; health counts and booleans included. */
+export function readFigure(target: FigureTarget, name: string): number | null {
+  if ('health' in target) {
+    if (name === 'devices_up') return target.health.up;
+    if (name === 'devices_degraded') return target.health.degraded;
+    if (name === 'devices_down') return target.health.down;
+  }
+  const v: unknown = (target as unknown as Record<string, unknown>)[name];
+  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Config rules.
+
+const DURATION_RE = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const CONFIG_KEYS = new Set(['name', 'severity', 'scope', 'metric', 'op', 'threshold', 'for', 'clear', 'kind', 'summary']);
+
+/** '10m', '90s', '1.5h', '250ms' or a number of seconds; null when it is neither. */
+export function parseDurationMs(raw: unknown): number | null {
+  if (typeof raw === 'number') return Number.isFinite(raw) && raw >= 0 ? raw * 1000 : null;
+  if (typeof raw !== 'string') return null;
+  const m = DURATION_RE.exec(raw.trim());
+  if (!m) return null;
+  return Number(m[1]) * UNIT_MS[m[2]];
+}
+
+const ALL_DEVICE_METRICS: ReadonlySet<string> = new Set(Object.values(METRICS_BY_KIND).flat());
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function defaultSummary(scope: ConfigScope, metricName: string, op: Comparison): string {
+  const what = scope === 'site' ? 'site' : `${scope} {id}`;
+  return `${what} ${metricName} {value} ${op} {threshold}`;
+}
+
+/**
+ * Parses `alerts.rules` from config. Every problem is reported with its path
+ * (`alerts.rules[2].threshold: expected a number`); a rule with any error is left out of `rules`.
+ */
+export function parseAlertRules(raw: unknown[], path = 'alerts.rules'): { rules: AlertRule[]; errors: string[] } {
+  const rules: AlertRule[] = [];
+  const errors: string[] = [];
+  const seen = new Set<string>();
+  raw.forEach((item, i) => {
+    const at = `${path}[${i}]`;
+    const errs: string[] = [];
+    const err = (field: string, msg: string): void => { errs.push(`${at}.${field}: ${msg}`); };
+    if (!isRecord(item)) {
+      errors.push(`${at}: expected a mapping`);
+      return;
+    }
+    for (const k of Object.keys(item)) if (!CONFIG_KEYS.has(k)) err(k, 'unknown key');
+
+    const name = item.name;
+    if (typeof name !== 'string' || !NAME_RE.test(name)) err('name', 'expected a name of letters, digits and _');
+    else if (seen.has(name)) err('name', `duplicate rule name ${name}`);
+    else seen.add(name);
+
+    let severity: Severity = 'warning';
+    if (item.severity !== undefined) {
+      if (typeof item.severity === 'string' && (SEVERITIES as readonly string[]).includes(item.severity)) {
+        severity = item.severity as Severity;
+      } else err('severity', `expected one of ${SEVERITIES.join(', ')}`);
+    }
+
+    const scope = item.scope;
+    const scopeOk = typeof scope === 'string' && (CONFIG_SCOPES as readonly string[]).includes(scope);
+    if (!scopeOk) err('scope', `expected one of ${CONFIG_SCOPES.join(', ')}`);
+
+    let kind: DeviceKind | undefined;
+    if (item.kind !== undefined) {
+      if (scope !== 'device') err('kind', 'only a device rule takes a kind');
+      else if (typeof item.kind === 'string' && (DEVICE_KINDS as readonly string[]).includes(item.kind)) {
+        kind = item.kind as DeviceKind;
+      } else err('kind', `expected one of ${DEVICE_KINDS.join(', ')}`);
+    }
+
+    const metricName = item.metric;
+    if (typeof metricName !== 'string') err('metric', 'expected a metric name');
+    else if (scopeOk) {
+      if (scope === 'device') {
+        const allowed: ReadonlySet<string> = kind ? new Set<string>(METRICS_BY_KIND[kind]) : ALL_DEVICE_METRICS;
+        if (!allowed.has(metricName)) err('metric', `unknown ${kind ?? 'device'} metric ${metricName}`);
+      } else {
+        const allowed: readonly string[] = FIGURE_METRICS[scope as Exclude<ConfigScope, 'device'>];
+        if (!allowed.includes(metricName)) err('metric', `unknown ${scope} figure ${metricName}`);
+      }
+    }
+
+    const op = item.op;
+    const opOk = typeof op === 'string' && (COMPARISONS as readonly string[]).includes(op);
+    if (!opOk) err('op', `expected one of ${COMPARISONS.join(' ')}`);
+
+    const threshold = item.threshold;
+    const thresholdOk = typeof threshold === 'number' && Number.isFinite(threshold);
+    if (!thresholdOk) err('threshold', 'expected a number');
+
+    let clear = thresholdOk ? threshold : 0;
+    if (item.clear !== undefined) {
+      if (typeof item.clear !== 'number' || !Number.isFinite(item.clear)) err('clear', 'expected a number');
+      else {
+        clear = item.clear;
+        // Hysteresis only makes sense on the safe side of the threshold.
+        if (thresholdOk && opOk) {
+          const above = op === '>' || op === '>=';
+          if (above && clear > threshold) err('clear', `must not be above threshold ${threshold} for ${op}`);
+          if (!above && clear < threshold) err('clear', `must not be below threshold ${threshold} for ${op}`);
+        }
+      }
+    }
+
+    let forMs = 0;
+    if (item.for !== undefined) {
+      const d = parseDurationMs(item.for);
+      if (d === null) err('for', "expected a duration like '10m', '30s', '2h' or a number of seconds");
+      else forMs = d;
+    }
+
+    let summary: string | undefined;
+    if (item.summary !== undefined) {
+      if (typeof item.summary === 'string') summary = item.summary;
+      else err('summary', 'expected a string');
+    }
+
+    if (errs.length > 0) {
+      errors.push(...errs);
+      return;
+    }
+    const common = {
+      name: name as string, severity, op: op as Comparison, threshold: threshold as number, clear, for_ms: forMs,
+      summary: summary ?? defaultSummary(scope as ConfigScope, metricName as string, op as Comparison),
+    };
+    const m = metricName as string;
+    switch (scope as ConfigScope) {
+      case 'device': {
+        const dm = m as MetricName;
+        rules.push({
+          ...common, scope: 'device', ...(kind ? { kind } : {}),
+          applies: notDown,
+          value: (d: DeviceStatus) => metric(d, dm),
+        });
+        break;
+      }
+      case 'rack': rules.push({ ...common, scope: 'rack', value: (t: RackFigures) => readFigure(t, m) }); break;
+      case 'hall': rules.push({ ...common, scope: 'hall', value: (t: HallFigures) => readFigure(t, m) }); break;
+      case 'site': rules.push({ ...common, scope: 'site', value: (t: SiteFigures) => readFigure(t, m) }); break;
+      case 'loop': rules.push({ ...common, scope: 'loop', value: (t: LoopFigures) => readFigure(t, m) }); break;
+    }
+  });
+  return { rules, errors };
+}
