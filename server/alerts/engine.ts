@@ -69,7 +69,11 @@ export interface FiringCount {
 
 export interface AlertEngine {
   readonly rules: readonly AlertRule[];
-  /** Advances every rule to `input.now`; returns the alerts whose state changed, in their new state. */
+  /**
+   * Advances every rule to `input.now`; returns the alerts whose state changed, in their new state. A pending
+   * alert whose value recovered before its `for` comes back as 'resolved' with fired_at null (so clients drop
+   * it) and is not kept in recent().
+   */
   evaluate(input: AlertInput): EngineAlertView[];
   /** pending and firing alerts, worst first (critical > warning > info), then oldest first */
   active(): EngineAlertView[];

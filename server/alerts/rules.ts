@@ -87,7 +87,8 @@ export interface DeviceRule extends RuleCommon<DeviceStatus> {
   kind?: DeviceKind;
   /**
    * 'threshold' (default) compares the value; 'change' fires when the value changes to a new non-zero
-   * value (a new XID) and resolves `hold_ms` after the last change.
+   * value (a new XID) and resolves `hold_ms` after the last change; `for_ms` and `clear` play no part.
+   * The engine's first evaluation after a fresh start (no restored snapshot) only learns current values.
    */
   trigger?: 'threshold' | 'change';
   hold_ms?: number;
