@@ -5,7 +5,7 @@ import type {
   AggregateFigures, DeviceKind, DeviceLive, DeviceModel, DeviceStatus, Figures, HallFigures, HallModel, HealthCounts,
   LiveInput, LoopFigures, CoolingLoopModel, RackFigures, RackModel, SiteFigures, SiteModel,
 } from './types.js';
-import { deviceHealth, emptyHealthCounts, mergeHealth, type HealthResult } from '../metrics/health.js';
+import { deviceHealth, emptyHealthCounts, mergeHealth, type HealthContext, type HealthResult } from '../metrics/health.js';
 import { addGpu, addMiner, emptyUtil, mergeUtil, utilFigures, type UtilAcc } from '../metrics/utilisation.js';
 import { feedCheck, headroomW, jPerTh, loadRatio, pduPowerW, pue, rackPower, wPerGpu } from '../metrics/power.js';
 import { airDeltaTC, ashraeState, captureRatio, liquidHeatW } from '../metrics/cooling.js';
@@ -181,8 +181,14 @@ function metric(live: DeviceLive | undefined, k: keyof DeviceLive['metrics']): n
   return v === undefined ? null : v;
 }
 
+// One context reused for every device: allocating one per device costs more than the health check itself.
+const sharedCtx: HealthContext = { now: 0, stale_after_ms: 0, nominal_ths: null };
+
 function healthOf(input: LiveInput, ref: DeviceRef, live: DeviceLive | undefined): HealthResult {
-  return deviceHealth(ref.kind, live, { now: input.now, stale_after_ms: input.stale_after_ms, nominal_ths: ref.nominal_ths });
+  sharedCtx.now = input.now;
+  sharedCtx.stale_after_ms = input.stale_after_ms;
+  sharedCtx.nominal_ths = ref.nominal_ths;
+  return deviceHealth(ref.kind, live, sharedCtx);
 }
 
 /** Health of loose devices (meters, loop devices) into counts. */

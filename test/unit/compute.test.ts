@@ -355,10 +355,15 @@ describe('100 000 devices', () => {
     const inp: LiveInput = { model, devices, now: NOW, stale_after_ms: STALE_MS };
     const idx = prepareIndex(model);
     computeFigures(inp, undefined, idx); // warm up the JIT
-    const t0 = performance.now();
-    const f = computeFigures(inp, undefined, idx);
-    const ms = performance.now() - t0;
-    console.log(`computeFigures over 100 000 devices: ${ms.toFixed(1)} ms`);
+    // Timing is reported, not asserted: this box is shared. Best of 3 filters out other processes' bursts.
+    let ms = Infinity;
+    let f = computeFigures(inp, undefined, idx);
+    for (let k = 0; k < 3; k++) {
+      const t0 = performance.now();
+      f = computeFigures(inp, undefined, idx);
+      ms = Math.min(ms, performance.now() - t0);
+    }
+    console.log(`computeFigures over 100 000 devices: ${ms.toFixed(1)} ms (best of 3)`);
     expect(f.racks).toHaveLength(1000);
     expect(f.site.miners_total).toBe(100_000);
     expect(f.site.health).toEqual({ up: 100_000 - expStale, degraded: 0, down: expStale });
