@@ -741,7 +741,7 @@ function expandRacks(c: Ctx, reg: Registry, hall: HallModel, raws: RawRack[]): v
         feed_rated_kw: raw.feed_rated_kw ?? raw.rated_kw, cooling: raw.cooling, devices: [],
       };
       reg.racks.set(id, rack);
-      reg.rackWhere.set(id, { ...where, path: raw.path });
+      reg.rackWhere.set(id, where);
       if (raw.loop !== undefined) reg.rackLoop.set(id, raw.loop);
       hall.racks.push(rack);
       if (row > hall.rows) hall.rows = row;
@@ -892,7 +892,7 @@ function readLoops(
       const named = reg.rackLoop.get(rack.id);
       if (named !== undefined) {
         const where = reg.rackWhere.get(rack.id);
-        const path = `${where?.path ?? 'halls'}.loop`;
+        const path = `${(where?.path ?? 'halls.id').slice(0, -'.id'.length)}.loop`;
         const loop = byId.get(named);
         if (loop === undefined) {
           if (!reportedRaw.has(path)) err(c, path, `unknown cooling loop "${named}"`);

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { CATALOGUE, catalogueMap, effectiveFigures } from '../../server/core/catalogue.js';
+
+describe('model catalogue', () => {
+  it('holds every model the brief names, each key once', () => {
+    const keys = CATALOGUE.map((m) => m.key);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect([...keys].sort()).toEqual([
+      'a100-pcie', 'a100-sxm', 'antminer-s19-xp', 'antminer-s21', 'antminer-s21-hyd', 'antminer-s21-xp',
+      'avalon-a1466', 'avalon-a1566', 'h100-pcie', 'h100-sxm', 'h200', 'l40s', 'rtx-4090', 'rtx-a6000',
+      'whatsminer-m50s', 'whatsminer-m60s', 'whatsminer-m66s',
+    ]);
+  });
+
+  it('carries the nameplate figures of the spec sheets', () => {
+    const m = catalogueMap();
+    // J/TH = W ÷ TH/s: the efficiency each manufacturer advertises.
+    const jPerTh = (key: string): number => m.get(key)!.nominal_power_w / m.get(key)!.nominal_ths!;
+    expect(jPerTh('antminer-s19-xp')).toBeCloseTo(21.5, 1); // 3010 / 140
+    expect(jPerTh('antminer-s21')).toBeCloseTo(17.5, 3); // 3500 / 200
+    expect(jPerTh('antminer-s21-xp')).toBeCloseTo(13.5, 3); // 3645 / 270
+    expect(jPerTh('antminer-s21-hyd')).toBeCloseTo(16, 3); // 5360 / 335
+    expect(jPerTh('whatsminer-m50s')).toBeCloseTo(26, 3); // 3276 / 126
+    expect(jPerTh('avalon-a1466')).toBeCloseTo(21.53, 2); // 3230 / 150
+    expect(m.get('h100-sxm')).toMatchObject({ kind: 'gpu', nominal_power_w: 700, max_temp_c: 87, max_mem_temp_c: 95 });
+    expect(m.get('h200')).toMatchObject({ nominal_power_w: 700, mem_total_mib: 143771 });
+    expect(m.get('a100-sxm')).toMatchObject({ nominal_power_w: 400, mem_total_mib: 81920 });
+    expect(m.get('h100-pcie')?.nominal_power_w).toBe(350);
+    expect(m.get('rtx-4090')?.nominal_power_w).toBe(450);
+  });
+
+  it('gives every ASIC a hashrate and a plausible efficiency, and no GPU a hashrate', () => {
+    for (const entry of CATALOGUE) {
+      expect(entry.nominal_power_w).toBeGreaterThan(0);
+      expect(entry.max_temp_c).toBeGreaterThanOrEqual(80);
+      expect(entry.max_temp_c).toBeLessThanOrEqual(100);
+      if (entry.kind === 'asic') {
+        // Current SHA-256 miners sit between 12 and 30 J/TH: outside means a typo in a figure.
+        const j = entry.nominal_power_w / entry.nominal_ths!;
+        expect(j, entry.key).toBeGreaterThan(12);
+        expect(j, entry.key).toBeLessThan(30);
+      } else {
+        expect(entry.nominal_ths, entry.key).toBeUndefined();
+        expect(entry.mem_total_mib, entry.key).toBeGreaterThan(20_000);
+      }
+    }
+  });
+
+  it('hands out copies, so a site override cannot change the built-in table', () => {
+    const m = catalogueMap();
+    m.get('antminer-s21')!.nominal_power_w = 1;
+    m.delete('h200');
+    expect(catalogueMap().get('antminer-s21')?.nominal_power_w).toBe(3500);
+    expect(catalogueMap().has('h200')).toBe(true);
+    expect(CATALOGUE.find((e) => e.key === 'antminer-s21')?.nominal_power_w).toBe(3500);
+  });
+
+  it('resolves a device figure from its own override first, then its model, else null', () => {
+    const m = catalogueMap();
+    expect(effectiveFigures(m, { model: 'antminer-s21' })).toEqual({
+      nominal_ths: 200, nominal_power_w: 3500, max_temp_c: 95, max_mem_temp_c: null, mem_total_mib: null,
+    });
+    expect(effectiveFigures(m, { model: 'antminer-s21', nominal_ths: 190, max_temp_c: 90 })).toMatchObject({
+      nominal_ths: 190, nominal_power_w: 3500, max_temp_c: 90,
+    });
+    expect(effectiveFigures(m, { model: 'h100-sxm' })).toMatchObject({ max_mem_temp_c: 95, mem_total_mib: 81559 });
+    expect(effectiveFigures(m, {})).toEqual({
+      nominal_ths: null, nominal_power_w: null, max_temp_c: null, max_mem_temp_c: null, mem_total_mib: null,
+    });
+    expect(effectiveFigures(m, { model: 'not-catalogued', nominal_power_w: 1200 }).nominal_power_w).toBe(1200);
+  });
+});
