@@ -32,8 +32,9 @@ export function parseCgminerJson(raw: string): JsonObject {
     return v as JsonObject;
   } catch (err) {
     if (err instanceof CollectorError) throw err;
-    // A reply that opens more brackets than it closes was cut off; anything else is garbage.
-    throw new CollectorError(unbalanced(text) ? 'bad reply: truncated' : 'bad reply: not JSON');
+    // A reply that opens more brackets than it closes was cut off: the miner closed the connection before
+    // the end of its reply (firmware restarting, or a reset). Anything else is garbage.
+    throw new CollectorError(unbalanced(text) ? 'closed mid-reply' : 'bad reply: not JSON');
   }
 }
 

@@ -21,7 +21,7 @@ describe('repairCgminerJson / parseCgminerJson', () => {
     expect(parseCgminerJson('{"GHS 5s":nan,"Temp":-inf}')).toEqual({ 'GHS 5s': null, Temp: null });
   });
   it('names a cut-off reply, garbage and an empty reply', () => {
-    expect(reason(() => parseCgminerJson('{"STATUS":[{"STATUS":"S"}],"SUMMARY":[{"GHS 5s":1'))).toBe('bad reply: truncated');
+    expect(reason(() => parseCgminerJson('{"STATUS":[{"STATUS":"S"}],"SUMMARY":[{"GHS 5s":1'))).toBe('closed mid-reply');
     expect(reason(() => parseCgminerJson('<html>nope</html>'))).toBe('bad reply: not JSON');
     expect(reason(() => parseCgminerJson('\0'))).toBe('bad reply: empty');
   });
