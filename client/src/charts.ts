@@ -102,7 +102,8 @@ export function createTrendChart(
     fill: s.fill ? 'origin' : false,
     yAxisID: s.axis ?? 'y',
     borderWidth: Math.max(2, fontPx / 6),
-    pointRadius: 0,
+    // A line needs two points: until the feed has a few, show them as dots so the chart is not blank.
+    pointRadius: (c: { dataset: { data: unknown[] } }) => (c.dataset.data.length < 12 ? Math.max(2, fontPx / 5) : 0),
     tension: 0,
     spanGaps: false,
   }));

@@ -11,6 +11,7 @@ import { createDeviceView } from './views/device.js';
 import { createHallView } from './views/hall.js';
 import { createRackView } from './views/rack.js';
 import { createSiteView } from './views/site.js';
+import { hallLabel } from './views/floormap.js';
 
 const live = connectLive('/live');
 const trends = createSiteTrends();
@@ -118,7 +119,7 @@ function buildNav(): void {
       return a;
     };
     nav.replaceChildren(link('Site', { view: 'site' }),
-      ...layout.halls.map((x) => link(`Hall ${x.name}`, { view: 'hall', hall: x.id })));
+      ...layout.halls.map((x) => link(hallLabel(x), { view: 'hall', hall: x.id })));
   }
   const current = (p.get('view') ?? 'site') === 'hall' ? (p.get('hall') ?? firstHall() ?? '') : (p.get('view') ?? 'site');
   for (const a of Array.from(nav.children)) setAttr(a, 'aria-current', String(a.getAttribute('data-nav') === current));

@@ -29,6 +29,13 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** Nothing in the page is wider or taller than the window, and no panel overflows its box. */
+async function noScrollbars(page: Page): Promise<boolean> {
+  return page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth
+    && document.documentElement.scrollHeight <= window.innerHeight
+    && document.body.scrollHeight <= window.innerHeight);
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(!ready)('wall display in chromium against the demo server', () => {
@@ -131,14 +138,16 @@ describe.skipIf(!ready)('wall display in chromium against the demo server', () =
       return opaque > 500;
     }, null, { timeout: 10_000 });
 
-    const overflow = await page.evaluate(() => ({
-      x: document.documentElement.scrollWidth > window.innerWidth,
-      y: document.documentElement.scrollHeight > window.innerHeight,
-    }));
-    expect(overflow).toEqual({ x: false, y: false });
+    expect(await noScrollbars(page)).toBe(true);
     expect(await page.isVisible('#stale-banner')).toBe(false);
     await sleep(1500); // let the trend gather a second point for the picture
     await page.screenshot({ path: join(OUT, 'wall-site-1920x1080.png') });
+
+    // The same page on a 4K wall: scaled by the viewport, still without scrollbars.
+    await page.setViewportSize({ width: 3840, height: 2160 });
+    await sleep(300);
+    expect(await noScrollbars(page)).toBe(true);
+    await page.setViewportSize({ width: 1920, height: 1080 });
   });
 
   it('hall map draws every rack; a hot inlet turns its rack critical within 2 s', async () => {
@@ -184,9 +193,7 @@ describe.skipIf(!ready)('wall display in chromium against the demo server', () =
     expect(await page.textContent(`${sel} .rack-symbol`)).toBe('✖');
     expect(await page.textContent(`${sel} .rack-value`)).toBe('38.0\u202f°C');
 
-    const overflow = await page.evaluate(() => document.documentElement.scrollHeight > window.innerHeight
-      || document.documentElement.scrollWidth > window.innerWidth);
-    expect(overflow).toBe(false);
+    expect(await noScrollbars(page)).toBe(true);
     await page.screenshot({ path: join(OUT, `wall-hall-${hall.id}-1920x1080.png`) });
   });
 

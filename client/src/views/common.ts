@@ -118,7 +118,7 @@ export function createAggregateTiles(names: readonly AggregateTileName[], labelP
       const hashLevel: Level = f.hashrate_ratio == null ? lvl(f.hashrate_ths)
         : f.hashrate_ratio < 0.7 ? 'crit' : f.hashrate_ratio < 0.9 ? 'warn' : 'ok';
       set('hashrate', formatHashrate(f.hashrate_ths),
-        `${formatRatio(f.hashrate_ratio)} of nominal · ${formatCount(f.miners_hashing)}/${formatCount(f.miners_total)} hashing`,
+        `${formatRatio(f.hashrate_ratio)} nominal · ${formatCount(f.miners_hashing)}/${formatCount(f.miners_total)} up`,
         hashLevel);
       set('j_per_th', formatJth(f.j_per_th), 'W ÷ TH/s of hashing miners', lvl(f.j_per_th));
       set('gpu_util', formatPct(f.gpu_util_pct), `${formatCount(f.gpus_busy)} busy · ${formatCount(f.gpus_idle)} idle`,

@@ -8,7 +8,7 @@ import { LEVEL_SYMBOL, rackLevel, rackValueText, type ColorMetric } from '../lev
 type HallLayout = Layout['halls'][number];
 
 const CELL_W = 100;
-const CELL_H = 76;
+const CELL_H = 86;
 const GAP_X = 8;
 /** Rows face each other across aisles: a wider gap between rows than between neighbours. */
 const GAP_Y = 26;
@@ -55,7 +55,7 @@ export function createFloorMap(
     const rect = s('rect', { class: 'rack-box', width: CELL_W, height: CELL_H, rx: 6 });
     const id = s('text', { class: 'rack-id', x: 7, y: 20 });
     id.textContent = r.id;
-    const value = s('text', { class: 'rack-value', x: CELL_W / 2, y: 56, 'text-anchor': 'middle' });
+    const value = s('text', { class: 'rack-value', x: CELL_W / 2, y: 60, 'text-anchor': 'middle' });
     const symbol = s('text', { class: 'rack-symbol', x: CELL_W - 7, y: 24, 'text-anchor': 'end' });
     const down = s('text', { class: 'rack-down', x: CELL_W - 7, y: CELL_H - 6, 'text-anchor': 'end' });
     g.append(rect, id, value, symbol, down);
@@ -96,4 +96,9 @@ export function defaultMetricFor(hall: HallLayout): ColorMetric {
   const gpu = hall.racks.filter((r) => r.load === 'gpu').length;
   if (asic === 0 && gpu === 0) return 'inlet';
   return asic >= gpu ? 'hashrate' : 'gpu';
+}
+
+/** "Mining hall" reads better than "Hall Mining hall"; a bare id ("M") gets the word. */
+export function hallLabel(hall: { id: string; name: string }): string {
+  return hall.name && hall.name !== hall.id ? hall.name : `Hall ${hall.id}`;
 }

@@ -7,7 +7,7 @@ import {
   COLOR_METRICS, LEVEL_SYMBOL, METRIC_TITLE, isColorMetric, legendFor, type ColorMetric,
 } from '../levels.js';
 import { createAggregateTiles, createAlertList } from './common.js';
-import { createFloorMap, defaultMetricFor, type FloorMap } from './floormap.js';
+import { createFloorMap, defaultMetricFor, hallLabel, type FloorMap } from './floormap.js';
 
 export function createHallView(ctx: AppContext, hallId: string): View {
   const { live } = ctx;
@@ -57,7 +57,7 @@ export function createHallView(ctx: AppContext, hallId: string): View {
       return;
     }
     if (!isColorMetric(requested)) metric = defaultMetricFor(hall);
-    setText(title, `Hall ${hall.name}`);
+    setText(title, hallLabel(hall));
     map = createFloorMap(hall, metric, (rack) => ctx.navigate({ view: 'rack', rack }));
     mapBox.replaceChildren(map.el);
     drawLegend();

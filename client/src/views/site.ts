@@ -7,7 +7,7 @@ import { h, tile, type View } from '../dom.js';
 import { formatHashrate, formatPct, formatPower, formatPue, formatTemp } from '../format.js';
 import type { Level } from '../levels.js';
 import { createAggregateTiles, createAlertList } from './common.js';
-import { createFloorMap, type FloorMap } from './floormap.js';
+import { createFloorMap, hallLabel, type FloorMap } from './floormap.js';
 
 // Okabe-Ito: distinguishable under the common colour-vision deficiencies.
 export const SERIES_COLORS = {
@@ -59,7 +59,7 @@ export function createSiteView(ctx: AppContext): View {
     for (const hall of layout.halls) {
       const map = createFloorMap(hall, 'inlet', () => ctx.navigate({ view: 'hall', hall: hall.id, color: 'inlet' }), true);
       maps.set(hall.id, map);
-      mapsEl.append(h('section', { class: 'panel minimap' }, h('h2', {}, `${hall.name} · inlet`), map.el));
+      mapsEl.append(h('section', { class: 'panel minimap' }, h('h2', {}, `${hallLabel(hall)} · inlet`), map.el));
     }
   };
 
@@ -88,8 +88,8 @@ export function createSiteView(ctx: AppContext): View {
     agg.update(st.site);
     const loop = worstLoop(st.loops.values());
     const loopsLevel: Level = loop ? 'ok' : 'unknown';
-    loopsTile.set(loop ? `${formatTemp(loop.supply_temp_c)} → ${formatTemp(loop.return_temp_c)}` : '—',
-      loop ? `${loop.id} (warmest supply) · ${st.loops.size} loop${st.loops.size === 1 ? '' : 's'}` : 'no loops', loopsLevel);
+    loopsTile.set(loop ? `${loop.supply_temp_c!.toFixed(1)} → ${formatTemp(loop.return_temp_c)}` : '—',
+      loop ? `warmest: ${loop.id} · ${st.loops.size} loop${st.loops.size === 1 ? '' : 's'}` : 'no loops', loopsLevel);
     const now = Date.now();
     alerts.update(st.alerts.values(), now);
     const firing = [...st.alerts.values()].filter((a) => a.state === 'firing');
