@@ -24,6 +24,10 @@ const INFRA_KINDS: ReadonlySet<DeviceKind> = new Set(['gpu', 'env', 'pdu', 'cool
 export function createExposition(model: SiteModel, hub: Hub): Exposition {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'floorwatch_process_' });
+  // prom-client names these gauges *_total, which promtool rejects; the handle counts are of little use here.
+  for (const name of ['active_handles_total', 'active_requests_total', 'active_resources_total']) {
+    registry.removeSingleMetric(`floorwatch_process_nodejs_${name}`);
+  }
   const perDevice = model.prometheus.per_device;
 
   const gauge = (name: string, help: string, labelNames: string[], collect: (g: Gauge<string>) => void) =>

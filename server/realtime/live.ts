@@ -35,7 +35,9 @@ export function attachLive(http: HttpServer, hub: Hub, opts: { corsOrigins?: str
     const rooms = nsp.adapter.rooms;
     for (const rack of racks) {
       if (rooms.has(`rack:${rack}`)) {
-        nsp.to(`rack:${rack}`).volatile.emit('rack', { rack, ts: Date.now(), devices: hub.rackDevices(rack) });
+        // Not volatile: it follows the volatile `update` in the same turn, when the transport is
+        // still busy, and would always be the frame dropped. One per subscribed rack a second is small.
+        nsp.to(`rack:${rack}`).emit('rack', { rack, ts: Date.now(), devices: hub.rackDevices(rack) });
       }
     }
   });
