@@ -914,6 +914,10 @@ function readLoops(
           reportedRaw.add(path);
           continue;
         }
+        if (loop.hall !== undefined && loop.hall !== rack.hall) {
+          err(c, path, `rack "${rack.id}" is in hall ${rack.hall}, but cooling loop "${named}" serves hall ${loop.hall}`);
+          continue;
+        }
         if (listed !== undefined && listed !== named) {
           err(c, path, `rack "${rack.id}" names loop "${named}" but cooling loop "${listed}" lists it`);
           continue;

@@ -350,12 +350,14 @@ meters:
       - { id: R2, row: 1, col: 2, rated_kw: 5 }
   - id: K
     racks:
-      - { id: K1, row: 1, col: 1, rated_kw: 5 }`, `cooling_loops:
+      - { id: K1, row: 1, col: 1, rated_kw: 5 }
+      - { id: K2, row: 1, col: 2, rated_kw: 5, loop: L1 }`, `cooling_loops:
   - { id: L1, hall: H, fluid: water, racks: [R1, K1] }
   - { id: L2, fluid: pg25, racks: [R2, R1] }`))).toEqual([
       'cooling_loops[0].racks[1]: rack "K1" is in hall K, not H',
       'cooling_loops[1].racks[1]: rack "R1" is already on cooling loop "L1"',
       'halls[0].racks[0].loop: rack "R1" names loop "L2" but cooling loop "L1" lists it',
+      'halls[1].racks[1].loop: rack "K2" is in hall K, but cooling loop "L1" serves hall H',
     ]);
   });
 
