@@ -4,6 +4,7 @@
 // in one pass, and (c) compact-form entries are checked once per entry and expanded cheaply, which keeps
 // a 100,000-device site well under a second.
 
+import { parseAlertRules } from '../alerts/rules.js';
 import { createHash } from 'node:crypto';
 import { catalogueMap } from '../core/catalogue.js';
 import type {
@@ -596,19 +597,21 @@ function readAuth(c: Ctx, v: unknown, env: NodeJS.ProcessEnv): AuthSettings {
   return out;
 }
 
-function readAlerts(c: Ctx, v: unknown): number {
-  if (v === undefined || v === null) return PUE_TARGET_DEFAULT;
+function readAlerts(c: Ctx, v: unknown): { pue_target: number; rules: unknown[] } {
+  const none = { pue_target: PUE_TARGET_DEFAULT, rules: [] };
+  if (v === undefined || v === null) return none;
   const o = asObject(c, v, 'alerts');
-  if (o === undefined) return PUE_TARGET_DEFAULT;
+  if (o === undefined) return none;
   checkKeys(c, o, 'alerts', ALERTS_KEYS);
   const pue = field(c, o, 'pue_target', 'alerts', readNumber, false, '');
   if (pue !== undefined && pue < 1) err(c, 'alerts.pue_target', 'must be at least 1 (PUE = facility ÷ IT power)');
-  // Rules are validated by the alert engine; here only their outer shape, so a typo'd top level is caught.
-  const rules = field(c, o, 'rules', 'alerts', readList, false, '');
-  rules?.forEach((r, i) => {
-    if (!isObj(r)) err(c, `alerts.rules[${i}]`, 'expected an object');
-  });
-  return pue !== undefined && pue >= 1 ? pue : PUE_TARGET_DEFAULT;
+  // The alert engine's own parser checks the rules, so check-config reports their errors by path too.
+  const rules = field(c, o, 'rules', 'alerts', readList, false, '') ?? [];
+  for (const e of parseAlertRules(rules, 'alerts.rules').errors) {
+    const at = e.indexOf(': ');
+    err(c, e.slice(0, at), e.slice(at + 2));
+  }
+  return { pue_target: pue !== undefined && pue >= 1 ? pue : PUE_TARGET_DEFAULT, rules };
 }
 
 function readPrometheus(c: Ctx, v: unknown): { per_device: boolean } {
@@ -833,7 +836,7 @@ export function buildSiteModel(root: unknown, env: NodeJS.ProcessEnv): BuildResu
   const collectors = readCollectors(c, root['collectors']);
   const retention = readRetention(c, root['retention']);
   const auth = readAuth(c, root['auth'], env);
-  const pue_target = readAlerts(c, root['alerts']);
+  const { pue_target, rules: alert_rules } = readAlerts(c, root['alerts']);
   const prometheus = readPrometheus(c, root['prometheus']);
 
   if (errorCount(c) > 0) return finish();
@@ -841,7 +844,7 @@ export function buildSiteModel(root: unknown, env: NodeJS.ProcessEnv): BuildResu
     ok: true,
     model: {
       name, halls, loops, meters, devices: reg.devices, racks: reg.racks, catalogue, collectors, retention, auth,
-      prometheus, pue_target,
+      prometheus, pue_target, alert_rules,
     },
   };
 }

@@ -190,6 +190,8 @@ export interface SiteModel {
   prometheus: { per_device: boolean };
   /** target PUE for the PUE alert */
   pue_target: number;
+  /** the site's own alert rules as written in config (checked at load by the alert engine's parser) */
+  alert_rules: unknown[];
 }
 
 // ---------------------------------------------------------------------------------------------------

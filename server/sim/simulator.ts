@@ -62,6 +62,7 @@ interface Plan {
   failingMiner?: string;
   deadMiner?: string;
   idleNode?: string;
+  throttleNode?: string;
 }
 
 /** Picks the planted faults deterministically from the layout so every demo run shows the same ones. */
@@ -77,6 +78,7 @@ function planFaults(model: SiteModel): Plan {
   }
   const nodes = [...new Set([...model.devices.values()].filter((d) => d.kind === 'gpu' && d.node).map((d) => d.node!))];
   if (nodes.length > 2) plan.idleNode = nodes[2];
+  if (nodes.length > 5) plan.throttleNode = nodes[5];
   return plan;
 }
 
@@ -173,12 +175,15 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
                 temp_c: round(34 + util * 0.32 + (inlet - 24) * 0.5 + 2 * o, 0),
                 mem_temp_c: round(38 + util * 0.3 + 2 * o, 0),
                 sm_clock_mhz: util > 0 ? 1980 : 345,
-                throttle_thermal: 0, throttle_power: util > 97 ? 1 : 0,
+                throttle_thermal: 0, throttle_power: d.node === plan.throttleNode && util > 90 ? 1 : 0,
                 xid_last: 0, ecc_dbe_total: 0,
               },
             });
           }
         }
+        // GPU nodes' hosts (CPUs, memory, NICs, fans) draw what no GPU reports: ~2 kW idle, ~4.6 kW busy.
+        const nodes = new Set(rack.devices.filter((d) => d.kind === 'gpu' && d.node).map((d) => d.node!));
+        for (const node of nodes) rackW += 2000 + 2600 * (gpuNodeUtil(node, ts) / 100);
         // The rack's switches, fans and PSU losses that no device reports: about 3 %.
         const pduW = rackW * 1.03;
         for (const d of rack.devices) {
