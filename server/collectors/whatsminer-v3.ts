@@ -1,0 +1,152 @@
+// Whatsminer API v3 (current MicroBT firmware, TCP 4433). Framing, both ways: a 4-byte little-endian
+// length, then that many bytes of JSON. Request `{"cmd":"get.miner.status","param":"summary"}`; reply
+// `{"code":0,"when":…,"msg":{"summary":{…}},"desc":"get.miner.status"}` with hashrates in TH/s.
+// Reads (get.*) need no token; only set.* commands are signed, and we never send one.
+// Source of the command and field names: the Whatsminer API V3 documentation (apidoc.whatsminer.com,
+// "Miner | get.miner.status", API 3.0.x), as mirrored in client libraries (pyasic BTMinerV3RPCAPI packs
+// `struct.pack("<I", len)` + JSON and reads `readexactly(4)` then the body; asic-rs reads
+// `msg.summary.hash-realtime` / `power-realtime` / `elapsed` / `fan-speed-in|out`).
+
+import net from 'node:net';
+import type { CatalogueModel, DeviceModel, MetricOf, Reading } from '../core/types.js';
+import { splitAddress } from './cgminer.js';
+import { num } from './cgminer-parse.js';
+import { CollectorError, type JsonObject } from './types.js';
+
+export const WHATSMINER_V3_PORT = 4433;
+/** A summary is ~1 kB; edevs/pools a few kB. Anything near this is not a miner talking. */
+const MAX_FRAME_BYTES = 1024 * 1024;
+
+/** Response codes of API v3 (0 ok, -1 fail, -2 invalid command, -4 no permission). */
+const CODE_TEXT: Record<number, string> = { [-1]: 'failed', [-2]: 'invalid command', [-4]: 'no permission' };
+
+/** One request frame: 4-byte LE length + JSON. */
+export function encodeV3Frame(body: unknown): Buffer {
+  const json = Buffer.from(JSON.stringify(body), 'utf8');
+  const head = Buffer.alloc(4);
+  head.writeUInt32LE(json.length, 0);
+  return Buffer.concat([head, json]);
+}
+
+/**
+ * Sends one command on a fresh connection and returns the parsed reply object. Rejects with
+ * CollectorError: 'refused', 'timeout', 'closed mid-reply', 'bad reply: …'.
+ */
+export function whatsminerV3Request(
+  host: string,
+  port: number,
+  cmd: string,
+  param: unknown,
+  timeout_ms: number,
+): Promise<JsonObject> {
+  return new Promise((resolve, reject) => {
+    let buf: Buffer = Buffer.alloc(0);
+    let settled = false;
+    const socket = net.connect({ host, port });
+    const finish = (err: CollectorError | null, value?: JsonObject): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      if (err) reject(err);
+      else resolve(value as JsonObject);
+    };
+    const timer = setTimeout(() => finish(new CollectorError('timeout')), timeout_ms);
+    socket.setNoDelay(true);
+    socket.on('connect', () => socket.write(encodeV3Frame(param === undefined ? { cmd } : { cmd, param })));
+    socket.on('data', (chunk: Buffer) => {
+      buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
+      if (buf.length < 4) return;
+      const len = buf.readUInt32LE(0);
+      // A length this large means we are not talking to API v3 (e.g. an HTTP server answering "HTTP").
+      if (len > MAX_FRAME_BYTES) return finish(new CollectorError('bad reply: not a v3 frame'));
+      if (buf.length < 4 + len) return;
+      let v: unknown;
+      try {
+        v = JSON.parse(buf.subarray(4, 4 + len).toString('utf8'));
+      } catch {
+        return finish(new CollectorError('bad reply: not JSON'));
+      }
+      if (v === null || typeof v !== 'object' || Array.isArray(v)) return finish(new CollectorError('bad reply: not an object'));
+      finish(null, v as JsonObject);
+    });
+    // v3 firmware keeps the connection open for more commands; an end before a whole frame is a cut-off.
+    socket.on('end', () => finish(new CollectorError(buf.length ? 'closed mid-reply' : 'bad reply: empty')));
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ECONNREFUSED') finish(new CollectorError('refused'));
+      else if (err.code === 'ECONNRESET' || err.code === 'EPIPE') finish(new CollectorError('closed mid-reply'));
+      else if (err.code === 'ETIMEDOUT') finish(new CollectorError('timeout'));
+      else finish(new CollectorError(`unreachable: ${err.code ?? err.message}`));
+    });
+    socket.on('close', () => finish(new CollectorError('closed mid-reply')));
+  });
+}
+
+export interface V3ParseContext {
+  device: string;
+  ts: number;
+}
+
+/** A `get.miner.status` summary reply → asic reading. Throws CollectorError on an error code or no summary. */
+export function parseWhatsminerV3Summary(reply: JsonObject, ctx: V3ParseContext): Reading {
+  const code = num(reply.code);
+  if (code === null) throw new CollectorError('bad reply: no code');
+  if (code !== 0) {
+    const msg = typeof reply.msg === 'string' ? `: ${reply.msg}` : '';
+    throw new CollectorError(`bad reply: ${CODE_TEXT[code] ?? `code ${code}`}${msg}`);
+  }
+  const msg = reply.msg;
+  const s = msg && typeof msg === 'object' && !Array.isArray(msg) ? (msg as JsonObject).summary : undefined;
+  if (!s || typeof s !== 'object' || Array.isArray(s)) throw new CollectorError('bad reply: no summary');
+  const summary = s as JsonObject;
+  // Firmware writes 0 for a sensor or fan it does not have: unknown, not a reading of zero.
+  const pos = (v: unknown): number | null => {
+    const n = num(v);
+    return n !== null && n > 0 ? n : null;
+  };
+  const boards = Array.isArray(summary['board-temperature']) ? summary['board-temperature'].map(pos) : [];
+  const knownBoards = boards.filter((b): b is number => b !== null);
+  const fans = [pos(summary['fan-speed-in']), pos(summary['fan-speed-out'])].filter((f): f is number => f !== null);
+  const m: Record<MetricOf<'asic'>, number | null> = {
+    hashrate_ths: num(summary['hash-realtime']) ?? num(summary['hash-1min']) ?? num(summary['hash-average']),
+    power_w: pos(summary['power-realtime']) ?? pos(summary['power-5min']),
+    chip_temp_c: pos(summary['chip-temp-max']),
+    board_temp_c: knownBoards.length ? Math.max(...knownBoards) : null,
+    inlet_temp_c: num(summary['environment-temperature']),
+    outlet_temp_c: null,
+    fan_rpm: fans.length ? fans.reduce((a, b) => a + b, 0) / fans.length : null,
+    accepted_shares: null,
+    rejected_shares: null,
+    hw_errors: null,
+    chains_ok: null,
+    chains_total: null,
+    uptime_s: num(summary.elapsed) ?? num(summary['bootup-time']),
+  };
+  const reading: Reading = { device: ctx.device, ts: ctx.ts, metrics: m };
+  if (m.power_w !== null) reading.power_source = 'device';
+  return reading;
+}
+
+/** Polls one Whatsminer over API v3 and returns its reading. */
+export async function pollWhatsminerV3(
+  device: DeviceModel,
+  catalogue: Map<string, CatalogueModel>,
+  timeout_ms: number,
+  now: () => number = Date.now,
+): Promise<Reading> {
+  if (!device.address) throw new CollectorError('no address');
+  const { host, port } = splitAddress(device.address, WHATSMINER_V3_PORT);
+  const reply = await whatsminerV3Request(host, port, 'get.miner.status', 'summary', timeout_ms);
+  const reading = parseWhatsminerV3Summary(reply, { device: device.id, ts: now() });
+  if (reading.metrics.power_w === null && reading.metrics.hashrate_ths != null) {
+    // Same estimate as the cgminer path: the model's nominal power scaled by how hard it is hashing.
+    const cat = device.model ? catalogue.get(device.model) : undefined;
+    const p = device.nominal_power_w ?? cat?.nominal_power_w;
+    const t = device.nominal_ths ?? cat?.nominal_ths;
+    if (p && t) {
+      reading.metrics.power_w = Math.round(p * Math.min(reading.metrics.hashrate_ths / t, 1.5) * 10) / 10;
+      reading.power_source = 'estimate';
+    }
+  }
+  return reading;
+}
