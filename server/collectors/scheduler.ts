@@ -5,6 +5,7 @@
 
 import type { DeviceModel } from '../core/types.js';
 import { pollCgminer } from './cgminer.js';
+import { pollWhatsminerV3 } from './whatsminer-v3.js';
 import { createDcgmMapper, dcgmGpus, parsePrometheusText, scrapeText } from './dcgm.js';
 import { CollectorError, type CollectorName, type CollectorStats, type SchedulerHandle, type SchedulerOptions } from './types.js';
 
@@ -33,12 +34,16 @@ export function startScheduler(opts: SchedulerOptions): SchedulerHandle {
         collector: 'cgminer', key: d.id, devices: [d],
         poll: async (timeout_ms) => sink.accept([await pollCgminer(d, opts.catalogue, timeout_ms, now)]),
       });
+    } else if (d.collector === 'whatsminer_v3' && d.address) {
+      targets.push({
+        collector: 'whatsminer_v3', key: d.id, devices: [d],
+        poll: async (timeout_ms) => sink.accept([await pollWhatsminerV3(d, opts.catalogue, timeout_ms, now)]),
+      });
     } else if (d.collector === 'dcgm' && d.exporter) {
       const list = byExporter.get(d.exporter) ?? [];
       list.push(d);
       byExporter.set(d.exporter, list);
     }
-    // whatsminer_v3 devices are not polled yet (see the report): they stay push-only.
   }
   for (const [url, devices] of byExporter) {
     const mapper = createDcgmMapper();
