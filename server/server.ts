@@ -15,6 +15,14 @@ import { ingestRouter, bodyErrorHandler } from './http/ingest.js';
 import { apiRouter } from './http/api.js';
 import { attachLive } from './realtime/live.js';
 import { createExposition, type Exposition } from './exposition/metrics.js';
+import { createScopeRollups, registerScopes, scopeNames } from './store/rollups.js';
+import { createRetention } from './store/retention.js';
+import { historyRouter } from './http/history.js';
+import { prepareIndex } from './core/compute.js';
+import { createSiteAlerts, type SiteAlerts } from './live/alerts.js';
+import { alertsRouter } from './http/alerts.js';
+import { startScheduler } from './collectors/scheduler.js';
+import type { SchedulerHandle } from './collectors/types.js';
 
 export interface ServerOptions {
   model: SiteModel;
@@ -26,6 +34,8 @@ export interface ServerOptions {
   /** figures and socket updates period (ms) */
   tickMs?: number;
   log?: (line: string) => void;
+  /** poll the devices that have an address or exporter (default true) */
+  collectors?: boolean;
 }
 
 export interface RunningServer {
@@ -38,6 +48,8 @@ export interface RunningServer {
   pipeline: IngestPipeline;
   writer: Writer;
   exposition: Exposition;
+  alerts: SiteAlerts;
+  scheduler?: SchedulerHandle;
   close(): Promise<void>;
 }
 
@@ -57,8 +69,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const since = Date.now() - Math.max(REPLAY_WINDOW_MS, staleAfterMs);
   for (const r of readRecent(db, since)) live.apply(r);
 
-  const hub = createHub({ model, live, staleAfterMs });
-  const exposition = createExposition(model, hub);
+  const index = prepareIndex(model);
+  const collectorsLastOk = new Map<string, number>();
+  const alerts = createSiteAlerts({ model, index, db, staleAfterS: staleAfterMs / 1000, collectorsLastOk: () => collectorsLastOk });
+  const hub = createHub({ model, live, staleAfterMs, alerts, index });
+  const exposition = createExposition(model, hub, () => alerts.firingCounts());
   const writer = createWriter(db, {
     afterCommit: (rows) => {
       for (const r of rows) live.apply(r.reading);
@@ -73,6 +88,19 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     },
   });
 
+  // History: rack/hall/site rollups from each tick's figures (device rollups are SQL triggers), and
+  // retention in small steps on a timer.
+  const scopeRollups = createScopeRollups(db, { scopes: registerScopes(db, scopeNames(hub.figures())) });
+  hub.on('update', (u) => {
+    try {
+      scopeRollups.record(hub.figures(), u.ts);
+    } catch (err) {
+      log(`store: rollup failed: ${(err as Error).message}`);
+    }
+  });
+  const retention = createRetention(db, model.retention);
+  retention.start();
+
   const app = express();
   app.disable('x-powered-by');
   app.get('/healthz', (_req, res) => {
@@ -80,6 +108,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   app.use(ingestRouter({ model, pipeline }));
   app.use(apiRouter(hub));
+  app.use(historyRouter(db, model));
+  app.use(alertsRouter({ model, alerts, db }));
   app.get('/metrics', async (_req, res) => {
     res.set('Content-Type', exposition.contentType).send(await exposition.render());
   });
@@ -95,26 +125,64 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   app.use(bodyErrorHandler);
 
   const http = createServer(app);
-  attachLive(http, hub);
+  const { io } = attachLive(http, hub);
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(opts.port ?? 8080, opts.host ?? '0.0.0.0', () => resolve());
   });
   hub.start(opts.tickMs ?? 1000);
+  const saveAlerts = setInterval(() => alerts.save(), 10_000);
+
+  // Collectors hand their readings to the same pipeline as a push; a poll failure marks the device
+  // down with its reason (and counts it), a success feeds the "collector stopped delivering" rule.
+  const polled = [...model.devices.values()].filter((d) => d.collector !== undefined);
+  let scheduler: SchedulerHandle | undefined;
+  if ((opts.collectors ?? true) && polled.length > 0) {
+    scheduler = startScheduler({
+      devices: polled,
+      catalogue: model.catalogue,
+      settings: model.collectors,
+      sink: {
+        accept(readings) {
+          pipeline.submit(readings).then(
+            (r) => {
+              if (r.rejected.length > 0) log(`collectors: ${r.rejected.length} values rejected, first: ${r.rejected[0].path}: ${r.rejected[0].error}`);
+            },
+            (err: Error) => log(`collectors: readings not stored: ${err.message}`),
+          );
+        },
+        deviceError(device, reason, ts) {
+          live.setError(device, reason, ts);
+          const collector = model.devices.get(device)?.collector ?? 'unknown';
+          exposition.pollFailures.inc({ collector, reason: reason.split(':')[0] });
+        },
+      },
+      onPollDuration(collector, seconds, ok) {
+        exposition.pollDuration.observe({ collector }, seconds);
+        if (ok) collectorsLastOk.set(collector, Date.now());
+      },
+    });
+  }
   const port = (http.address() as AddressInfo).port;
   const host = opts.host && opts.host !== '0.0.0.0' && opts.host !== '::' ? opts.host : 'localhost';
 
   let closed = false;
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    port, http, db, live, hub, pipeline, writer, exposition,
+    port, http, db, live, hub, pipeline, writer, exposition, alerts, scheduler,
     async close() {
       if (closed) return;
       closed = true;
       hub.stop();
+      clearInterval(saveAlerts);
+      await scheduler?.stop();
+      // Upgraded websockets are not among closeAllConnections()'s: socket.io closes them, then the server.
       http.closeAllConnections();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await new Promise<void>((resolve) => void io.close(() => resolve()));
+      retention.stop();
+      scopeRollups.flush();
       writer.close();
+      alerts.save();
       db.close();
     },
   };

@@ -21,7 +21,7 @@ const INFRA_KINDS: ReadonlySet<DeviceKind> = new Set(['gpu', 'env', 'pdu', 'cool
  * at scrape time. Rack-level by default; `prometheus.per_device: true` adds an up series for every
  * miner. GPU utilisation is per GPU (the contract's label set), bounded by the number of GPUs.
  */
-export function createExposition(model: SiteModel, hub: Hub): Exposition {
+export function createExposition(model: SiteModel, hub: Hub, firingCounts?: () => { alertname: string; severity: string; count: number }[]): Exposition {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'floorwatch_process_' });
   // prom-client names these gauges *_total, which promtool rejects; the handle counts are of little use here.
@@ -96,15 +96,8 @@ export function createExposition(model: SiteModel, hub: Hub): Exposition {
     }
   });
   gauge('floorwatch_alerts_firing', 'Alerts firing now, by rule and severity (shelved ones excluded)', ['alertname', 'severity'], (g) => {
-    const counts = new Map<string, { alertname: string; severity: string; n: number }>();
-    for (const a of hub.snapshot().alerts) {
-      if (a.state !== 'firing' || (a.shelved_until !== undefined && a.shelved_until > Date.now())) continue;
-      const k = `${a.alertname}\u0000${a.severity}`;
-      const c = counts.get(k) ?? { alertname: a.alertname, severity: a.severity, n: 0 };
-      c.n++;
-      counts.set(k, c);
-    }
-    for (const c of counts.values()) g.set({ alertname: c.alertname, severity: c.severity }, c.n);
+    // One series per rule, zeros included, so a rule that stops firing reads 0 rather than vanishing.
+    for (const c of firingCounts?.() ?? []) g.set({ alertname: c.alertname, severity: c.severity }, c.count);
   });
 
   const ingestSamples = new Counter({ name: 'floorwatch_ingest_samples_total', help: 'Metric samples accepted and committed', registers: [registry] });

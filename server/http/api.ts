@@ -30,9 +30,5 @@ export function apiRouter(hub: Hub): Router {
     res.json(status);
   });
 
-  router.get('/api/v1/alerts', (_req, res) => {
-    res.json({ alerts: hub.snapshot().alerts });
-  });
-
   return router;
 }

@@ -3,7 +3,7 @@ import type {
   AlertView, DeviceStatus, Figures, HallFigures, Layout, LiveInput, LiveSnapshot, LiveUpdate, LoopFigures,
   RackFigures, RackLayout, SiteModel,
 } from '../core/types.js';
-import { computeFigures, createEnergyWindow, deviceStatus, deviceStatuses, prepareIndex, recordEnergy } from '../core/compute.js';
+import { computeFigures, createEnergyWindow, deviceStatus, deviceStatuses, prepareIndex, recordEnergy, type SiteIndex } from '../core/compute.js';
 import type { LiveState } from './state.js';
 
 export interface HubEvents {
@@ -73,13 +73,14 @@ export function createHub(opts: {
   live: LiveState;
   staleAfterMs?: number;
   alerts?: AlertSource;
+  index?: SiteIndex;
   now?: () => number;
 }): Hub {
   const { model, live } = opts;
   const now = opts.now ?? Date.now;
   const staleAfterMs = opts.staleAfterMs ?? 60_000;
   const layout = buildLayout(model);
-  const index = prepareIndex(model);
+  const index = opts.index ?? prepareIndex(model);
   const energy = createEnergyWindow();
   const emitter = new EventEmitter<HubEvents>();
   let seq = 0;
@@ -107,8 +108,9 @@ export function createHub(opts: {
     if (halls.length) update.halls = halls;
     if (racks.length) update.racks = racks;
     if (loops.length) update.loops = loops;
+    let alertChanges: AlertView[] = [];
     if (opts.alerts) {
-      for (const a of opts.alerts.evaluate(f, inp)) emitter.emit('alert', a);
+      alertChanges = opts.alerts.evaluate(f, inp);
       const active = opts.alerts.active();
       const s = JSON.stringify(active);
       if (s !== prevAlerts) {
@@ -116,7 +118,10 @@ export function createHub(opts: {
         update.alerts = active;
       }
     }
+    // The volatile update goes first: a volatile frame is dropped when the transport is still busy
+    // with an earlier frame of the same turn, so anything emitted before it would always cost it.
     emitter.emit('update', update);
+    for (const a of alertChanges) emitter.emit('alert', a);
     const racksChanged = live.takeChangedRacks();
     if (racksChanged.size) emitter.emit('racks', racksChanged);
   }

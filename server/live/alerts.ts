@@ -1,0 +1,90 @@
+import type { AlertView, DeviceStatus, Figures, LiveInput, SiteModel } from '../core/types.js';
+import { deviceStatus, type SiteIndex } from '../core/compute.js';
+import { createAlertEngine, type AlertEngine, type EngineAlertView, type FiringCount } from '../alerts/engine.js';
+import { defaultRules, mergeRules, parseAlertRules, type AlertRule } from '../alerts/rules.js';
+import type { Db } from '../store/db.js';
+import { appendAudit, loadAlertState, saveAlertState } from '../store/alerts.js';
+import type { AlertSource } from './hub.js';
+
+export interface SiteAlerts extends AlertSource {
+  engine: AlertEngine;
+  recent(): EngineAlertView[];
+  firingCounts(): FiringCount[];
+  acknowledge(key: string, by: string, note: string): EngineAlertView | null;
+  shelve(key: string, until: number, by: string, note: string): EngineAlertView | null;
+  unshelve(key: string, by: string, note: string): boolean;
+  save(): void;
+}
+
+/** Built-in rules plus the site's own (config `alerts.rules`; one with a built-in's name replaces it). */
+export function siteRules(model: SiteModel, staleAfterS: number): AlertRule[] {
+  const parsed = parseAlertRules(model.alert_rules ?? []);
+  if (parsed.errors.length > 0) throw new Error(parsed.errors.join('\n'));
+  return mergeRules(defaultRules({ stale_after_s: staleAfterS }), parsed.rules);
+}
+
+/**
+ * The alert engine wired to the site: evaluated on the hub's tick over the figures and every device's
+ * status, its state saved to the store (so a restart neither forgets a firing alert nor pages again
+ * for an old XID), and operator actions audited.
+ */
+export function createSiteAlerts(opts: {
+  model: SiteModel;
+  index: SiteIndex;
+  db: Db;
+  staleAfterS: number;
+  collectorsLastOk?: () => ReadonlyMap<string, number>;
+  now?: () => number;
+}): SiteAlerts {
+  const { model, index, db } = opts;
+  const now = opts.now ?? Date.now;
+  const engine = createAlertEngine(siteRules(model, opts.staleAfterS));
+  const saved = loadAlertState(db);
+  if (saved) engine.restore(saved);
+
+  return {
+    engine,
+    evaluate(figures: Figures, input: LiveInput): AlertView[] {
+      const devices = (visit: (d: DeviceStatus) => void) => {
+        for (const id of index.devices.keys()) {
+          const s = deviceStatus(input, id, index);
+          if (s) visit(s);
+        }
+      };
+      return engine.evaluate({ now: input.now, figures, devices, model, collectorsLastOk: opts.collectorsLastOk?.() });
+    },
+    active: () => engine.active(),
+    recent: () => engine.recent(),
+    firingCounts: () => engine.firingCounts(now()),
+    acknowledge(key, by, note) {
+      const t = now();
+      const v = engine.acknowledge(key, by, note, t);
+      if (v) {
+        appendAudit(db, { ts: t, key, action: 'acknowledge', actor: by, note });
+        saveAlertState(db, engine.snapshot(), t);
+      }
+      return v;
+    },
+    shelve(key, until, by, note) {
+      const t = now();
+      const v = engine.shelve(key, until, by, note, t);
+      if (v) {
+        appendAudit(db, { ts: t, key, action: 'shelve', actor: by, note, until });
+        saveAlertState(db, engine.snapshot(), t);
+      }
+      return v;
+    },
+    unshelve(key, by, note) {
+      const t = now();
+      const ok = engine.unshelve(key);
+      if (ok) {
+        appendAudit(db, { ts: t, key, action: 'unshelve', actor: by, note });
+        saveAlertState(db, engine.snapshot(), t);
+      }
+      return ok;
+    },
+    save() {
+      saveAlertState(db, engine.snapshot(), now());
+    },
+  };
+}
