@@ -5,6 +5,8 @@ import { resolve } from 'node:path';
 import { loadConfigFile, checkConfigCommand, ConfigError, DEMO_CONFIG_PATH } from './config/load.js';
 import { startServer } from './server.js';
 import { createSimulator } from './sim/simulator.js';
+import { runAgentCommand } from './agent/nvidia-smi.js';
+import { runEmulateCommand } from './emulate/index.js';
 
 const USAGE = `usage:
   floorwatch serve [--config FILE] [--port N] [--host H] [--db PATH]
@@ -77,6 +79,10 @@ async function main(): Promise<void> {
       process.exit(checkConfigCommand(resolve(rest[0]), (line) => console.log(line)));
       break;
     }
+    case 'agent':
+      return runAgentCommand(rest);
+    case 'emulate':
+      return runEmulateCommand(rest);
     case '-h':
     case '--help':
     case 'help':
