@@ -1,0 +1,141 @@
+// Retention: raw samples, minute and hour rollups each expire after their configured age, deleted in
+// small bounded steps on a timer so that ingest (same thread, same database) never waits more than a few
+// milliseconds behind a delete; freed pages are handed back with PRAGMA incremental_vacuum in small steps.
+
+import type { Db } from './db.js';
+import { DEVICE_KINDS, type RetentionSettings } from '../core/types.js';
+import { SCOPE_METRICS } from './rollups.js';
+
+export interface RetentionOptions {
+  /** most rows one step deletes (a unit may overshoot by the rows sharing its last timestamp) */
+  maxRows?: number;
+  /** a step stops taking new units after this long */
+  budgetMs?: number;
+  /** pages returned to the file system per step */
+  vacuumPages?: number;
+  now?: () => number;
+}
+
+export interface RetentionStep {
+  deleted: number;
+  vacuumed_pages: number;
+  ms: number;
+  /** true when the step went over every table without running out of rows or time */
+  pass_complete: boolean;
+}
+
+export interface Retention {
+  step(): RetentionStep;
+  start(intervalMs?: number): void;
+  stop(): void;
+}
+
+interface Unit {
+  /** deletes up to `limit` expired rows of this unit; returns how many it deleted */
+  run(limit: number, now: number): number;
+}
+
+export function cutoffs(r: RetentionSettings, now: number): { raw: number; minute: number; hour: number } {
+  return {
+    raw: now - r.raw_hours * 3_600_000,
+    minute: now - r.minute_days * 86_400_000,
+    hour: now - r.hour_days * 86_400_000,
+  };
+}
+
+/**
+ * Deletes the oldest rows below `cutoff` of one key range: first finds the time of the limit-th oldest
+ * row, then deletes up to it, so the delete touches at most about `limit` rows.
+ */
+function chunkedDelete(db: Db, table: string, timeCol: string, keyCols: string[]) {
+  const where = keyCols.map((k) => `${k} = ?`).concat([`${timeCol} < ?`]).join(' AND ');
+  const bound = db.prepare(`SELECT ${timeCol} AS t FROM ${table} WHERE ${where} ORDER BY ${timeCol} LIMIT 1 OFFSET ?`).pluck();
+  const del = db.prepare(`DELETE FROM ${table} WHERE ${where} AND ${timeCol} <= ?`);
+  return (keys: number[], cutoff: number, limit: number): number => {
+    const t = bound.get(...keys, cutoff, Math.max(0, limit - 1)) as number | undefined;
+    return del.run(...keys, cutoff, t ?? cutoff - 1).changes;
+  };
+}
+
+export function createRetention(db: Db, settings: RetentionSettings, opts: RetentionOptions = {}): Retention {
+  const maxRows = opts.maxRows ?? 5000;
+  const budgetMs = opts.budgetMs ?? 4;
+  const vacuumPages = opts.vacuumPages ?? 256;
+  const now = opts.now ?? Date.now;
+  const devicesOfKind = db.prepare('SELECT id FROM devices WHERE kind = ? ORDER BY id').pluck();
+  const scopeIds = db.prepare('SELECT id FROM rollup_scopes ORDER BY id').pluck();
+
+  // One pass = every unit once; rebuilt at the start of each pass so new devices and scopes are seen.
+  function buildUnits(): Unit[] {
+    const units: Unit[] = [];
+    for (const kind of DEVICE_KINDS) {
+      const raw = chunkedDelete(db, `samples_${kind}`, 'ts', []);
+      units.push({ run: (limit, t) => raw([], cutoffs(settings, t).raw, limit) });
+    }
+    for (const g of ['minute', 'hour'] as const) {
+      for (const kind of DEVICE_KINDS) {
+        const del = chunkedDelete(db, `rollup_${kind}_${g}`, 'bucket', ['device']);
+        for (const id of devicesOfKind.all(kind) as number[]) {
+          units.push({ run: (limit, t) => del([id], cutoffs(settings, t)[g], limit) });
+        }
+      }
+      const del = chunkedDelete(db, `rollup_scope_${g}`, 'bucket', ['scope', 'metric']);
+      for (const id of scopeIds.all() as number[]) {
+        for (let m = 0; m < SCOPE_METRICS.length; m++) {
+          units.push({ run: (limit, t) => del([id, m], cutoffs(settings, t)[g], limit) });
+        }
+      }
+    }
+    return units;
+  }
+
+  let units: Unit[] = [];
+  let cursor = 0;
+  let timer: NodeJS.Timeout | undefined;
+
+  function step(): RetentionStep {
+    const t0 = performance.now();
+    const t = now();
+    if (cursor >= units.length) {
+      units = buildUnits();
+      cursor = 0;
+    }
+    let deleted = 0;
+    let complete = false;
+    db.transaction(() => {
+      while (deleted < maxRows && performance.now() - t0 < budgetMs) {
+        const limit = maxRows - deleted;
+        const n = units[cursor].run(limit, t);
+        deleted += n;
+        // A unit that filled the limit may have more: it stays current for the next step.
+        if (n >= limit) break;
+        cursor++;
+        if (cursor >= units.length) {
+          complete = true;
+          break;
+        }
+      }
+    })();
+    let vacuumed = 0;
+    const free = db.pragma('freelist_count', { simple: true }) as number;
+    if (free > 0) {
+      db.pragma(`incremental_vacuum(${Math.min(free, vacuumPages)})`);
+      vacuumed = free - (db.pragma('freelist_count', { simple: true }) as number);
+    }
+    return { deleted, vacuumed_pages: vacuumed, ms: performance.now() - t0, pass_complete: complete };
+  }
+
+  return {
+    step,
+    start(intervalMs = 1000) {
+      if (!timer) {
+        timer = setInterval(step, intervalMs);
+        timer.unref();
+      }
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+    },
+  };
+}
