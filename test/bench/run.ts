@@ -1,0 +1,145 @@
+// `npm run bench`: Floorwatch against this machine's own limits. Prints a table and writes
+// test-output/bench-results.json. `--quick` (or BENCH_SCALE=quick) runs the small configuration the
+// smoke test uses; the full one (100,000 devices) takes a few minutes on a 2-core machine.
+
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem, platform, release } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { packageRoot } from '../../server/store/paths.js';
+import { FULL_SCALE, QUICK_SCALE, runScale, type ScaleResults } from './scale.js';
+
+export interface Machine {
+  cpu: string;
+  cores: number;
+  memory_gb: number;
+  node: string;
+  os: string;
+}
+
+export function machine(): Machine {
+  const c = cpus();
+  return {
+    cpu: c[0]?.model.trim() ?? 'unknown',
+    cores: c.length,
+    memory_gb: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+    os: `${platform()} ${release()}`,
+  };
+}
+
+export interface BenchResults {
+  machine: Machine;
+  scale: 'full' | 'quick';
+  started: string;
+  seconds: number;
+  results: ScaleResults;
+  polling: Record<string, unknown> | { error: string };
+  history: Record<string, unknown> | { error: string };
+  targets: TargetCheck[];
+}
+
+export interface TargetCheck {
+  figure: string;
+  value: number | null;
+  target: string;
+  met: boolean;
+}
+
+export function checkTargets(r: ScaleResults): TargetCheck[] {
+  const t = (figure: string, value: number | null, target: string, ok: (v: number) => boolean): TargetCheck =>
+    ({ figure, value, target, met: value !== null && ok(value) });
+  return [
+    t('http ingest / raw insert', r.http_ingest.ratio_to_raw, '>= 0.5', (v) => v >= 0.5),
+    t(`ingest-to-socket p99 (ms), ${r.latency.devices} devices`, r.latency.p99_ms, '< 1000', (v) => v < 1000),
+    t('server CPU at the reading interval (cores)', r.latency.server.cpu_cores, '< 1', (v) => v < 1),
+    t('server peak RSS (MB)', Math.max(r.latency.server.peak_rss_mb, r.http_ingest.server.peak_rss_mb, r.metrics_default.server.peak_rss_mb), '< 1024', (v) => v < 1024),
+    t(`/metrics median (ms), ${r.metrics_default.devices} devices`, r.metrics_default.median_ms, '< 100', (v) => v < 100),
+  ];
+}
+
+const f = (v: number | null | undefined, digits = 0) =>
+  v === null || v === undefined ? '—' : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+export function formatTable(b: BenchResults): string {
+  const r = b.results;
+  const m = b.machine;
+  const rows: [string, string][] = [
+    ['machine', `${m.cpu}, ${m.cores} cores, ${m.memory_gb} GB, Node ${m.node}, ${m.os}`],
+    ['site', `${f(r.site.devices)} devices in ${f(r.site.racks)} racks (${b.scale})`],
+    ['raw insert (baseline)', `${f(r.raw_insert.samples_per_s)} samples/s (${f(r.raw_insert.readings)} readings of 13 metrics, ${r.raw_insert.batch}-row transactions)`],
+    ['http ingest', `${f(r.http_ingest.samples_per_s)} samples/s = ${f(r.http_ingest.ratio_to_raw * 100, 1)} % of raw (${r.http_ingest.clients} clients, ${r.http_ingest.batch}/body, ${r.http_ingest.errors} errors, ${f(r.http_ingest.committed_rows)} rows committed)`],
+    ['  server during ingest', usage(r.http_ingest.server)],
+    ['socket latency', `p50 ${f(r.latency.p50_ms)} ms, p99 ${f(r.latency.p99_ms)} ms, max ${f(r.latency.max_ms)} ms (${f(r.latency.devices)} devices every ${r.latency.interval_s} s = ${f(r.latency.readings_per_s)} readings/s, ${r.latency.clients} clients)`],
+    ['  markers', `${r.latency.markers_sent} sent, ${r.latency.arrivals} arrivals, ${r.latency.lost} lost, ${r.latency.seq_gaps} seq gaps, ${r.latency.push_errors} push errors; push ack p50 ${f(r.latency.ack_p50_ms)} ms, p99 ${f(r.latency.ack_p99_ms)} ms`],
+    ['  server at the interval', usage(r.latency.server)],
+    ['/metrics default', scrape(r.metrics_default)],
+    ['/metrics per-device', scrape(r.metrics_per_device)],
+    ['polling', summary(b.polling)],
+    ['history', summary(b.history)],
+  ];
+  for (const t of b.targets) rows.push([`target: ${t.figure}`, `${f(t.value, 2)} (${t.target}) ${t.met ? 'MET' : 'MISSED'}`]);
+  const w = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n');
+}
+
+function usage(u: ScaleResults['latency']['server']): string {
+  return `${f(u.cpu_cores, 2)} cores (${f(u.cpu_s, 1)} s CPU in ${f(u.wall_s, 1)} s), peak RSS ${f(u.peak_rss_mb)} MB (process high-water ${f(u.hwm_rss_mb)} MB)`;
+}
+
+function scrape(s: ScaleResults['metrics_default']): string {
+  return `${f(s.devices)} devices: median ${f(s.median_ms, 1)} ms, max ${f(s.max_ms, 1)} ms, ${f(s.bytes / 1024)} KiB, ${f(s.series)} series; server ${f(s.server.cpu_cores, 2)} cores`;
+}
+
+function summary(o: Record<string, unknown>): string {
+  return Object.entries(o).map(([k, v]) => `${k} ${typeof v === 'number' ? f(v, 2) : typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(', ');
+}
+
+export async function runBench(opts: { quick: boolean; dir?: string; out?: string; log?: (line: string) => void }): Promise<BenchResults> {
+  const log = opts.log ?? ((line: string) => console.error(`bench: ${line}`));
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'floorwatch-bench-'));
+  const started = new Date();
+  const t0 = performance.now();
+  try {
+    const scale = opts.quick ? QUICK_SCALE : FULL_SCALE;
+    const results = await runScale({ ...scale, dir, log });
+    const polling = await optional('polling', log, async () => ({}));
+    const history = await optional('history', log, async () => ({}));
+    const out: BenchResults = {
+      machine: machine(), scale: opts.quick ? 'quick' : 'full', started: started.toISOString(),
+      seconds: (performance.now() - t0) / 1000, results, polling, history, targets: checkTargets(results),
+    };
+    if (opts.out) {
+      mkdirSync(join(opts.out, '..'), { recursive: true });
+      writeFileSync(opts.out, JSON.stringify(out, null, 2) + '\n');
+    }
+    return out;
+  } finally {
+    if (opts.dir === undefined) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function optional(name: string, log: (l: string) => void, fn: () => Promise<Record<string, unknown>>): Promise<Record<string, unknown> | { error: string }> {
+  try {
+    log(name);
+    return await fn();
+  } catch (e) {
+    return { error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, out: { type: 'string' } }, strict: true });
+  const quick = values.quick || process.env.BENCH_SCALE === 'quick';
+  const out = values.out ?? join(packageRoot(), 'test-output', quick ? 'bench-results-quick.json' : 'bench-results.json');
+  const b = await runBench({ quick, out });
+  console.log(formatTable(b));
+  console.log(`\n${out} (${f(b.seconds)} s)`);
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/^.*[\\/]/, ''))) {
+  main().catch((e: unknown) => {
+    console.error(`bench: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,451 @@
+// The scale phases of the benchmark: raw SQLite insert rate (the baseline), end-to-end HTTP ingest,
+// ingest-to-socket latency of a large site at its reading interval, and /metrics scrape cost.
+// The server runs in a child process (server-child.ts) so its CPU share and RSS are measured alone.
+
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { openDatabase } from '../../server/store/db.js';
+import { prepareSampleInserts, registerDevices, rowValues } from '../../server/store/samples.js';
+import { packageRoot } from '../../server/store/paths.js';
+import type { DeviceKind, DeviceModel, Reading, SiteModel } from '../../server/core/types.js';
+import { BENCH_TOKEN, benchSite, markerPowerW, type BenchSiteOptions } from './site.js';
+import { percentile, watchProcess, type PhaseUsage } from './proc.js';
+
+export interface ScaleOptions {
+  /** scratch folder for the databases */
+  dir: string;
+  /** devices of the large site (ingest, latency and default-cardinality /metrics) */
+  devices: number;
+  /** devices of the site with per-device series on */
+  per_device_devices: number;
+  raw_duration_s: number;
+  ingest_duration_s: number;
+  ingest_clients: number;
+  /** readings per HTTP body and per baseline transaction */
+  batch: number;
+  interval_s: number;
+  socket_clients: number;
+  /** pushes a second in the latency phase (each carries one marker) */
+  pushes_per_s: number;
+  warmup_s: number;
+  measure_s: number;
+  scrapes: number;
+  log?: (line: string) => void;
+}
+
+export const FULL_SCALE: Omit<ScaleOptions, 'dir'> = {
+  devices: 100_000, per_device_devices: 10_000,
+  raw_duration_s: 6, ingest_duration_s: 12, ingest_clients: 4, batch: 500,
+  interval_s: 10, socket_clients: 20, pushes_per_s: 20, warmup_s: 12, measure_s: 30, scrapes: 7,
+};
+
+export const QUICK_SCALE: Omit<ScaleOptions, 'dir'> = {
+  devices: 2_000, per_device_devices: 500,
+  raw_duration_s: 0.5, ingest_duration_s: 1, ingest_clients: 2, batch: 500,
+  interval_s: 2, socket_clients: 3, pushes_per_s: 10, warmup_s: 2.5, measure_s: 3, scrapes: 3,
+};
+
+export interface RateFigure {
+  readings: number;
+  samples: number;
+  seconds: number;
+  samples_per_s: number;
+}
+
+export interface ScaleResults {
+  site: { devices: number; racks: number };
+  raw_insert: RateFigure & { batch: number };
+  http_ingest: RateFigure & { clients: number; batch: number; committed_rows: number; errors: number; ratio_to_raw: number; server: PhaseUsage };
+  latency: {
+    devices: number; interval_s: number; clients: number; readings_per_s: number;
+    markers_sent: number; arrivals: number; lost: number; seq_gaps: number; push_errors: number;
+    p50_ms: number | null; p99_ms: number | null; max_ms: number | null;
+    ack_p50_ms: number | null; ack_p99_ms: number | null;
+    server: PhaseUsage;
+  };
+  metrics_default: ScrapeFigure & { devices: number };
+  metrics_per_device: ScrapeFigure & { devices: number };
+}
+
+export interface ScrapeFigure {
+  median_ms: number;
+  max_ms: number;
+  bytes: number;
+  series: number;
+  server: PhaseUsage;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Readings as the site's devices would send them
+
+const ASIC_METRICS = (n: number) => ({
+  hashrate_ths: 195 + (n % 10), power_w: 3400 + (n % 50), chip_temp_c: 71, board_temp_c: 62, inlet_temp_c: 24,
+  outlet_temp_c: 39, fan_rpm: 4800, accepted_shares: 120_000 + n, rejected_shares: 31, hw_errors: 0,
+  chains_ok: 3, chains_total: 3, uptime_s: 86_400 + n,
+});
+const GPU_METRICS = (n: number) => ({
+  util_pct: 60 + (n % 40), mem_util_pct: 40, mem_used_mib: 50_000, mem_total_mib: 81_559, power_w: 550 + (n % 100),
+  power_limit_w: 700, temp_c: 61, mem_temp_c: 70, sm_clock_mhz: 1980, throttle_thermal: 0, throttle_power: 0,
+  xid_last: 0, ecc_dbe_total: 0,
+});
+
+export function benchMetrics(kind: DeviceKind, n: number): Reading['metrics'] {
+  switch (kind) {
+    case 'asic': return ASIC_METRICS(n);
+    case 'gpu': return GPU_METRICS(n);
+    case 'env': return { inlet_temp_c: 23 + (n % 4), outlet_temp_c: 38, humidity_pct: 45 };
+    case 'pdu': return { power_w: 118_000 + (n % 1000), feed_a_w: 59_000, feed_b_w: 59_000 + (n % 1000) };
+    default: return { power_w: 5_000_000 };
+  }
+}
+
+/** Pieces of a reading's JSON around its timestamp, built once: a body is then a cheap concatenation. */
+interface ReadingTemplate {
+  device: DeviceModel;
+  head: string;
+  tail: string;
+  samples: number;
+}
+
+function templates(devices: readonly DeviceModel[], vary = 0): ReadingTemplate[] {
+  return devices.map((device, i) => {
+    const metrics = benchMetrics(device.kind, i + vary);
+    return {
+      device,
+      head: `{"device":${JSON.stringify(device.id)},"ts":`,
+      tail: `,"metrics":${JSON.stringify(metrics)}}`,
+      samples: Object.keys(metrics).length,
+    };
+  });
+}
+
+function body(parts: readonly string[]): string {
+  return `{"readings":[${parts.join(',')}]}`;
+}
+
+async function postIngest(url: string, text: string): Promise<{ accepted: number; rejected: number } | null> {
+  const res = await fetch(`${url}/api/v1/ingest`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${BENCH_TOKEN}` },
+    body: text,
+  });
+  const json = (await res.json()) as { accepted?: number; rejected?: unknown[] };
+  if (res.status !== 200 || typeof json.accepted !== 'number') return null;
+  return { accepted: json.accepted, rejected: json.rejected?.length ?? 0 };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The server in a child process
+
+export interface ServerChild {
+  url: string;
+  pid: number;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Compiled entries of the bench's child processes: beside this file under dist, or from dist when run from source. */
+function childEntry(name: string): string {
+  const here = fileURLToPath(import.meta.url);
+  const path = here.endsWith('.js') ? join(here, '..', `${name}.js`) : join(packageRoot(), 'dist', 'test', 'bench', `${name}.js`);
+  if (!existsSync(path)) throw new Error(`${path} is missing: run \`npm run build\` first`);
+  return path;
+}
+
+function onceMessage<T>(child: ChildProcess, pred: (m: T) => boolean, what: string, timeoutMs: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => done(new Error(`${what}: no answer within ${timeoutMs} ms`)), timeoutMs);
+    const onMsg = (m: unknown) => {
+      if (pred(m as T)) done(null, m as T);
+    };
+    const onExit = (code: number | null) => done(new Error(`${what}: exited with ${code} before answering`));
+    function done(err: Error | null, value?: T) {
+      clearTimeout(timer);
+      child.off('message', onMsg);
+      child.off('exit', onExit);
+      if (err) reject(err);
+      else resolve(value as T);
+    }
+    child.on('message', onMsg);
+    child.on('exit', onExit);
+  });
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+export async function startServerChild(site: BenchSiteOptions, dbPath: string): Promise<ServerChild> {
+  const child = fork(childEntry('server-child'), [JSON.stringify(site), dbPath], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const { port } = await onceMessage<{ port?: number }>(child, (m) => typeof m.port === 'number', 'bench server', 60_000);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
+    child,
+    async stop() {
+      const gone = exited(child);
+      child.disconnect();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await gone;
+      clearTimeout(timer);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Phases
+
+/** The baseline: the project's sample layout filled straight through better-sqlite3, one transaction per batch. */
+export function rawInsert(model: SiteModel, dbPath: string, opts: { duration_s: number; batch: number }): ScaleResults['raw_insert'] {
+  const db = openDatabase(dbPath);
+  try {
+    const keys = registerDevices(db, model.devices.values());
+    const asics = [...model.devices.values()].filter((d) => d.kind === 'asic');
+    const rows = asics.map((d, i) => ({ key: keys.get(d.id)!, values: rowValues('asic', benchMetrics('asic', i)) }));
+    const samplesPerRow = Object.keys(benchMetrics('asic', 0)).length;
+    const stmts = prepareSampleInserts(db);
+    const insertBatch = db.transaction((ts: number, from: number) => {
+      for (let i = 0; i < opts.batch; i++) {
+        const r = rows[(from + i) % rows.length];
+        stmts.insert.asic(ts, r.key, null, r.values);
+      }
+    });
+    const base = Date.now() - 3_600_000;
+    let batches = 0;
+    const t0 = performance.now();
+    const end = t0 + opts.duration_s * 1000;
+    while (performance.now() < end) {
+      insertBatch(base + batches, (batches * opts.batch) % rows.length);
+      batches++;
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const readings = batches * opts.batch;
+    return { readings, samples: readings * samplesPerRow, seconds, samples_per_s: (readings * samplesPerRow) / seconds, batch: opts.batch };
+  } finally {
+    db.close();
+  }
+}
+
+/** End to end: bodies of `batch` miner readings POSTed by several clients at once, each answered after its commit. */
+export async function httpIngest(
+  server: ServerChild, model: SiteModel, dbPath: string,
+  opts: { duration_s: number; clients: number; batch: number },
+): Promise<Omit<ScaleResults['http_ingest'], 'ratio_to_raw'>> {
+  const tpl = templates([...model.devices.values()].filter((d) => d.kind === 'asic'));
+  const base = Date.now() - 3_600_000 + 1; // never the baseline's timestamps, were the databases shared
+  let next = 0;
+  let readings = 0;
+  let samples = 0;
+  let errors = 0;
+  const watch = watchProcess(server.pid);
+  const t0 = performance.now();
+  const end = t0 + opts.duration_s * 1000;
+  await Promise.all(Array.from({ length: opts.clients }, async () => {
+    while (performance.now() < end) {
+      const n = next++;
+      const ts = String(base + n);
+      const parts: string[] = new Array(opts.batch);
+      let batchSamples = 0;
+      for (let i = 0; i < opts.batch; i++) {
+        const t = tpl[(n * opts.batch + i) % tpl.length];
+        parts[i] = t.head + ts + t.tail;
+        batchSamples += t.samples;
+      }
+      const r = await postIngest(server.url, body(parts));
+      if (r === null || r.accepted !== opts.batch) {
+        errors++;
+        continue;
+      }
+      readings += r.accepted;
+      samples += batchSamples;
+    }
+  }));
+  const seconds = (performance.now() - t0) / 1000;
+  const usage = watch.stop();
+  // Acknowledged means committed: the rows must be there for another connection to read.
+  const ro = new Database(dbPath, { readonly: true, fileMustExist: true });
+  const committed = (ro.prepare('SELECT count(*) AS n FROM samples_asic').get() as { n: number }).n;
+  ro.close();
+  return {
+    readings, samples, seconds, samples_per_s: samples / seconds, clients: opts.clients, batch: opts.batch,
+    committed_rows: committed, errors, server: usage,
+  };
+}
+
+interface ClientLog {
+  arrivals: Record<number, number>;
+  updates: number;
+  seq_gaps: number;
+}
+
+/**
+ * The site at its reading interval: every device reports once per interval_s, spread evenly over
+ * pushes_per_s pushes a second, while socket_clients wall displays listen. Each push carries one marker
+ * (a rack PDU at a value naming the push); latency = when a client saw it − when the push was sent.
+ */
+export async function socketLatency(
+  server: ServerChild, model: SiteModel,
+  opts: Pick<ScaleOptions, 'interval_s' | 'socket_clients' | 'pushes_per_s' | 'warmup_s' | 'measure_s'>,
+): Promise<ScaleResults['latency']> {
+  const racks = model.halls.flatMap((h) => h.racks);
+  const markerCount = Math.min(racks.filter((r) => r.devices.some((d) => d.kind === 'pdu')).length, Math.round(opts.interval_s * opts.pushes_per_s));
+  const markerRacks = racks.filter((r) => r.devices.some((d) => d.kind === 'pdu')).slice(0, markerCount);
+  const markerPdus = new Set(markerRacks.map((r) => r.devices.find((d) => d.kind === 'pdu')!.id));
+  const devices = [...model.devices.values()].filter((d) => !markerPdus.has(d.id));
+  const perPush = Math.ceil(devices.length / (opts.interval_s * opts.pushes_per_s));
+
+  const clients = fork(childEntry('clients-child'), [server.url, String(opts.socket_clients), JSON.stringify(markerRacks.map((r) => r.id))], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  await onceMessage<{ ready?: boolean }>(clients, (m) => m.ready === true, 'socket clients', 60_000);
+
+  const sentAt = new Map<number, number>();
+  const ackMs: number[] = [];
+  let pushErrors = 0;
+  let seq = 0;
+  let cursor = 0;
+  let inFlight = 0;
+  let measuring = false;
+  let watch: ReturnType<typeof watchProcess> | undefined;
+  const inFlightDone: Promise<void>[] = [];
+
+  function push(): void {
+    const ts = Date.now();
+    const parts: string[] = [];
+    for (let i = 0; i < perPush; i++) {
+      const d = devices[cursor++ % devices.length];
+      // Values move as real ones do, so racks change and updates carry them.
+      parts.push(`{"device":${JSON.stringify(d.id)},"ts":${ts},"metrics":${JSON.stringify(benchMetrics(d.kind, cursor + Math.floor(Math.random() * 7)))}}`);
+    }
+    const s = seq++;
+    const rack = markerRacks[s % markerRacks.length];
+    const pdu = rack.devices.find((d) => d.kind === 'pdu')!;
+    parts.push(`{"device":${JSON.stringify(pdu.id)},"ts":${ts},"metrics":{"power_w":${markerPowerW(s)}}}`);
+    const sent = Date.now();
+    if (measuring) sentAt.set(s, sent);
+    const measured = measuring;
+    inFlight++;
+    inFlightDone.push(postIngest(server.url, body(parts)).then(
+      (r) => {
+        if (r === null) pushErrors++;
+        else if (measured) ackMs.push(Date.now() - sent);
+      },
+      () => void pushErrors++,
+    ).finally(() => void inFlight--));
+  }
+
+  const timer = setInterval(push, 1000 / opts.pushes_per_s);
+  await new Promise((r) => setTimeout(r, opts.warmup_s * 1000));
+  watch = watchProcess(server.pid);
+  measuring = true;
+  await new Promise((r) => setTimeout(r, opts.measure_s * 1000));
+  measuring = false;
+  const usage = watch.stop();
+  clearInterval(timer);
+  await Promise.all(inFlightDone);
+  // The last markers need a tick (≤ 1 s) and a delivery before the clients are asked.
+  await new Promise((r) => setTimeout(r, 2000));
+  const logsP = onceMessage<{ logs?: ClientLog[] }>(clients, (m) => Array.isArray(m.logs), 'socket clients', 30_000);
+  clients.send({ stop: true });
+  const { logs } = await logsP;
+  await exited(clients);
+
+  const lat: number[] = [];
+  let lost = 0;
+  for (const log of logs!) {
+    for (const [s, sent] of sentAt) {
+      const at = log.arrivals[s];
+      if (at === undefined) lost++;
+      else lat.push(at - sent);
+    }
+  }
+  lat.sort((a, b) => a - b);
+  ackMs.sort((a, b) => a - b);
+  return {
+    devices: model.devices.size, interval_s: opts.interval_s, clients: opts.socket_clients,
+    readings_per_s: ((perPush + 1) * opts.pushes_per_s),
+    markers_sent: sentAt.size, arrivals: lat.length, lost, seq_gaps: logs!.reduce((n, l) => n + l.seq_gaps, 0), push_errors: pushErrors,
+    p50_ms: percentile(lat, 50), p99_ms: percentile(lat, 99), max_ms: lat.length ? lat[lat.length - 1] : null,
+    ack_p50_ms: percentile(ackMs, 50), ack_p99_ms: percentile(ackMs, 99),
+    server: usage,
+  };
+}
+
+/** GET /metrics `scrapes` times, one after another, as Prometheus would (never two at once). */
+export async function scrapeMetrics(server: ServerChild, scrapes: number): Promise<ScrapeFigure> {
+  const times: number[] = [];
+  let text = '';
+  const watch = watchProcess(server.pid);
+  for (let i = 0; i < scrapes; i++) {
+    const t0 = performance.now();
+    const res = await fetch(`${server.url}/metrics`);
+    text = await res.text();
+    times.push(performance.now() - t0);
+    if (res.status !== 200) throw new Error(`/metrics answered ${res.status}`);
+  }
+  const usage = watch.stop();
+  times.sort((a, b) => a - b);
+  let series = 0;
+  for (const line of text.split('\n')) if (line !== '' && line[0] !== '#') series++;
+  return { median_ms: percentile(times, 50)!, max_ms: times[times.length - 1], bytes: Buffer.byteLength(text), series, server: usage };
+}
+
+/** Fills every device of a site once (a full reading interval), so every series /metrics can have is there. */
+async function fillSite(server: ServerChild, model: SiteModel, batch: number): Promise<void> {
+  const tpl = templates([...model.devices.values()]);
+  const ts = String(Date.now());
+  for (let i = 0; i < tpl.length; i += batch) {
+    const r = await postIngest(server.url, body(tpl.slice(i, i + batch).map((t) => t.head + ts + t.tail)));
+    if (r === null) throw new Error('filling the site: a push was refused');
+  }
+  // One hub tick so the figures /metrics reads include them.
+  await new Promise((r) => setTimeout(r, 1200));
+}
+
+export async function runScale(opts: ScaleOptions): Promise<ScaleResults> {
+  const log = opts.log ?? (() => {});
+  const site: BenchSiteOptions = { devices: opts.devices };
+  const model = benchSite(site);
+  const racks = model.halls.reduce((n, h) => n + h.racks.length, 0);
+  log(`site: ${model.devices.size} devices in ${racks} racks`);
+
+  log(`raw insert: ${opts.raw_duration_s} s of ${opts.batch}-row transactions`);
+  const raw_insert = rawInsert(model, join(opts.dir, 'raw.db'), { duration_s: opts.raw_duration_s, batch: opts.batch });
+
+  const dbPath = join(opts.dir, 'site.db');
+  const server = await startServerChild(site, dbPath);
+  let http_ingest: ScaleResults['http_ingest'];
+  let latency: ScaleResults['latency'];
+  let metrics_default: ScaleResults['metrics_default'];
+  try {
+    log(`http ingest: ${opts.ingest_duration_s} s, ${opts.ingest_clients} clients`);
+    const h = await httpIngest(server, model, dbPath, { duration_s: opts.ingest_duration_s, clients: opts.ingest_clients, batch: opts.batch });
+    http_ingest = { ...h, ratio_to_raw: h.samples_per_s / raw_insert.samples_per_s };
+
+    log(`latency: ${opts.socket_clients} socket clients, every device every ${opts.interval_s} s, ${opts.warmup_s} s warm-up + ${opts.measure_s} s`);
+    latency = await socketLatency(server, model, opts);
+
+    log(`/metrics at default cardinality: ${opts.scrapes} scrapes`);
+    metrics_default = { ...(await scrapeMetrics(server, opts.scrapes)), devices: model.devices.size };
+  } finally {
+    await server.stop();
+  }
+
+  const pdSite: BenchSiteOptions = { devices: opts.per_device_devices, per_device: true };
+  const pdModel = benchSite(pdSite);
+  const pdServer = await startServerChild(pdSite, join(opts.dir, 'per-device.db'));
+  let metrics_per_device: ScaleResults['metrics_per_device'];
+  try {
+    log(`/metrics with per-device series: ${pdModel.devices.size} devices`);
+    await fillSite(pdServer, pdModel, opts.batch);
+    metrics_per_device = { ...(await scrapeMetrics(pdServer, opts.scrapes)), devices: pdModel.devices.size };
+  } finally {
+    await pdServer.stop();
+  }
+
+  return { site: { devices: model.devices.size, racks }, raw_insert, http_ingest, latency, metrics_default, metrics_per_device };
+}
