@@ -48,7 +48,9 @@ const METER_KEYS = keySet('id', 'scope');
 const COLLECTORS_KEYS = keySet('cgminer', 'dcgm', 'whatsminer_v3');
 const COLLECTOR_KEYS = keySet('interval_s', 'timeout_ms', 'concurrency');
 const RETENTION_KEYS = keySet('raw_hours', 'minute_days', 'hour_days');
-const AUTH_KEYS = keySet('ingest_tokens', 'read_token', 'read_token_sha256', 'metrics_token', 'metrics_token_sha256');
+const AUTH_KEYS = keySet('ingest_tokens', 'read_token', 'read_token_sha256', 'metrics_token', 'metrics_token_sha256', 'cors_origins', 'ingest_rate_per_s', 'ingest_burst');
+/** A browser origin as the Origin header carries it: scheme, host, optional port, nothing after. */
+const ORIGIN_RE = /^https?:\/\/[A-Za-z0-9.-]+(?::[0-9]{1,5})?$|^https?:\/\/\[[0-9A-Fa-f:.]+\](?::[0-9]{1,5})?$/;
 const TOKEN_KEYS = keySet('name', 'token', 'token_sha256');
 const ALERTS_KEYS = keySet('pue_target', 'rules');
 const PROMETHEUS_KEYS = keySet('per_device');
@@ -590,6 +592,20 @@ function readAuth(c: Ctx, v: unknown, env: NodeJS.ProcessEnv): AuthSettings {
       if (read !== undefined) out.read_token_sha256 = read;
       const metrics = readSecret(c, o, 'auth', 'metrics_token', false);
       if (metrics !== undefined) out.metrics_token_sha256 = metrics;
+      const origins = field(c, o, 'cors_origins', 'auth', readList, false, '');
+      if (origins !== undefined) {
+        const ok: string[] = [];
+        origins.forEach((x, i) => {
+          const p = `auth.cors_origins[${i}]`;
+          if (typeof x === 'string' && ORIGIN_RE.test(x)) ok.push(x);
+          else err(c, p, 'expected an origin such as https://ops.example.com (scheme, host, optional port)');
+        });
+        out.cors_origins = ok;
+      }
+      const rate = field(c, o, 'ingest_rate_per_s', 'auth', readPositive, false, '');
+      if (rate !== undefined) out.ingest_rate_per_s = rate;
+      const burst = field(c, o, 'ingest_burst', 'auth', readPosInt, false, '');
+      if (burst !== undefined) out.ingest_burst = burst;
     }
   }
   const envToken = env[ENV_INGEST_TOKEN];

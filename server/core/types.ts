@@ -167,6 +167,12 @@ export interface AuthSettings {
   ingest_tokens: { name: string; sha256: string }[];
   read_token_sha256?: string;
   metrics_token_sha256?: string;
+  /** browser origins allowed to call the API and socket.io from another origin; absent = same origin only */
+  cors_origins?: string[];
+  /** ingest requests per second per token (token bucket refill); absent = 200 */
+  ingest_rate_per_s?: number;
+  /** ingest bucket size (requests allowed at once); absent = 2 × the rate */
+  ingest_burst?: number;
 }
 
 export interface RetentionSettings {

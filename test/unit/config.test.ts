@@ -420,6 +420,21 @@ describe('auth', () => {
       'auth.read_token: expected a string',
     ]);
   });
+
+  it('reads CORS origins and the ingest rate limit, rejecting origins with a path or no scheme', () => {
+    const m = ok(`${base}auth:\n  cors_origins: [https://ops.example.com, "http://10.0.0.5:8080"]\n  ingest_rate_per_s: 50\n  ingest_burst: 120\n`);
+    expect(m.auth.cors_origins).toEqual(['https://ops.example.com', 'http://10.0.0.5:8080']);
+    expect(m.auth.ingest_rate_per_s).toBe(50);
+    expect(m.auth.ingest_burst).toBe(120);
+    expect(ok(base).auth.cors_origins).toBeUndefined();
+    expect(errors(`${base}auth:\n  cors_origins: [ops.example.com, "https://a.example/x", 7]\n  ingest_rate_per_s: 0\n  ingest_burst: 1.5\n`)).toEqual([
+      'auth.cors_origins[0]: expected an origin such as https://ops.example.com (scheme, host, optional port)',
+      'auth.cors_origins[1]: expected an origin such as https://ops.example.com (scheme, host, optional port)',
+      'auth.cors_origins[2]: expected an origin such as https://ops.example.com (scheme, host, optional port)',
+      'auth.ingest_rate_per_s: must be greater than 0',
+      'auth.ingest_burst: expected a positive integer',
+    ]);
+  });
 });
 
 describe('check-config command and loadConfigFile', () => {
