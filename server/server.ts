@@ -18,9 +18,6 @@ import { createExposition, type Exposition } from './exposition/metrics.js';
 import { createScopeRollups, registerScopes, scopeNames } from './store/rollups.js';
 import { createRetention } from './store/retention.js';
 import { historyRouter } from './http/history.js';
-import { createScopeRollups, registerScopes, scopeNames } from './store/rollups.js';
-import { createRetention } from './store/retention.js';
-import { historyRouter } from './http/history.js';
 import { prepareIndex } from './core/compute.js';
 import { createSiteAlerts, type SiteAlerts } from './live/alerts.js';
 import { alertsRouter } from './http/alerts.js';
@@ -104,19 +101,6 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const retention = createRetention(db, model.retention);
   retention.start();
 
-  // History: rack/hall/site rollups from each tick's figures (device rollups are SQL triggers), and
-  // retention in small steps on a timer.
-  const scopeRollups = createScopeRollups(db, { scopes: registerScopes(db, scopeNames(hub.figures())) });
-  hub.on('update', (u) => {
-    try {
-      scopeRollups.record(hub.figures(), u.ts);
-    } catch (err) {
-      log(`store: rollup failed: ${(err as Error).message}`);
-    }
-  });
-  const retention = createRetention(db, model.retention);
-  retention.start();
-
   const app = express();
   app.disable('x-powered-by');
   app.get('/healthz', (_req, res) => {
@@ -124,7 +108,6 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   app.use(ingestRouter({ model, pipeline }));
   app.use(apiRouter(hub));
-  app.use(historyRouter(db, model));
   app.use(historyRouter(db, model));
   app.use(alertsRouter({ model, alerts, db }));
   app.get('/metrics', async (_req, res) => {
@@ -196,8 +179,6 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       // Upgraded websockets are not among closeAllConnections()'s: socket.io closes them, then the server.
       http.closeAllConnections();
       await new Promise<void>((resolve) => void io.close(() => resolve()));
-      retention.stop();
-      scopeRollups.flush();
       retention.stop();
       scopeRollups.flush();
       writer.close();
