@@ -96,6 +96,7 @@ export function startScheduler(opts: SchedulerOptions): SchedulerHandle {
       if (stopped) return release(t.collector);
       const started = now();
       stats.max_start_lag_ms = Math.max(stats.max_start_lag_ms, started - due);
+      opts.onPollStart?.(t.collector, started - due);
       stats.in_flight++;
       let ok = true;
       try {

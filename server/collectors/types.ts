@@ -18,6 +18,8 @@ export interface SchedulerOptions {
   settings: SiteModel['collectors'];
   sink: CollectorSink;
   onPollDuration?: (collector: string, seconds: number, ok: boolean) => void;
+  /** each poll as it starts: how late it is against its due time (ms); for the bench and diagnostics */
+  onPollStart?: (collector: string, lag_ms: number) => void;
   /** test hook: clock (epoch ms); defaults to Date.now */
   now?: () => number;
   /** longest back-off on a failing device, as a multiple of the interval (default 8) */
