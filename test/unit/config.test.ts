@@ -50,7 +50,7 @@ describe('built-in demo site', () => {
     expect(model.devices.get('M-B10-40')).toEqual({ id: 'M-B10-40', kind: 'asic', model: 'antminer-s21', hall: 'M', rack: 'M-B10' });
     expect(model.devices.get('M-T6-40')?.model).toBe('whatsminer-m66s');
     expect(model.devices.get('G-05-n4/gpu7')).toMatchObject({ kind: 'gpu', node: 'G-05-n4', gpu_index: 7, rack: 'G-05', model: 'h100-sxm' });
-    expect(model.racks.get('M-T3')).toMatchObject({ row: 3, col: 3, rated_kw: 280, cooling: 'immersion', loop: 'M-IMM' });
+    expect(model.racks.get('M-T3')).toMatchObject({ row: 3, col: 3, rated_kw: 300, cooling: 'immersion', loop: 'M-IMM' });
     expect(model.racks.get('M-A07')).toMatchObject({ row: 1, col: 7, rated_kw: 180, feeds: ['A', 'B'], feed_rated_kw: 180, cooling: 'air' });
     expect(model.loops).toEqual([
       { id: 'M-IMM', hall: 'M', fluid: 'immersion_oil', racks: ['M-T1', 'M-T2', 'M-T3', 'M-T4', 'M-T5', 'M-T6'] },
