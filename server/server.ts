@@ -23,6 +23,10 @@ import { createSiteAlerts, type SiteAlerts } from './live/alerts.js';
 import { alertsRouter } from './http/alerts.js';
 import { startScheduler } from './collectors/scheduler.js';
 import type { SchedulerHandle } from './collectors/types.js';
+import { createLogger, requestLogger, type Logger } from './log.js';
+import { healthRouter } from './http/health.js';
+import { cors, guardSocket, ingestRateLimit, securityHeaders } from './http/security.js';
+import { requireMetricsToken, requireRead } from './http/auth.js';
 
 export interface ServerOptions {
   model: SiteModel;
@@ -33,7 +37,11 @@ export interface ServerOptions {
   staleAfterS?: number;
   /** figures and socket updates period (ms) */
   tickMs?: number;
+  /** receives each log line (pino JSON) instead of stdout; ignored when `logger` is given */
   log?: (line: string) => void;
+  logger?: Logger;
+  /** how long close() waits for in-flight requests (a push waiting for its commit) before cutting them (ms) */
+  drainMs?: number;
   /** poll the devices that have an address or exporter (default true) */
   collectors?: boolean;
 }
@@ -58,7 +66,8 @@ const REPLAY_WINDOW_MS = 15 * 60_000;
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const { model } = opts;
-  const log = opts.log ?? ((line: string) => console.log(line));
+  const logger = opts.logger ?? createLogger({ sink: opts.log });
+  const log = (line: string) => logger.warn(line);
   const db = openDatabase(opts.dbPath);
   const keys = registerDevices(db, model.devices.values());
   const live = createLiveState(model);
@@ -74,11 +83,19 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const alerts = createSiteAlerts({ model, index, db, staleAfterS: staleAfterMs / 1000, collectorsLastOk: () => collectorsLastOk });
   const hub = createHub({ model, live, staleAfterMs, alerts, index });
   const exposition = createExposition(model, hub, () => alerts.firingCounts());
+  let lastStoreError: { at: number; message: string } | null = null;
+  let draining = false;
+  let inFlight = 0;
+  let scheduler: SchedulerHandle | undefined;
   const writer = createWriter(db, {
     afterCommit: (rows) => {
+      lastStoreError = null;
       for (const r of rows) live.apply(r.reading);
     },
-    onError: (err) => log(`store: commit failed: ${err.message}`),
+    onError: (err) => {
+      lastStoreError = { at: Date.now(), message: err.message };
+      log(`store: commit failed: ${err.message}`);
+    },
   });
   const pipeline = createIngestPipeline({
     model, keys, writer, live,
@@ -103,14 +120,27 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   const app = express();
   app.disable('x-powered-by');
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+  app.use((_req, res, next) => {
+    inFlight++;
+    res.once('close', () => inFlight--);
+    next();
   });
+  app.use(requestLogger(logger));
+  app.use(securityHeaders());
+  app.use(cors(model.auth.cors_origins ?? []));
+  app.use(healthRouter({
+    db,
+    draining: () => draining,
+    lastStoreError: () => lastStoreError,
+    collectors: () => (scheduler === undefined ? null : { running: !draining, last_ok: Object.fromEntries(collectorsLastOk) }),
+  }));
+  app.use(ingestRateLimit(model.auth));
+  app.use(requireRead(model.auth));
   app.use(ingestRouter({ model, pipeline }));
   app.use(apiRouter(hub));
   app.use(historyRouter(db, model));
   app.use(alertsRouter({ model, alerts, db }));
-  app.get('/metrics', async (_req, res) => {
+  app.get('/metrics', requireMetricsToken(model.auth), async (_req, res) => {
     res.set('Content-Type', exposition.contentType).send(await exposition.render());
   });
   const clientDir = join(packageRoot(), 'dist', 'client');
@@ -125,7 +155,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   app.use(bodyErrorHandler);
 
   const http = createServer(app);
-  const { io } = attachLive(http, hub);
+  const { io } = attachLive(http, hub, { corsOrigins: model.auth.cors_origins ?? [] });
+  guardSocket(io, model.auth);
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(opts.port ?? 8080, opts.host ?? '0.0.0.0', () => resolve());
@@ -136,7 +167,6 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   // Collectors hand their readings to the same pipeline as a push; a poll failure marks the device
   // down with its reason (and counts it), a success feeds the "collector stopped delivering" rule.
   const polled = [...model.devices.values()].filter((d) => d.collector !== undefined);
-  let scheduler: SchedulerHandle | undefined;
   if ((opts.collectors ?? true) && polled.length > 0) {
     scheduler = startScheduler({
       devices: polled,
@@ -173,6 +203,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     async close() {
       if (closed) return;
       closed = true;
+      draining = true;
+      // Drain: stop taking connections, let requests already in (a push waiting for its group commit)
+      // be answered, then cut what is left (idle keep-alives, sockets).
+      http.close();
+      http.closeIdleConnections();
+      const drainUntil = Date.now() + (opts.drainMs ?? 10_000);
+      while (inFlight > 0 && Date.now() < drainUntil) await new Promise((r) => setTimeout(r, 10));
       hub.stop();
       clearInterval(saveAlerts);
       await scheduler?.stop();

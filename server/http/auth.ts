@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Request } from 'express';
+import type { NextFunction, Request, Response } from 'express';
+import type { AuthSettings } from '../core/types.js';
 
 export function sha256Hex(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
@@ -27,4 +28,64 @@ export function matchToken(token: string | null, hashes: readonly { name: string
     if (stored.length === presented.length && timingSafeEqual(stored, presented) && match === null) match = h.name;
   }
   return match;
+}
+
+/**
+ * The read credential a request presents: `Authorization: Bearer T`, `Authorization: Basic` (any user,
+ * the token as password: a desk browser's login prompt), or `?token=T` (the kiosk URL of a wall display,
+ * which has nobody to type a password).
+ */
+export function presentedToken(req: Request): string | null {
+  const bearer = bearerToken(req);
+  if (bearer !== null) return bearer;
+  const h = req.headers.authorization;
+  if (typeof h === 'string') {
+    const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(h);
+    if (m) {
+      const decoded = Buffer.from(m[1], 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      if (colon >= 0) return decoded.slice(colon + 1);
+    }
+  }
+  const q = req.query?.token;
+  return typeof q === 'string' && q.length > 0 ? q : null;
+}
+
+/** Which access a token grants: write (an ingest token: push, acknowledge, shelve) includes read. */
+export type Access = 'write' | 'read' | null;
+
+export function accessOf(token: string | null, auth: AuthSettings): Access {
+  if (token === null) return null;
+  if (matchToken(token, auth.ingest_tokens) !== null) return 'write';
+  if (auth.read_token_sha256 !== undefined && matchToken(token, [{ name: 'read', sha256: auth.read_token_sha256 }]) !== null) return 'read';
+  return null;
+}
+
+/**
+ * With `auth.read_token` set, reading the site (REST GETs under /api, the dashboard page) needs the read
+ * token or a write token; without it reads are open, as on a closed control-room network. Pushes and
+ * operator actions check their write token themselves, so only GET/HEAD are guarded here.
+ */
+export function requireRead(auth: AuthSettings): (req: Request, res: Response, next: NextFunction) => void {
+  return (req, res, next) => {
+    if (auth.read_token_sha256 === undefined || (req.method !== 'GET' && req.method !== 'HEAD')) return next();
+    if (accessOf(presentedToken(req), auth) !== null) return next();
+    res.set('WWW-Authenticate', 'Basic realm="floorwatch", charset="UTF-8"');
+    if (req.path.startsWith('/api/')) {
+      res.status(401).json({ error: 'Authorization: a read token is required (Bearer, Basic password, or ?token=)' });
+    } else {
+      res.status(401).type('text/plain').send('Floorwatch: a read token is required. Wall displays: open /?token=<read token>.\n');
+    }
+  };
+}
+
+/** `/metrics` with `auth.metrics_token` set needs `Authorization: Bearer <metrics token>` (Prometheus' bearer_token). */
+export function requireMetricsToken(auth: AuthSettings): (req: Request, res: Response, next: NextFunction) => void {
+  return (req, res, next) => {
+    const sha = auth.metrics_token_sha256;
+    if (sha === undefined) return next();
+    if (matchToken(bearerToken(req), [{ name: 'metrics', sha256: sha }]) !== null) return next();
+    res.set('WWW-Authenticate', 'Bearer realm="floorwatch-metrics"');
+    res.status(401).type('text/plain').send('Authorization: Bearer <metrics token> required\n');
+  };
 }
