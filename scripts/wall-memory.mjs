@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+// Soak check for the wall display (issue 4): the demo server and the site view in Debian's headless
+// chromium for a while, sampling the page's JS heap, DOM size and the renderer's resident memory.
+// Usage: npm run build && node scripts/wall-memory.mjs [minutes=60] [view=site]
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const minutes = Number(process.argv[2] ?? 60);
+const view = process.argv[3] ?? 'site';
+const port = 18000 + Math.floor(Math.random() * 1000);
+const dir = mkdtempSync(join(tmpdir(), 'fw-soak-'));
+const server = spawn(process.execPath, ['dist/server/cli.js', 'serve', '--port', String(port), '--host', '127.0.0.1', '--db', join(dir, 'demo.db')], { stdio: 'ignore' });
+await new Promise((r) => setTimeout(r, 3000));
+
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+const errors = [];
+page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+await page.goto(`http://127.0.0.1:${port}/?view=${view}`);
+const cdp = await page.context().newCDPSession(page);
+await cdp.send('Performance.enable');
+
+// Resident memory of every chromium process (browser, renderer, utility): what the wall's PC spends.
+function chromiumRssMb() {
+  const pids = execFileSync('pgrep', ['-f', 'chromium']).toString().trim().split('\n').filter(Boolean);
+  let kb = 0;
+  for (const pid of pids) {
+    try {
+      const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (m) kb += Number(m[1]);
+    } catch { /* exited */ }
+  }
+  return kb / 1024;
+}
+
+const samples = [];
+const start = Date.now();
+for (;;) {
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  const get = (n) => metrics.find((m) => m.name === n)?.value ?? null;
+  const s = {
+    minute: Math.round((Date.now() - start) / 6000) / 10,
+    js_heap_used_mb: Math.round((get('JSHeapUsedSize') / 1048576) * 10) / 10,
+    js_heap_total_mb: Math.round((get('JSHeapTotalSize') / 1048576) * 10) / 10,
+    dom_nodes: get('Nodes'),
+    listeners: get('JSEventListeners'),
+    chromium_rss_mb: Math.round(chromiumRssMb()),
+  };
+  samples.push(s);
+  console.log(JSON.stringify(s));
+  if (Date.now() - start >= minutes * 60_000) break;
+  await new Promise((r) => setTimeout(r, Math.min(300_000, minutes * 60_000 / 12)));
+}
+mkdirSync('test-output', { recursive: true });
+writeFileSync('test-output/wall-memory.json', JSON.stringify({ minutes, view, samples, console_errors: errors }, null, 2));
+await browser.close();
+server.kill('SIGTERM');
+console.log(`console errors: ${errors.length}`);
