@@ -63,12 +63,15 @@ export function accessOf(token: string | null, auth: AuthSettings): Access {
 
 /**
  * With `auth.read_token` set, reading the site (REST GETs under /api, the dashboard page) needs the read
- * token or a write token; without it reads are open, as on a closed control-room network. Pushes and
+ * token or a write token (and so does /metrics when it has no token of its own); without it reads are
+ * open, as on a closed control-room network. Pushes and
  * operator actions check their write token themselves, so only GET/HEAD are guarded here.
  */
 export function requireRead(auth: AuthSettings): (req: Request, res: Response, next: NextFunction) => void {
   return (req, res, next) => {
     if (auth.read_token_sha256 === undefined || (req.method !== 'GET' && req.method !== 'HEAD')) return next();
+    // /metrics has its own bearer when one is configured (Prometheus holds that one, not the read token).
+    if (req.path === '/metrics' && auth.metrics_token_sha256 !== undefined) return next();
     if (accessOf(presentedToken(req), auth) !== null) return next();
     res.set('WWW-Authenticate', 'Basic realm="floorwatch", charset="UTF-8"');
     if (req.path.startsWith('/api/')) {
