@@ -192,9 +192,30 @@ export async function scrapeText(url: string, timeout_ms: number): Promise<strin
     throw new CollectorError(`unreachable: ${e.cause?.code ?? e.name ?? 'error'}`);
   }
   if (!res.ok) throw new CollectorError(`bad reply: HTTP ${res.status}`);
+  // Read with a cap: an exporter (or anything at its address) that sends endlessly must not fill memory.
+  const reader = res.body?.getReader();
+  if (reader === undefined) return '';
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
   try {
-    return await res.text();
-  } catch {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      bytes += value.byteLength;
+      if (bytes > MAX_SCRAPE_BYTES) {
+        void reader.cancel().catch(() => {});
+        throw new CollectorError('bad reply: too large');
+      }
+      chunks.push(value);
+    }
+  } catch (err) {
+    if (err instanceof CollectorError) throw err;
+    const e = err as { name?: string };
+    if (e.name === 'TimeoutError' || e.name === 'AbortError') throw new CollectorError('timeout');
     throw new CollectorError('closed mid-reply');
   }
+  return Buffer.concat(chunks).toString('utf8');
 }
+
+/** A DCGM exporter page for 8 GPUs is a few hundred KiB; 16 MiB leaves room for big nodes and extra metrics. */
+export const MAX_SCRAPE_BYTES = 16 * 1024 * 1024;

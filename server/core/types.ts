@@ -169,7 +169,7 @@ export interface AuthSettings {
   metrics_token_sha256?: string;
   /** browser origins allowed to call the API and socket.io from another origin; absent = same origin only */
   cors_origins?: string[];
-  /** ingest requests per second per token (token bucket refill); absent = 200 */
+  /** ingest requests per second per token (token bucket refill); absent = 1000 */
   ingest_rate_per_s?: number;
   /** ingest bucket size (requests allowed at once); absent = 2 × the rate */
   ingest_burst?: number;

@@ -105,7 +105,9 @@ export function createRateLimiter(ratePerS: number, burst: number): RateLimiter 
   };
 }
 
-export const DEFAULT_INGEST_RATE_PER_S = 200;
+// High enough that the bench and the kill -9 test (several clients pushing 500-reading batches as fast as they
+// are acknowledged) stay under it; a runaway integrator still cannot take the whole event loop.
+export const DEFAULT_INGEST_RATE_PER_S = 1000;
 
 /**
  * Ingest rate limit per integrator token (429 with Retry-After). Runs before the ingest route: a request
