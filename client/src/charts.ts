@@ -7,6 +7,7 @@ import {
   type ChartDataset,
 } from 'chart.js';
 import { formatClock } from './format.js';
+import { authHeaders } from './live.js';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Filler, Tooltip);
 
@@ -168,7 +169,7 @@ export async function fetchHistory(
 ): Promise<[number, number | null][] | null> {
   const q = new URLSearchParams({ scope, metric, from: String(fromMs), to: String(toMs), step: String(stepMs) });
   try {
-    const res = await fetch(`/api/v1/history?${q.toString()}`);
+    const res = await fetch(`/api/v1/history?${q.toString()}`, { headers: authHeaders() });
     if (!res.ok) return null;
     const body = (await res.json()) as { points?: [number, number | null][] };
     return Array.isArray(body.points) ? body.points : null;

@@ -124,12 +124,30 @@ export interface LiveClient {
   close(): void;
 }
 
+/**
+ * The read token of a kiosk URL (`/?token=…`), for the socket and REST calls of a site that requires one;
+ * null where there is none (an open site, or a desk browser that logged in with Basic auth).
+ */
+export function readToken(): string | null {
+  if (typeof location === 'undefined') return null;
+  const t = new URLSearchParams(location.search).get('token');
+  return t !== null && t !== '' ? t : null;
+}
+
+/** Headers for the REST API: the kiosk's read token when it has one. */
+export function authHeaders(): Record<string, string> {
+  const t = readToken();
+  return t === null ? {} : { authorization: `Bearer ${t}` };
+}
+
 export function connectLive(url = '/live'): LiveClient {
+  const token = readToken();
   const state = emptyState();
   const listeners = new Set<Listener>();
   const rackListeners = new Map<string, Set<RackListener>>();
   const socket: Socket = io(url, {
     transports: ['websocket'],
+    ...(token !== null ? { auth: { token } } : {}),
     // A wall has nobody to press reload: keep trying forever, but not so slowly that a restart looks long.
     reconnection: true,
     reconnectionDelay: 500,
