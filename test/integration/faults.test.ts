@@ -74,6 +74,34 @@ describe('a full database', () => {
   });
 });
 
+describe('a read-only database', () => {
+  const t = tempDir();
+  afterAll(() => t.cleanup());
+
+  // chmod does not stop root, which runs CI here; PRAGMA query_only makes SQLite refuse writes on this
+  // connection with SQLITE_READONLY, the error a read-only file or mount gives.
+  it('ingest answers 503, /readyz fails, and both recover when writes are allowed again', async () => {
+    const s = await startServer({ model: smallSite(), dbPath: join(t.dir, 'fw.db'), port: 0, host: '127.0.0.1', log: () => {}, collectors: false, tickMs: 60_000 });
+    try {
+      const url = `${s.url}/api/v1/ingest`;
+      const ts0 = Date.now() - 60_000;
+      s.db.pragma('query_only = ON');
+      const r = await post(url, batch(30, ts0));
+      expect(r.status).toBe(503);
+      expect(r.json.error).toBe('store unavailable, nothing of this batch was stored: attempt to write a readonly database');
+      const notReady = await fetch(`${s.url}/readyz`);
+      expect(notReady.status).toBe(503);
+      expect(((await notReady.json()) as { problems: string[] }).problems).toEqual(['database: not writable (attempt to write a readonly database)']);
+      s.db.pragma('query_only = OFF');
+      expect((await post(url, batch(30, ts0))).json.accepted).toBe(30);
+      expect((await fetch(`${s.url}/readyz`)).status).toBe(200);
+      expect(countSamples(s.db).asic).toBe(30);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe('SIGTERM', () => {
   const t = tempDir();
   const procs: ChildProcess[] = [];
