@@ -1,5 +1,5 @@
 import type { AlertView, DeviceStatus, Figures, LiveInput, SiteModel } from '../core/types.js';
-import { deviceStatus, type SiteIndex } from '../core/compute.js';
+import { visitDeviceStatuses, type SiteIndex } from '../core/compute.js';
 import { createAlertEngine, type AlertEngine, type EngineAlertView, type FiringCount } from '../alerts/engine.js';
 import { defaultRules, mergeRules, parseAlertRules, type AlertRule } from '../alerts/rules.js';
 import type { Db } from '../store/db.js';
@@ -45,12 +45,7 @@ export function createSiteAlerts(opts: {
   return {
     engine,
     evaluate(figures: Figures, input: LiveInput): AlertView[] {
-      const devices = (visit: (d: DeviceStatus) => void) => {
-        for (const id of index.devices.keys()) {
-          const s = deviceStatus(input, id, index);
-          if (s) visit(s);
-        }
-      };
+      const devices = (visit: (d: DeviceStatus) => void) => visitDeviceStatuses(input, index, visit);
       return engine.evaluate({ now: input.now, figures, devices, model, collectorsLastOk: opts.collectorsLastOk?.() });
     },
     active: () => engine.active(),
