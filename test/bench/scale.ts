@@ -180,7 +180,12 @@ function exited(child: ChildProcess): Promise<void> {
 }
 
 export async function startServerChild(site: BenchSiteOptions, dbPath: string): Promise<ServerChild> {
-  const child = fork(childEntry('server-child'), [JSON.stringify(site), dbPath], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // BENCH_SERVER_PROF=DIR writes a V8 CPU profile of each server child there (to find what is slow).
+  const prof = process.env.BENCH_SERVER_PROF;
+  const child = fork(childEntry('server-child'), [JSON.stringify(site), dbPath], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [],
+  });
   const { port } = await onceMessage<{ port?: number }>(child, (m) => typeof m.port === 'number', 'bench server', 60_000);
   return {
     url: `http://127.0.0.1:${port}`,
@@ -236,7 +241,9 @@ export async function httpIngest(
   opts: { duration_s: number; clients: number; batch: number },
 ): Promise<Omit<ScaleResults['http_ingest'], 'ratio_to_raw'>> {
   const tpl = templates([...model.devices.values()].filter((d) => d.kind === 'asic'));
-  const base = Date.now() - 3_600_000 + 1; // never the baseline's timestamps, were the databases shared
+  // Fresh timestamps, as a live site sends: stale ones would mark the devices down and measure the
+  // alert engine's outage path instead of ingest. Strictly increasing, so no (ts, device) repeats.
+  let lastTs = 0;
   let next = 0;
   let readings = 0;
   let samples = 0;
@@ -247,7 +254,8 @@ export async function httpIngest(
   await Promise.all(Array.from({ length: opts.clients }, async () => {
     while (performance.now() < end) {
       const n = next++;
-      const ts = String(base + n);
+      lastTs = Math.max(Date.now(), lastTs + 1);
+      const ts = String(lastTs);
       const parts: string[] = new Array(opts.batch);
       let batchSamples = 0;
       for (let i = 0; i < opts.batch; i++) {
@@ -422,6 +430,10 @@ export async function runScale(opts: ScaleOptions): Promise<ScaleResults> {
   let latency: ScaleResults['latency'];
   let metrics_default: ScaleResults['metrics_default'];
   try {
+    // Every device reports once first: a site whose devices were never seen is a site-wide outage
+    // (one DeviceDown per device), not the steady state the figures are about.
+    log(`filling the site: one reading per device`);
+    await fillSite(server, model, opts.batch);
     log(`http ingest: ${opts.ingest_duration_s} s, ${opts.ingest_clients} clients`);
     const h = await httpIngest(server, model, dbPath, { duration_s: opts.ingest_duration_s, clients: opts.ingest_clients, batch: opts.batch });
     http_ingest = { ...h, ratio_to_raw: h.samples_per_s / raw_insert.samples_per_s };

@@ -57,7 +57,7 @@ export function benchSiteYaml(opts: BenchSiteOptions): string {
         count: ${count}
         row: ${row}
         col: "{n}"
-        rated_kw: 60
+        rated_kw: 160
         cooling: liquid
         loop: G-CDU
         devices:
@@ -79,6 +79,8 @@ meters:
 auth:
   ingest_tokens:
     - { name: bench, token: ${BENCH_TOKEN} }
+  # The load generator is one integrator pushing for a whole site: the per-token limit is for real ones.
+  ingest_rate_per_s: 1000000
 prometheus:
   per_device: ${opts.per_device === true}
 `;
