@@ -20,17 +20,33 @@ const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
 const errors = [];
 page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
 await page.goto(`http://127.0.0.1:${port}/?view=${view}`);
+await page.waitForTimeout(10_000);
 const cdp = await page.context().newCDPSession(page);
 await cdp.send('Performance.enable');
 
-// Resident memory of every chromium process (browser, renderer, utility): what the wall's PC spends.
-function chromiumRssMb() {
-  const pids = execFileSync('pgrep', ['-f', 'chromium']).toString().trim().split('\n').filter(Boolean);
+// Memory of the chromium this script launched (browser, renderer, GPU/utility processes): the sum of
+// their proportional set sizes (PSS), so pages shared between them are not counted twice.
+function descendants(pid) {
+  let out = [];
+  try {
+    const kids = execFileSync('pgrep', ['-P', String(pid)]).toString().trim().split('\n').filter(Boolean).map(Number);
+    for (const k of kids) out = out.concat([k], descendants(k));
+  } catch { /* none */ }
+  return out;
+}
+function chromiumPssMb(onlyRenderers = false, field = 'Pss') {
   let kb = 0;
-  for (const pid of pids) {
+  for (const pid of descendants(process.pid)) {
     try {
-      const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (m) kb += Number(m[1]);
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (!cmd.includes('chromium') || (onlyRenderers && !cmd.includes('--type=renderer'))) continue;
+      const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+      // 'Private' = Private_Clean + Private_Dirty: memory no other process shares (what the tab costs).
+      const names = field === 'Private' ? ['Private_Clean', 'Private_Dirty'] : [field];
+      for (const n of names) {
+        const m = new RegExp(`^${n}:\\s+(\\d+)`, 'm').exec(rollup);
+        if (m) kb += Number(m[1]);
+      }
     } catch { /* exited */ }
   }
   return kb / 1024;
@@ -47,7 +63,9 @@ for (;;) {
     js_heap_total_mb: Math.round((get('JSHeapTotalSize') / 1048576) * 10) / 10,
     dom_nodes: get('Nodes'),
     listeners: get('JSEventListeners'),
-    chromium_rss_mb: Math.round(chromiumRssMb()),
+    renderer_pss_mb: Math.round(chromiumPssMb(true)),
+    renderer_private_mb: Math.round(chromiumPssMb(true, 'Private')),
+    chromium_pss_mb: Math.round(chromiumPssMb()),
   };
   samples.push(s);
   console.log(JSON.stringify(s));
