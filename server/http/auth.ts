@@ -70,6 +70,10 @@ export function accessOf(token: string | null, auth: AuthSettings): Access {
 export function requireRead(auth: AuthSettings): (req: Request, res: Response, next: NextFunction) => void {
   return (req, res, next) => {
     if (auth.read_token_sha256 === undefined || (req.method !== 'GET' && req.method !== 'HEAD')) return next();
+    // The site's data is guarded; the client bundle and icons are public code, and the page's own asset
+    // requests carry no token (the kiosk URL's token is in the page's URL only).
+    const guarded = req.path.startsWith('/api/') || req.path === '/' || req.path === '/index.html' || req.path === '/metrics';
+    if (!guarded) return next();
     // /metrics has its own bearer when one is configured (Prometheus holds that one, not the read token).
     if (req.path === '/metrics' && auth.metrics_token_sha256 !== undefined) return next();
     if (accessOf(presentedToken(req), auth) !== null) return next();

@@ -53,6 +53,8 @@ describe('auth, headers, CORS, rate limit, logs', () => {
     const page = await fetch(`${s.url}/`);
     expect(page.status).toBe(401);
     expect(page.headers.get('www-authenticate')).toMatch(/^Basic realm="floorwatch"/);
+    // The client bundle is public code: the page's own asset requests carry no token and must load.
+    expect((await fetch(`${s.url}/assets/no-such-bundle.js`)).status).toBe(404);
     // Health stays open for load balancers and orchestrators.
     expect((await fetch(`${s.url}/healthz`)).status).toBe(200);
     expect((await fetch(`${s.url}/readyz`)).status).toBe(200);
