@@ -24,7 +24,7 @@ export const COLLECTOR_DEFAULTS: Readonly<Record<'cgminer' | 'dcgm' | 'whatsmine
   whatsminer_v3: { interval_s: 15, timeout_ms: 3000, concurrency: 256 },
 };
 
-export const RETENTION_DEFAULTS: Readonly<RetentionSettings> = { raw_hours: 48, minute_days: 90, hour_days: 1825 };
+export const RETENTION_DEFAULTS: Readonly<Required<RetentionSettings>> = { raw_hours: 48, minute_days: 90, hour_days: 1825, device_minute_days: 7 };
 export const PUE_TARGET_DEFAULT = 1.5;
 /** Environment variable whose value is accepted as one more ingest token, named "env". */
 export const ENV_INGEST_TOKEN = 'FLOORWATCH_INGEST_TOKEN';
@@ -47,7 +47,7 @@ const LOOP_KEYS = keySet('id', 'hall', 'fluid', 'racks');
 const METER_KEYS = keySet('id', 'scope');
 const COLLECTORS_KEYS = keySet('cgminer', 'dcgm', 'whatsminer_v3');
 const COLLECTOR_KEYS = keySet('interval_s', 'timeout_ms', 'concurrency');
-const RETENTION_KEYS = keySet('raw_hours', 'minute_days', 'hour_days');
+const RETENTION_KEYS = keySet('raw_hours', 'minute_days', 'hour_days', 'device_minute_days');
 const AUTH_KEYS = keySet('ingest_tokens', 'read_token', 'read_token_sha256', 'metrics_token', 'metrics_token_sha256', 'cors_origins', 'ingest_rate_per_s', 'ingest_burst');
 /** A browser origin as the Origin header carries it: scheme, host, optional port, nothing after. */
 const ORIGIN_RE = /^https?:\/\/[A-Za-z0-9.-]+(?::[0-9]{1,5})?$|^https?:\/\/\[[0-9A-Fa-f:.]+\](?::[0-9]{1,5})?$/;
@@ -541,9 +541,14 @@ function readRetention(c: Ctx, v: unknown): RetentionSettings {
   const o = asObject(c, v, 'retention');
   if (o === undefined) return out;
   checkKeys(c, o, 'retention', RETENTION_KEYS);
-  for (const k of ['raw_hours', 'minute_days', 'hour_days'] as const) {
+  for (const k of ['raw_hours', 'minute_days', 'hour_days', 'device_minute_days'] as const) {
     const n = field(c, o, k, 'retention', readPositive, false, '');
     if (n !== undefined) out[k] = n;
+  }
+  // A late or corrected reading is accepted for raw_hours and folded into its device minute row; the
+  // hour's extremes are then recomputed from minute rows, so those must still be there.
+  if (out.device_minute_days * 24 < out.raw_hours) {
+    err(c, at('retention', 'device_minute_days'), `must keep at least raw_hours (${out.raw_hours} h = ${out.raw_hours / 24} days)`);
   }
   return out;
 }

@@ -177,8 +177,11 @@ export interface AuthSettings {
 
 export interface RetentionSettings {
   raw_hours: number;
+  /** rack, hall and site minute rollups */
   minute_days: number;
   hour_days: number;
+  /** device minute rollups (one row per device-minute: the bulk of the file); absent = 7 */
+  device_minute_days?: number;
 }
 
 export interface SiteModel {

@@ -13,12 +13,14 @@ export type Db = Database.Database;
 export function openDatabase(path: string, opts: { synchronous?: 'FULL' | 'NORMAL' } = {}): Db {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
+  // Space freed by retention is reused and returned in small steps (PRAGMA incremental_vacuum),
+  // never by a whole-file VACUUM that would block ingest. It only takes effect while the file has no
+  // header yet, and journal_mode = WAL writes the header: so it comes first. An existing database keeps
+  // the mode it was created with.
+  db.pragma('auto_vacuum = INCREMENTAL');
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
   db.pragma('busy_timeout = 5000');
-  // Space freed by retention is reused and returned in small steps (PRAGMA incremental_vacuum),
-  // never by a whole-file VACUUM that would block ingest. Only takes effect on a new database.
-  db.pragma('auto_vacuum = INCREMENTAL');
   try {
     migrate(db);
   } catch (err) {

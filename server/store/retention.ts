@@ -1,4 +1,5 @@
-// Retention: raw samples, minute and hour rollups each expire after their configured age, deleted in
+// Retention: raw samples, device minute rollups (device_minute_days), rack/hall/site minute rollups
+// (minute_days) and hour rollups (hour_days) each expire after their configured age, deleted in
 // small bounded steps on a timer so that ingest (same thread, same database) never waits more than a few
 // milliseconds behind a delete; freed pages are handed back with PRAGMA incremental_vacuum in small steps.
 
@@ -7,7 +8,7 @@ import { DEVICE_KINDS, type RetentionSettings } from '../core/types.js';
 import { SCOPE_METRICS } from './rollups.js';
 
 export interface RetentionOptions {
-  /** most rows one step deletes (a unit may overshoot by the rows sharing its last timestamp) */
+  /** most rows one step deletes */
   maxRows?: number;
   /** a step stops taking new units after this long */
   budgetMs?: number;
@@ -35,25 +36,33 @@ interface Unit {
   run(limit: number, now: number): number;
 }
 
-export function cutoffs(r: RetentionSettings, now: number): { raw: number; minute: number; hour: number } {
+/** Device minute rollups default to a week: one row per device-minute is most of the file. */
+export const DEVICE_MINUTE_DAYS_DEFAULT = 7;
+
+export function cutoffs(r: RetentionSettings, now: number): { raw: number; minute: number; hour: number; device_minute: number } {
   return {
     raw: now - r.raw_hours * 3_600_000,
     minute: now - r.minute_days * 86_400_000,
     hour: now - r.hour_days * 86_400_000,
+    device_minute: now - (r.device_minute_days ?? DEVICE_MINUTE_DAYS_DEFAULT) * 86_400_000,
   };
 }
 
 /**
- * Deletes the oldest rows below `cutoff` of one key range: first finds the time of the limit-th oldest
- * row, then deletes up to it, so the delete touches at most about `limit` rows.
+ * Deletes the oldest rows below `cutoff` of one key range: first finds the key of the limit-th oldest
+ * row, then deletes up to it, so the delete touches at most `limit` rows. Tables keyed (time, device)
+ * bound on both, because one timestamp may hold a row for every device of the site (100,000 rows).
  */
-function chunkedDelete(db: Db, table: string, timeCol: string, keyCols: string[]) {
+function chunkedDelete(db: Db, table: string, timeCol: string, keyCols: string[], tieCol?: string) {
   const where = keyCols.map((k) => `${k} = ?`).concat([`${timeCol} < ?`]).join(' AND ');
-  const bound = db.prepare(`SELECT ${timeCol} AS t FROM ${table} WHERE ${where} ORDER BY ${timeCol} LIMIT 1 OFFSET ?`).pluck();
-  const del = db.prepare(`DELETE FROM ${table} WHERE ${where} AND ${timeCol} <= ?`);
+  const order = tieCol === undefined ? timeCol : `${timeCol}, ${tieCol}`;
+  const bound = db.prepare(`SELECT ${order} FROM ${table} WHERE ${where} ORDER BY ${order} LIMIT 1 OFFSET ?`).raw(true);
+  const upTo = tieCol === undefined ? `${timeCol} <= ?` : `(${timeCol}, ${tieCol}) <= (?, ?)`;
+  const del = db.prepare(`DELETE FROM ${table} WHERE ${where} AND ${upTo}`);
+  const delAll = db.prepare(`DELETE FROM ${table} WHERE ${where}`);
   return (keys: number[], cutoff: number, limit: number): number => {
-    const t = bound.get(...keys, cutoff, Math.max(0, limit - 1)) as number | undefined;
-    return del.run(...keys, cutoff, t ?? cutoff - 1).changes;
+    const b = bound.get(...keys, cutoff, Math.max(0, limit - 1)) as number[] | undefined;
+    return b === undefined ? delAll.run(...keys, cutoff).changes : del.run(...keys, cutoff, ...b).changes;
   };
 }
 
@@ -62,22 +71,20 @@ export function createRetention(db: Db, settings: RetentionSettings, opts: Reten
   const budgetMs = opts.budgetMs ?? 4;
   const vacuumPages = opts.vacuumPages ?? 256;
   const now = opts.now ?? Date.now;
-  const devicesOfKind = db.prepare('SELECT id FROM devices WHERE kind = ? ORDER BY id').pluck();
   const scopeIds = db.prepare('SELECT id FROM rollup_scopes ORDER BY id').pluck();
 
   // One pass = every unit once; rebuilt at the start of each pass so new devices and scopes are seen.
   function buildUnits(): Unit[] {
     const units: Unit[] = [];
     for (const kind of DEVICE_KINDS) {
-      const raw = chunkedDelete(db, `samples_${kind}`, 'ts', []);
+      const raw = chunkedDelete(db, `samples_${kind}`, 'ts', [], 'device');
       units.push({ run: (limit, t) => raw([], cutoffs(settings, t).raw, limit) });
     }
     for (const g of ['minute', 'hour'] as const) {
+      // Device rollups are keyed bucket first: the expired rows of every device are one range at the start.
       for (const kind of DEVICE_KINDS) {
-        const del = chunkedDelete(db, `rollup_${kind}_${g}`, 'bucket', ['device']);
-        for (const id of devicesOfKind.all(kind) as number[]) {
-          units.push({ run: (limit, t) => del([id], cutoffs(settings, t)[g], limit) });
-        }
+        const del = chunkedDelete(db, `rollup_${kind}_${g}`, 'bucket', [], 'device');
+        units.push({ run: (limit, t) => del([], cutoffs(settings, t)[g === 'minute' ? 'device_minute' : 'hour'], limit) });
       }
       const del = chunkedDelete(db, `rollup_scope_${g}`, 'bucket', ['scope', 'metric']);
       for (const id of scopeIds.all() as number[]) {

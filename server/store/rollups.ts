@@ -13,7 +13,7 @@
 // and be wrong where devices report at different times. The tick also gives time-weighted averages.
 
 import type { Db } from './db.js';
-import { DEVICE_KINDS, METRICS_BY_KIND, type DeviceKind, type Figures } from '../core/types.js';
+import { DEVICE_KINDS, METRICS_BY_KIND, type DeviceKind, type Figures, type MetricOf } from '../core/types.js';
 
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 3_600_000;
@@ -24,14 +24,37 @@ export const BUCKET_MS: Record<Granularity, number> = { minute: MINUTE_MS, hour:
 // Device rollups: schema and triggers (generated, pasted into migrations/002_rollups.sql; a unit test
 // checks the file still matches).
 
+/**
+ * The metrics of each kind that are rolled up per device: the ones worth a chart. The rest (counters,
+ * clocks, limits, flags) stay in raw samples only, for raw retention (raw_hours). Every rolled metric
+ * costs about 30 bytes per device-minute (sum, min, max as REAL, a count), so this list is the size of
+ * the database. Changing it needs a migration.
+ */
+export const ROLLED_METRICS = {
+  asic: ['hashrate_ths', 'power_w', 'chip_temp_c', 'inlet_temp_c'],
+  gpu: ['util_pct', 'power_w', 'temp_c', 'mem_temp_c'],
+  env: ['inlet_temp_c', 'outlet_temp_c'],
+  pdu: ['power_w'],
+  cooling_loop: ['supply_temp_c', 'return_temp_c', 'flow_lpm'],
+  meter: ['power_w'],
+} as const satisfies { [K in DeviceKind]: readonly MetricOf<K>[] };
+
+export function isRolledUp(kind: DeviceKind, metric: string): boolean {
+  return (ROLLED_METRICS[kind] as readonly string[]).includes(metric);
+}
+
+// Keyed bucket first, like the raw tables: a tick of every device lands in the current minute's rows,
+// at the end of the table, instead of in one leaf page per device (DESIGN.md §6: several times faster,
+// and the pages being written stay few and cached). A device's series is read by one point lookup per
+// bucket (server/store/history.ts).
 function deviceTableSql(kind: DeviceKind, g: Granularity): string {
-  const cols = METRICS_BY_KIND[kind].map((m) => `  ${m}_sum REAL, ${m}_cnt INTEGER NOT NULL DEFAULT 0, ${m}_min REAL, ${m}_max REAL`);
-  return `CREATE TABLE rollup_${kind}_${g} (\n  device INTEGER NOT NULL, bucket INTEGER NOT NULL, n INTEGER NOT NULL, dirty INTEGER NOT NULL DEFAULT 0,\n${cols.join(',\n')},\n  PRIMARY KEY (device, bucket)\n) WITHOUT ROWID;`;
+  const cols = ROLLED_METRICS[kind].map((m) => `  ${m}_sum REAL, ${m}_cnt INTEGER NOT NULL DEFAULT 0, ${m}_min REAL, ${m}_max REAL`);
+  return `CREATE TABLE rollup_${kind}_${g} (\n  bucket INTEGER NOT NULL, device INTEGER NOT NULL, n INTEGER NOT NULL,\n${cols.join(',\n')},\n  PRIMARY KEY (bucket, device)\n) WITHOUT ROWID;`;
 }
 
 function upsertSql(kind: DeviceKind, g: Granularity): string {
   const ms = BUCKET_MS[g];
-  const ms_ = METRICS_BY_KIND[kind];
+  const ms_ = ROLLED_METRICS[kind];
   const t = `rollup_${kind}_${g}`;
   const insCols = ms_.map((m) => `${m}_sum, ${m}_cnt, ${m}_min, ${m}_max`).join(', ');
   const insVals = ms_.map((m) => `NEW.${m}, NEW.${m} IS NOT NULL, NEW.${m}, NEW.${m}`).join(', ');
@@ -39,43 +62,46 @@ function upsertSql(kind: DeviceKind, g: Granularity): string {
     `    ${m}_sum = coalesce(${m}_sum + excluded.${m}_sum, ${m}_sum, excluded.${m}_sum), ${m}_cnt = ${m}_cnt + excluded.${m}_cnt,\n` +
     `    ${m}_min = coalesce(min(${m}_min, excluded.${m}_min), ${m}_min, excluded.${m}_min), ${m}_max = coalesce(max(${m}_max, excluded.${m}_max), ${m}_max, excluded.${m}_max)`,
   ).join(',\n');
-  return `  INSERT INTO ${t} (device, bucket, n, ${insCols})\n  VALUES (NEW.device, NEW.ts - NEW.ts % ${ms}, 1, ${insVals})\n  ON CONFLICT (device, bucket) DO UPDATE SET n = n + 1,\n${sets};`;
+  return `  INSERT INTO ${t} (bucket, device, n, ${insCols})\n  VALUES (NEW.ts - NEW.ts % ${ms}, NEW.device, 1, ${insVals})\n  ON CONFLICT (bucket, device) DO UPDATE SET n = n + 1,\n${sets};`;
 }
 
+/**
+ * Takes the row about to be replaced out of a bucket: its values leave the sums and counts, and the
+ * extremes are recomputed without it (minute from the other raw rows of that minute, hour from the
+ * minute rows just corrected); the AFTER trigger then folds the new row in like any other. Doing the
+ * extremes here, where the old row is still visible, keeps the AFTER trigger (every insert) to two
+ * upserts and the table free of a dirty flag.
+ */
 function subtractSql(kind: DeviceKind, g: Granularity): string {
   const ms = BUCKET_MS[g];
+  const ms_ = ROLLED_METRICS[kind];
   const t = `rollup_${kind}_${g}`;
-  const sets = METRICS_BY_KIND[kind].map((m) => `${m}_sum = r.${m}_sum - coalesce(o.${m}, 0), ${m}_cnt = r.${m}_cnt - (o.${m} IS NOT NULL)`).join(',\n    ');
-  return `  UPDATE ${t} AS r SET n = r.n - 1, dirty = 1,\n    ${sets}\n  FROM samples_${kind} AS o\n  WHERE o.ts = NEW.ts AND o.device = NEW.device AND r.device = NEW.device AND r.bucket = NEW.ts - NEW.ts % ${ms};`;
-}
-
-function recomputeSql(kind: DeviceKind, g: Granularity): string {
-  const ms = BUCKET_MS[g];
-  const ms_ = METRICS_BY_KIND[kind];
-  const t = `rollup_${kind}_${g}`;
+  const sets = ms_.map((m) => `${m}_sum = r.${m}_sum - coalesce(o.${m}, 0), ${m}_cnt = r.${m}_cnt - (o.${m} IS NOT NULL)`).join(',\n    ');
   const lhs = ms_.map((m) => `${m}_min, ${m}_max`).join(', ');
-  // Minute extremes come from the raw rows of that minute, hour extremes from the (already corrected)
-  // minute rows: both only on the rare changed duplicate.
+  // The hour's minutes as point lookups (triggers allow no CTE; a range on bucket alone would scan
+  // every device's rows of the hour).
+  const minutes = Array.from({ length: HOUR_MS / MINUTE_MS }, (_, i) => `r.bucket + ${i * MINUTE_MS}`).join(', ');
   const rhs = g === 'minute'
-    ? `SELECT ${ms_.map((m) => `min(${m}), max(${m})`).join(', ')} FROM samples_${kind} WHERE ts >= ${t}.bucket AND ts < ${t}.bucket + ${ms} AND device = ${t}.device`
-    : `SELECT ${ms_.map((m) => `min(${m}_min), max(${m}_max)`).join(', ')} FROM rollup_${kind}_minute AS m WHERE m.device = ${t}.device AND m.bucket >= ${t}.bucket AND m.bucket < ${t}.bucket + ${ms}`;
-  return `  UPDATE ${t} SET dirty = 0, (${lhs}) = (${rhs})\n  WHERE device = NEW.device AND bucket = NEW.ts - NEW.ts % ${ms} AND dirty = 1;`;
+    ? `SELECT ${ms_.map((m) => `min(${m}), max(${m})`).join(', ')} FROM samples_${kind} AS s WHERE s.ts >= r.bucket AND s.ts < r.bucket + ${ms} AND s.device = NEW.device AND s.ts <> NEW.ts`
+    : `SELECT ${ms_.map((m) => `min(${m}_min), max(${m}_max)`).join(', ')} FROM rollup_${kind}_minute AS m WHERE m.bucket IN (${minutes}) AND m.device = NEW.device`;
+  return `  UPDATE ${t} AS r SET n = r.n - 1,\n    ${sets},\n    (${lhs}) =\n    (${rhs})\n  FROM samples_${kind} AS o\n  WHERE o.ts = NEW.ts AND o.device = NEW.device AND r.bucket = NEW.ts - NEW.ts % ${ms} AND r.device = NEW.device;`;
 }
 
 function backfillSql(kind: DeviceKind, g: Granularity): string {
   const ms = BUCKET_MS[g];
-  const ms_ = METRICS_BY_KIND[kind];
+  const ms_ = ROLLED_METRICS[kind];
   const cols = ms_.map((m) => `${m}_sum, ${m}_cnt, ${m}_min, ${m}_max`).join(', ');
   const aggs = ms_.map((m) => `sum(${m}), count(${m}), min(${m}), max(${m})`).join(', ');
-  return `INSERT INTO rollup_${kind}_${g} (device, bucket, n, ${cols})\n  SELECT device, ts - ts % ${ms}, count(*), ${aggs} FROM samples_${kind} GROUP BY device, ts - ts % ${ms};`;
+  return `INSERT INTO rollup_${kind}_${g} (bucket, device, n, ${cols})\n  SELECT ts - ts % ${ms}, device, count(*), ${aggs} FROM samples_${kind} GROUP BY ts - ts % ${ms}, device;`;
 }
 
 /** The device-rollup part of migrations/002_rollups.sql. */
 export function deviceRollupSql(): string {
   const out: string[] = [];
   for (const kind of DEVICE_KINDS) {
-    const cols = METRICS_BY_KIND[kind];
-    const same = cols.map((m) => `o.${m} IS NEW.${m}`).join(' AND ');
+    // Identity of a duplicate covers every raw column, rolled up or not: a reading that differs only in
+    // fan_rpm still replaces the raw row (and leaves the rollups as they were).
+    const same = METRICS_BY_KIND[kind].map((m) => `o.${m} IS NEW.${m}`).join(' AND ');
     out.push(
       deviceTableSql(kind, 'minute'),
       deviceTableSql(kind, 'hour'),
@@ -87,7 +113,7 @@ export function deviceRollupSql(): string {
         `  SELECT RAISE(IGNORE) FROM samples_${kind} AS o WHERE o.ts = NEW.ts AND o.device = NEW.device\n    AND o.power_source IS NEW.power_source AND ${same};\n` +
         `${subtractSql(kind, 'minute')}\n${subtractSql(kind, 'hour')}\nEND;`,
       `CREATE TRIGGER samples_${kind}_rollup AFTER INSERT ON samples_${kind}\nBEGIN\n` +
-        `${upsertSql(kind, 'minute')}\n${recomputeSql(kind, 'minute')}\n${upsertSql(kind, 'hour')}\n${recomputeSql(kind, 'hour')}\nEND;`,
+        `${upsertSql(kind, 'minute')}\n${upsertSql(kind, 'hour')}\nEND;`,
     );
   }
   return out.join('\n\n') + '\n';

@@ -74,7 +74,7 @@ describe('built-in demo site', () => {
   it('takes the documented defaults for what it leaves out', () => {
     expect(model.collectors.cgminer).toEqual({ interval_s: 15, timeout_ms: 3000, concurrency: 256 });
     expect(model.collectors.dcgm).toEqual({ interval_s: 10, timeout_ms: 3000, concurrency: 32 });
-    expect(model.retention).toEqual({ raw_hours: 48, minute_days: 90, hour_days: 1825 });
+    expect(model.retention).toEqual({ raw_hours: 48, minute_days: 90, hour_days: 1825, device_minute_days: 7 });
     expect(model.pue_target).toBe(1.5);
     expect(model.prometheus).toEqual({ per_device: false });
   });
@@ -118,6 +118,23 @@ describe('real-site example', () => {
     expect(model.auth.ingest_tokens[1]?.sha256).toBe('9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08');
     expect(model.auth.read_token_sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(model.auth.metrics_token_sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('retention', () => {
+  const rack = '      - { id: R1, row: 1, col: 1, rated_kw: 10 }';
+  it('device_minute_days: default 7, given value kept, apart from the scope minute_days', () => {
+    expect(ok(site(rack)).retention.device_minute_days).toBe(7);
+    const m = ok(site(rack, 'retention: { device_minute_days: 14, minute_days: 30 }'));
+    expect(m.retention).toEqual({ raw_hours: 48, minute_days: 30, hour_days: 1825, device_minute_days: 14 });
+  });
+  it('device_minute_days: errors by path, and it must cover raw_hours', () => {
+    expect(errors(site(rack, 'retention: { device_minute_days: "7d" }'))).toEqual(['retention.device_minute_days: expected a number']);
+    expect(errors(site(rack, 'retention: { device_minute_days: 0 }'))).toEqual(['retention.device_minute_days: must be greater than 0']);
+    // 72 h of raw readings may still be corrected: 2 days of device minutes is too few, 3 is enough
+    expect(errors(site(rack, 'retention: { raw_hours: 72, device_minute_days: 2 }')))
+      .toEqual(['retention.device_minute_days: must keep at least raw_hours (72 h = 3 days)']);
+    expect(ok(site(rack, 'retention: { raw_hours: 72, device_minute_days: 3 }')).retention.device_minute_days).toBe(3);
   });
 });
 

@@ -3,8 +3,6 @@ import { openDatabase, type Db } from '../../server/store/db.js';
 import { prepareSampleInserts, registerDevices, rowValues } from '../../server/store/samples.js';
 import { registerScopes, SCOPE_METRIC_CODE } from '../../server/store/rollups.js';
 import { createRetention } from '../../server/store/retention.js';
-import Database from 'better-sqlite3';
-import { migrate } from '../../server/store/migrate.js';
 import { tempDir } from '../helpers/tmp.js';
 import { join } from 'node:path';
 
@@ -27,11 +25,12 @@ function filled(): { db: Db; cleanup(): void } {
       for (const d of ['A1', 'A2']) s.insert.asic(NOW - ago, keys.get(d) as number, null, rowValues('asic', { power_w: 3000 }));
       s.insert.pdu(NOW - ago, keys.get('P1') as number, null, rowValues('pdu', { power_w: 9000 }));
     }
-    // older rollups written directly: 91 and 89 days (minute), 1826 and 1824 days (hour)
+    // older rollups written directly: device minutes 8 and 6 days old (device_minute_days 7), scope
+    // minutes 91 and 89 days (minute_days 90), hours 1826 and 1824 days (hour_days 1825)
     const min = db.prepare('INSERT INTO rollup_asic_minute (device, bucket, n, power_w_sum, power_w_cnt) VALUES (?, ?, 1, 1, 1)');
     const hr = db.prepare('INSERT INTO rollup_asic_hour (device, bucket, n, power_w_sum, power_w_cnt) VALUES (?, ?, 1, 1, 1)');
     for (const d of ['A1', 'A2']) {
-      for (const ago of [91 * D, 89 * D]) min.run(keys.get(d), NOW - ago);
+      for (const ago of [8 * D, 6 * D]) min.run(keys.get(d), NOW - ago);
       for (const ago of [1826 * D, 1824 * D]) hr.run(keys.get(d), NOW - ago);
     }
     const scopes = registerScopes(db, ['site', 'rack:R1']);
@@ -47,7 +46,7 @@ function filled(): { db: Db; cleanup(): void } {
   return { db, cleanup: () => { db.close(); t.cleanup(); } };
 }
 
-const settings = { raw_hours: 48, minute_days: 90, hour_days: 1825 };
+const settings = { raw_hours: 48, minute_days: 90, hour_days: 1825, device_minute_days: 7 };
 
 describe('retention', () => {
   it('deletes exactly the rows past each table\'s age and nothing else', () => {
@@ -60,9 +59,9 @@ describe('retention', () => {
     // raw: only the 49 h old tick goes (2 asic rows, 1 pdu row)
     expect(db.prepare('SELECT DISTINCT ts FROM samples_asic ORDER BY ts').pluck().all()).toEqual([NOW - 47 * H, NOW - H]);
     expect(db.prepare('SELECT ts FROM samples_pdu ORDER BY ts').pluck().all()).toEqual([NOW - 47 * H, NOW - H]);
-    // minute rollups: the 91-day rows go; the 89-day rows and the 49 h old minute (from the triggers) stay
+    // device minute rollups: the 8-day rows go; the 6-day rows and the 49 h old minute (from the triggers) stay
     expect(db.prepare('SELECT DISTINCT bucket FROM rollup_asic_minute ORDER BY bucket').pluck().all())
-      .toEqual([NOW - 89 * D, NOW - 49 * H, NOW - 47 * H, NOW - H]);
+      .toEqual([NOW - 6 * D, NOW - 49 * H, NOW - 47 * H, NOW - H]);
     expect(count(db, 'SELECT count(*) AS n FROM rollup_pdu_minute')).toBe(3);
     expect(db.prepare('SELECT DISTINCT bucket FROM rollup_asic_hour ORDER BY bucket').pluck().all())
       .toEqual([NOW - 1824 * D, NOW - 49 * H, NOW - 47 * H, NOW - H]);
@@ -76,14 +75,20 @@ describe('retention', () => {
     cleanup();
   });
 
+  it('device minute rollups default to 7 days when device_minute_days is absent; scope minutes keep minute_days', () => {
+    const { db, cleanup } = filled();
+    const r = createRetention(db, { raw_hours: 48, minute_days: 90, hour_days: 1825 }, { now: () => NOW });
+    while (!r.step().pass_complete);
+    expect(db.prepare('SELECT DISTINCT bucket FROM rollup_asic_minute ORDER BY bucket').pluck().all())
+      .toEqual([NOW - 6 * D, NOW - 49 * H, NOW - 47 * H, NOW - H]);
+    expect(db.prepare('SELECT DISTINCT bucket FROM rollup_scope_minute').pluck().all()).toEqual([NOW - 89 * D]);
+    cleanup();
+  });
+
   it('works in bounded chunks and hands freed pages back', () => {
     const t = tempDir();
-    // auto_vacuum must be set before anything writes the header (journal_mode = WAL does): open by hand in
-    // that order, as db.ts should.
-    const db = new Database(join(t.dir, 'c.db'));
-    db.pragma('auto_vacuum = INCREMENTAL');
-    db.pragma('journal_mode = WAL');
-    migrate(db);
+    // a new database from openDatabase: auto_vacuum must have been set before WAL wrote the header
+    const db = openDatabase(join(t.dir, 'c.db'));
     expect(db.pragma('auto_vacuum', { simple: true })).toBe(2);
     const keys = registerDevices(db, Array.from({ length: 50 }, (_, i) => ({ id: `D${i}`, kind: 'asic' as const })));
     const s = prepareSampleInserts(db);
@@ -93,16 +98,17 @@ describe('retention', () => {
         for (const key of keys.values()) s.insert.asic(NOW - 72 * H + k * 1000, key, null, rowValues('asic', { power_w: 3000 + k, hashrate_ths: 200 }));
       }
     })();
-    const r = createRetention(db, settings, { now: () => NOW, maxRows: 1000, budgetMs: 50 });
+    const r = createRetention(db, settings, { now: () => NOW, maxRows: 1010, budgetMs: 50 });
     const first = r.step();
-    // a chunk ends on a whole timestamp: 1000 rows = 20 ticks exactly here
-    expect(first.deleted).toBe(1000);
-    expect(count(db, 'SELECT count(*) AS n FROM samples_asic')).toBe(9000);
+    // the bound is (ts, device): 1010 rows = 20 whole ticks and the first 10 devices of the 21st
+    expect(first.deleted).toBe(1010);
+    expect(count(db, 'SELECT count(*) AS n FROM samples_asic')).toBe(8990);
+    expect(count(db, `SELECT count(*) AS n FROM samples_asic WHERE ts = ${NOW - 72 * H + 20_000}`)).toBe(40);
     let total = first.deleted;
     let vacuumed = first.vacuumed_pages;
     for (let i = 0; i < 20; i++) {
       const st = r.step();
-      expect(st.deleted).toBeLessThanOrEqual(1000);
+      expect(st.deleted).toBeLessThanOrEqual(1010);
       total += st.deleted;
       vacuumed += st.vacuumed_pages;
     }
