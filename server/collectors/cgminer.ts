@@ -6,6 +6,7 @@ import net from 'node:net';
 import type { CatalogueModel, DeviceModel, Reading } from '../core/types.js';
 import { parseCgminerReplies, type CgminerReplies } from './cgminer-parse.js';
 import { CollectorError, type JsonObject } from './types.js';
+import { socketFailure } from './tcp.js';
 
 /** Replies larger than this are not a miner talking (Avalon estats with PVT arrays are ~30 kB). */
 const MAX_REPLY_BYTES = 4 * 1024 * 1024;
@@ -82,12 +83,7 @@ export function cgminerRaw(host: string, port: number, command: string, timeout_
       chunks.push(chunk);
     });
     socket.on('end', () => finish(null, Buffer.concat(chunks).toString('utf8')));
-    socket.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ECONNREFUSED') finish(new CollectorError('refused'));
-      else if (err.code === 'ECONNRESET' || err.code === 'EPIPE') finish(new CollectorError('closed mid-reply'));
-      else if (err.code === 'ETIMEDOUT') finish(new CollectorError('timeout'));
-      else finish(new CollectorError(`unreachable: ${err.code ?? err.message}`));
-    });
+    socket.on('error', (err: NodeJS.ErrnoException) => finish(socketFailure(err)));
     socket.on('close', () => {
       if (!settled) finish(new CollectorError('closed mid-reply'));
     });

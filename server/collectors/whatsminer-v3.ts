@@ -12,6 +12,7 @@ import type { CatalogueModel, DeviceModel, MetricOf, Reading } from '../core/typ
 import { splitAddress } from './cgminer.js';
 import { num } from './cgminer-parse.js';
 import { CollectorError, type JsonObject } from './types.js';
+import { socketFailure } from './tcp.js';
 
 export const WHATSMINER_V3_PORT = 4433;
 /** A summary is ~1 kB; edevs/pools a few kB. Anything near this is not a miner talking. */
@@ -72,12 +73,7 @@ export function whatsminerV3Request(
     });
     // v3 firmware keeps the connection open for more commands; an end before a whole frame is a cut-off.
     socket.on('end', () => finish(new CollectorError(buf.length ? 'closed mid-reply' : 'bad reply: empty')));
-    socket.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ECONNREFUSED') finish(new CollectorError('refused'));
-      else if (err.code === 'ECONNRESET' || err.code === 'EPIPE') finish(new CollectorError('closed mid-reply'));
-      else if (err.code === 'ETIMEDOUT') finish(new CollectorError('timeout'));
-      else finish(new CollectorError(`unreachable: ${err.code ?? err.message}`));
-    });
+    socket.on('error', (err: NodeJS.ErrnoException) => finish(socketFailure(err)));
     socket.on('close', () => finish(new CollectorError('closed mid-reply')));
   });
 }
