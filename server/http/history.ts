@@ -50,8 +50,9 @@ export function historyRouter(db: Db, model: SiteModel, now: () => number = Date
   const router = express.Router();
   router.get('/api/v1/history', (req, res) => {
     try {
-      const request = parseHistoryQuery(req.query as Record<string, unknown>, now());
-      res.json(queryHistory(db, model, request));
+      const t = now();
+      const request = parseHistoryQuery(req.query as Record<string, unknown>, t);
+      res.json(queryHistory(db, model, request, t));
     } catch (err) {
       if (err instanceof HistoryError) {
         res.status(400).json({ error: err.message, param: err.param });

@@ -1,11 +1,11 @@
 // History answers: a metric of a scope over [from, to) in steps, read from the coarsest table whose
-// buckets fit in the step (hour, minute, or raw for a device below a minute). Points with no data are
-// null, never 0.
+// buckets fit in the step (hour, minute, or raw for a device below a minute, or for a device metric
+// that is not rolled up, within raw retention). Points with no data are null, never 0.
 
 import type Database from 'better-sqlite3';
 import type { Db } from './db.js';
 import { METRICS_BY_KIND, type DeviceKind, type MetricName, type SiteModel } from '../core/types.js';
-import { HOUR_MS, MINUTE_MS, SCOPE_METRIC_CODE, type ScopeMetric } from './rollups.js';
+import { HOUR_MS, isRolledUp, MINUTE_MS, ROLLED_METRICS, SCOPE_METRIC_CODE, type ScopeMetric } from './rollups.js';
 
 export type HistorySource = 'raw' | 'minute' | 'hour';
 
@@ -42,10 +42,16 @@ export class HistoryError extends Error {
  * What a chart asks for in a scope and what is stored for it. energy_kwh is the energy in each step
  * (a sum, not an average); pue is facility ÷ IT energy over each step.
  */
-const RACK_METRICS = ['power_w', 'hashrate_ths', 'gpu_util_pct', 'inlet_temp_c', 'energy_kwh'] as const;
+const RACK_METRICS = ['power_w', 'hashrate_ths', 'gpu_util_pct', 'inlet_temp_c', 'outlet_temp_c', 'energy_kwh'] as const;
 const AGG_METRICS = [
   'power_w', 'facility_power_w', 'hashrate_ths', 'gpu_util_pct', 'inlet_temp_c', 'pue', 'energy_kwh', 'energy_facility_kwh',
+  'it_power_w', 'worst_inlet_c',
 ] as const;
+/**
+ * Site and hall metrics asked for by the name of their live figure (AggregateFigures), as the wall's
+ * trends do, stored under the rollup's name.
+ */
+const FIGURE_ALIASES: Record<string, ScopeMetric> = { it_power_w: 'power_w', worst_inlet_c: 'inlet_temp_c' };
 
 const NICE_STEPS_MS = [
   1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000,
@@ -117,8 +123,8 @@ function stmt(db: Db, sql: string): Stmt {
   return s;
 }
 
-/** Answers one history request; throws HistoryError for bad input. */
-export function queryHistory(db: Db, model: SiteModel, req: HistoryRequest): HistoryAnswer {
+/** Answers one history request; throws HistoryError for bad input. `now` places raw retention. */
+export function queryHistory(db: Db, model: SiteModel, req: HistoryRequest, now: number = Date.now()): HistoryAnswer {
   const { scope, metric } = req;
   if (!Number.isFinite(req.from)) throw new HistoryError('from', 'expected epoch ms or RFC 3339');
   if (!Number.isFinite(req.to)) throw new HistoryError('to', 'expected epoch ms or RFC 3339');
@@ -129,7 +135,16 @@ export function queryHistory(db: Db, model: SiteModel, req: HistoryRequest): His
   let step = Math.round(req.step_ms);
   // Rack, hall and site figures are kept per minute at the finest: a finer step cannot be served.
   if (r.kind === 'scope' && step < MINUTE_MS) step = MINUTE_MS;
-  const source: HistorySource = step % HOUR_MS === 0 ? 'hour' : step >= MINUTE_MS ? 'minute' : 'raw';
+  let source: HistorySource = step % HOUR_MS === 0 ? 'hour' : step >= MINUTE_MS ? 'minute' : 'raw';
+  if (r.kind === 'device' && source !== 'raw' && !isRolledUp(r.devKind, r.metric)) {
+    // Only the chart metrics are rolled up (ROLLED_METRICS); the others exist as raw samples for raw
+    // retention, and within it are served from there at any step.
+    const rawFrom = now - model.retention.raw_hours * HOUR_MS;
+    if (req.from < rawFrom) {
+      throw new HistoryError('metric', `${r.metric} of a ${r.devKind} is not kept beyond raw retention (${model.retention.raw_hours} h): ask from ${rawFrom} or later, or for one of ${ROLLED_METRICS[r.devKind].join(', ')}`);
+    }
+    source = 'raw';
+  }
   const t0 = Math.floor(req.from / step) * step;
   const n = Math.max(1, Math.ceil((req.to - t0) / step));
   if (n > MAX_POINTS) throw new HistoryError('step', `${n} points asked for, at most ${MAX_POINTS}: use a larger step or a shorter range`);
@@ -159,7 +174,14 @@ export function queryHistory(db: Db, model: SiteModel, req: HistoryRequest): His
       for (const row of rows) row.push(1, row[1], row[1]);
       fold(rows, 1, 2, 3, 4, b);
     } else {
-      const rows = stmt(db, `SELECT bucket, ${m}_sum, ${m}_cnt, ${m}_min, ${m}_max FROM rollup_${r.devKind}_${source} WHERE device = ? AND bucket >= ? AND bucket < ?`).all(r.device, t0, end) as unknown[][];
+      // Device rollups are keyed (bucket, device): one point lookup per bucket of the range, walked by a
+      // recursive CTE inside SQLite (CROSS JOIN keeps the buckets the outer loop).
+      const bucketMs = source === 'hour' ? HOUR_MS : MINUTE_MS;
+      const first = Math.ceil(t0 / bucketMs) * bucketMs;
+      const rows = first >= end ? [] : stmt(db,
+        `WITH RECURSIVE b(t) AS (VALUES (?) UNION ALL SELECT t + ${bucketMs} FROM b WHERE t + ${bucketMs} < ?)
+         SELECT r.bucket, r.${m}_sum, r.${m}_cnt, r.${m}_min, r.${m}_max FROM b CROSS JOIN rollup_${r.devKind}_${source} AS r
+         WHERE r.bucket = b.t AND r.device = ?`).all(first, end, r.device) as unknown[][];
       fold(rows, 1, 2, 3, 4, b);
     }
   } else if (r.scope !== null) {
@@ -182,7 +204,7 @@ export function queryHistory(db: Db, model: SiteModel, req: HistoryRequest): His
       b.min = inst.min;
       b.max = inst.max;
     } else {
-      q(r.metric as ScopeMetric, b);
+      q(FIGURE_ALIASES[r.metric] ?? (r.metric as ScopeMetric), b);
     }
   }
 

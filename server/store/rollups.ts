@@ -129,7 +129,7 @@ export function deviceRollupSql(): string {
  */
 export const SCOPE_METRICS = [
   'power_w', 'facility_power_w', 'hashrate_ths', 'gpu_util_pct', 'inlet_temp_c', 'pue',
-  'energy_wh', 'energy_facility_wh', 'pue_it_wh', 'pue_facility_wh',
+  'energy_wh', 'energy_facility_wh', 'pue_it_wh', 'pue_facility_wh', 'outlet_temp_c',
 ] as const;
 export type ScopeMetric = (typeof SCOPE_METRICS)[number];
 export const SCOPE_METRIC_CODE = new Map<ScopeMetric, number>(SCOPE_METRICS.map((m, i) => [m, i]));
@@ -156,6 +156,7 @@ export function scopeSamples(f: Figures, dtMs: number | null): ScopeSample[] {
     add(scope, 'hashrate_ths', r.hashrate_ths);
     add(scope, 'gpu_util_pct', r.gpu_util_pct);
     add(scope, 'inlet_temp_c', r.inlet_temp_c);
+    add(scope, 'outlet_temp_c', r.outlet_temp_c);
     add(scope, 'energy_wh', wh(r.power_w));
   }
   const agg = (scope: string, a: Figures['site'] | Figures['halls'][number]): void => {
