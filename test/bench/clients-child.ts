@@ -16,6 +16,8 @@ import { markerSeq } from './site.js';
 interface ClientLog {
   /** marker seq -> epoch ms of first arrival */
   arrivals: Record<number, number>;
+  /** marker seq -> the server's tick time (update.ts) of the update that carried it */
+  ticks: Record<number, number>;
   updates: number;
   seq_gaps: number;
 }
@@ -27,7 +29,7 @@ async function main(): Promise<void> {
   const logs: ClientLog[] = [];
   const sockets: Socket[] = [];
   await Promise.all(Array.from({ length: n }, (_, i) => new Promise<void>((resolve, reject) => {
-    const log: ClientLog = { arrivals: {}, updates: 0, seq_gaps: 0 };
+    const log: ClientLog = { arrivals: {}, ticks: {}, updates: 0, seq_gaps: 0 };
     logs[i] = log;
     const socket = io(`${url}/live`, { transports: ['websocket'], forceNew: true, reconnection: false });
     sockets.push(socket);
@@ -45,7 +47,10 @@ async function main(): Promise<void> {
       for (const r of u.racks ?? []) {
         if (r.power_source !== 'pdu' || !markerRacks.has(r.id)) continue;
         const seq = markerSeq(r.power_w);
-        if (seq !== null && log.arrivals[seq] === undefined) log.arrivals[seq] = at;
+        if (seq !== null && log.arrivals[seq] === undefined) {
+          log.arrivals[seq] = at;
+          log.ticks[seq] = u.ts;
+        }
       }
     });
   })));

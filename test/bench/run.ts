@@ -7,7 +7,15 @@ import { cpus, tmpdir, totalmem, platform, release } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { packageRoot } from '../../server/store/paths.js';
+import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import { FULL_SCALE, QUICK_SCALE, runScale, type ScaleResults } from './scale.js';
+import { benchPolling, type PollingBenchOptions } from './polling.js';
+import { benchHistory } from './history.js';
+
+/** The polling and history phases' sizes; the scale phases' are in scale.ts. */
+const POLLING = { full: { miners: 5000, interval_s: 15, duration_s: 30 }, quick: { miners: 100, interval_s: 1, duration_s: 2 } } satisfies Record<string, PollingBenchOptions>;
+const HISTORY = { full: { devices: 2000, days: 30 }, quick: { devices: 100, days: 1 } };
 
 export interface Machine {
   cpu: string;
@@ -71,6 +79,8 @@ export function formatTable(b: BenchResults): string {
     ['http ingest', `${f(r.http_ingest.samples_per_s)} samples/s = ${f(r.http_ingest.ratio_to_raw * 100, 1)} % of raw (${r.http_ingest.clients} clients, ${r.http_ingest.batch}/body, ${r.http_ingest.errors} errors, ${f(r.http_ingest.committed_rows)} rows committed)`],
     ['  server during ingest', usage(r.http_ingest.server)],
     ['socket latency', `p50 ${f(r.latency.p50_ms)} ms, p99 ${f(r.latency.p99_ms)} ms, max ${f(r.latency.max_ms)} ms (${f(r.latency.devices)} devices every ${r.latency.interval_s} s = ${f(r.latency.readings_per_s)} readings/s, ${r.latency.clients} clients)`],
+    ['  = wait for the tick', `p50 ${f(r.latency.wait_p50_ms)} ms, p99 ${f(r.latency.wait_p99_ms)} ms (updates go out once a second: the contract)`],
+    ['  + tick to client', `p50 ${f(r.latency.tick_to_client_p50_ms)} ms, p99 ${f(r.latency.tick_to_client_p99_ms)} ms (figures, alerts, encoding, delivery, parsing; ${r.latency.client_processes} client processes)`],
     ['  markers', `${r.latency.markers_sent} sent, ${r.latency.arrivals} arrivals, ${r.latency.lost} lost, ${r.latency.seq_gaps} seq gaps, ${r.latency.push_errors} push errors; push ack p50 ${f(r.latency.ack_p50_ms)} ms, p99 ${f(r.latency.ack_p99_ms)} ms`],
     ['  server at the interval', usage(r.latency.server)],
     ['/metrics default', scrape(r.metrics_default)],
@@ -92,7 +102,9 @@ function scrape(s: ScaleResults['metrics_default']): string {
 }
 
 function summary(o: Record<string, unknown>): string {
-  return Object.entries(o).map(([k, v]) => `${k} ${typeof v === 'number' ? f(v, 2) : typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(', ');
+  return Object.entries(o)
+    .filter(([, v]) => typeof v !== 'object' || v === null)
+    .map(([k, v]) => `${k} ${typeof v === 'number' ? f(v, Number.isInteger(v) ? 0 : 3) : String(v)}`).join(', ');
 }
 
 export async function runBench(opts: { quick: boolean; dir?: string; out?: string; log?: (line: string) => void }): Promise<BenchResults> {
@@ -103,8 +115,11 @@ export async function runBench(opts: { quick: boolean; dir?: string; out?: strin
   try {
     const scale = opts.quick ? QUICK_SCALE : FULL_SCALE;
     const results = await runScale({ ...scale, dir, log });
-    const polling = await optional('polling', log, async () => ({}));
-    const history = await optional('history', log, async () => ({}));
+    const size = opts.quick ? 'quick' : 'full';
+    const polling = await optional(`polling: ${POLLING[size].miners} emulated miners every ${POLLING[size].interval_s} s for ${POLLING[size].duration_s} s`, log,
+      async () => ({ ...POLLING[size], ...(await benchPolling(POLLING[size])) }));
+    const history = await optional(`history: ${HISTORY[size].days} days of ${HISTORY[size].devices} devices`, log,
+      async () => ({ ...HISTORY[size], ...(await benchHistory({ ...HISTORY[size], dir: join(dir, 'history') })) }));
     const out: BenchResults = {
       machine: machine(), scale: opts.quick ? 'quick' : 'full', started: started.toISOString(),
       seconds: (performance.now() - t0) / 1000, results, polling, history, targets: checkTargets(results),
@@ -119,11 +134,13 @@ export async function runBench(opts: { quick: boolean; dir?: string; out?: strin
   }
 }
 
-async function optional(name: string, log: (l: string) => void, fn: () => Promise<Record<string, unknown>>): Promise<Record<string, unknown> | { error: string }> {
+/** A phase owned by another module: its failure is reported in the results, not fatal to the rest. */
+async function optional(name: string, log: (l: string) => void, fn: () => Promise<object>): Promise<Record<string, unknown> | { error: string }> {
   try {
     log(name);
-    return await fn();
+    return { ...(await fn()) };
   } catch (e) {
+    log(`${name}: failed: ${e instanceof Error ? e.message : String(e)}`);
     return { error: e instanceof Error ? e.message : String(e) };
   }
 }
@@ -137,7 +154,7 @@ async function main(): Promise<void> {
   console.log(`\n${out} (${f(b.seconds)} s)`);
 }
 
-if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/^.*[\\/]/, ''))) {
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
   main().catch((e: unknown) => {
     console.error(`bench: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
     process.exit(1);

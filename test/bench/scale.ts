@@ -63,6 +63,11 @@ export interface ScaleResults {
     devices: number; interval_s: number; clients: number; readings_per_s: number;
     markers_sent: number; arrivals: number; lost: number; seq_gaps: number; push_errors: number;
     p50_ms: number | null; p99_ms: number | null; max_ms: number | null;
+    /** push sent -> the tick that took it in (the ≤ 1 s wait the once-a-second contract sets) */
+    wait_p50_ms: number | null; wait_p99_ms: number | null;
+    /** that tick's start -> the client has the update (figures, alerts, encoding, delivery, parsing) */
+    tick_to_client_p50_ms: number | null; tick_to_client_p99_ms: number | null;
+    client_processes: number;
     ack_p50_ms: number | null; ack_p99_ms: number | null;
     server: PhaseUsage;
   };
@@ -286,6 +291,7 @@ export async function httpIngest(
 
 interface ClientLog {
   arrivals: Record<number, number>;
+  ticks: Record<number, number>;
   updates: number;
   seq_gaps: number;
 }
@@ -306,10 +312,16 @@ export async function socketLatency(
   const devices = [...model.devices.values()].filter((d) => !markerPdus.has(d.id));
   const perPush = Math.ceil(devices.length / (opts.interval_s * opts.pushes_per_s));
 
-  const clients = fork(childEntry('clients-child'), [server.url, String(opts.socket_clients), JSON.stringify(markerRacks.map((r) => r.id))], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  // Up to 10 clients a process: one process parsing every client's copy of each update in turn would
+  // delay the last client by the others' parsing, which no real wall display suffers.
+  const procs = Math.ceil(opts.socket_clients / 10);
+  const clientProcs = Array.from({ length: procs }, (_, i) => {
+    const n = Math.floor(opts.socket_clients / procs) + (i < opts.socket_clients % procs ? 1 : 0);
+    return fork(childEntry('clients-child'), [server.url, String(n), JSON.stringify(markerRacks.map((r) => r.id))], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
   });
-  await onceMessage<{ ready?: boolean }>(clients, (m) => m.ready === true, 'socket clients', 60_000);
+  await Promise.all(clientProcs.map((c) => onceMessage<{ ready?: boolean }>(c, (m) => m.ready === true, 'socket clients', 60_000)));
 
   const sentAt = new Map<number, number>();
   const ackMs: number[] = [];
@@ -357,27 +369,40 @@ export async function socketLatency(
   await Promise.all(inFlightDone);
   // The last markers need a tick (≤ 1 s) and a delivery before the clients are asked.
   await new Promise((r) => setTimeout(r, 2000));
-  const logsP = onceMessage<{ logs?: ClientLog[] }>(clients, (m) => Array.isArray(m.logs), 'socket clients', 30_000);
-  clients.send({ stop: true });
-  const { logs } = await logsP;
-  await exited(clients);
+  const logs: ClientLog[] = [];
+  await Promise.all(clientProcs.map(async (c) => {
+    const got = onceMessage<{ logs?: ClientLog[] }>(c, (m) => Array.isArray(m.logs), 'socket clients', 30_000);
+    c.send({ stop: true });
+    logs.push(...(await got).logs!);
+    await exited(c);
+  }));
 
   const lat: number[] = [];
+  const wait: number[] = [];
+  const deliver: number[] = [];
   let lost = 0;
-  for (const log of logs!) {
+  for (const log of logs) {
     for (const [s, sent] of sentAt) {
       const at = log.arrivals[s];
-      if (at === undefined) lost++;
-      else lat.push(at - sent);
+      if (at === undefined) {
+        lost++;
+        continue;
+      }
+      lat.push(at - sent);
+      wait.push(log.ticks[s] - sent);
+      deliver.push(at - log.ticks[s]);
     }
   }
-  lat.sort((a, b) => a - b);
+  for (const a of [lat, wait, deliver]) a.sort((x, y) => x - y);
   ackMs.sort((a, b) => a - b);
   return {
     devices: model.devices.size, interval_s: opts.interval_s, clients: opts.socket_clients,
     readings_per_s: ((perPush + 1) * opts.pushes_per_s),
-    markers_sent: sentAt.size, arrivals: lat.length, lost, seq_gaps: logs!.reduce((n, l) => n + l.seq_gaps, 0), push_errors: pushErrors,
+    markers_sent: sentAt.size, arrivals: lat.length, lost, seq_gaps: logs.reduce((n, l) => n + l.seq_gaps, 0), push_errors: pushErrors,
     p50_ms: percentile(lat, 50), p99_ms: percentile(lat, 99), max_ms: lat.length ? lat[lat.length - 1] : null,
+    wait_p50_ms: percentile(wait, 50), wait_p99_ms: percentile(wait, 99),
+    tick_to_client_p50_ms: percentile(deliver, 50), tick_to_client_p99_ms: percentile(deliver, 99),
+    client_processes: procs,
     ack_p50_ms: percentile(ackMs, 50), ack_p99_ms: percentile(ackMs, 99),
     server: usage,
   };

@@ -12,7 +12,10 @@ async function main(): Promise<void> {
   const model = benchSite(site);
   const server = await startServer({
     model, dbPath, port: 0, host: '127.0.0.1', tickMs: site.tick_ms ?? 1000, collectors: false,
-    log: (line) => process.stderr.write(`bench server: ${line}\n`),
+    // pino JSON lines: the request log (level 30) would be thousands of lines; warnings and errors show.
+    log: (line) => {
+      if (!/"level":(10|20|30),/.test(line)) process.stderr.write(`bench server: ${line}\n`);
+    },
   });
   let closing = false;
   const close = () => {
