@@ -6,8 +6,9 @@
 //   the device minute and hour rollups of those 48 h;
 // - device hour rollups for the days before, and rack/hall/site minute and hour rollups for all 30 days,
 //   written directly in bulk (what the triggers and the tick would have left);
-// - device minute rollups older than 48 h are NOT written (about 80 M rows for 30 days would not fit the
-//   3-minute budget of this machine): their size is projected from the measured bytes per row instead.
+// - device minute rollups older than 48 h are NOT written (14 M rows for the 7 days of device_minute_days
+//   would not fit the 3-minute budget of this machine): their size is projected from the measured bytes
+//   per row instead.
 //
 // Run after `npm run build`: node dist/test/bench/history.js [dir]  (prints the result as JSON).
 
@@ -17,7 +18,8 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { openDatabase, type Db } from '../../server/store/db.js';
 import { prepareSampleInserts, registerDevices, rowValues } from '../../server/store/samples.js';
-import { HOUR_MS, MINUTE_MS, registerScopes, SCOPE_METRIC_CODE, scopeNames, type ScopeMetric } from '../../server/store/rollups.js';
+import { HOUR_MS, MINUTE_MS, registerScopes, ROLLED_METRICS, SCOPE_METRIC_CODE, scopeNames, type ScopeMetric } from '../../server/store/rollups.js';
+import { DEVICE_MINUTE_DAYS_DEFAULT } from '../../server/store/retention.js';
 import { defaultStep, queryHistory } from '../../server/store/history.js';
 import { computeFigures } from '../../server/core/compute.js';
 import { createLiveState } from '../../server/live/state.js';
@@ -28,7 +30,7 @@ export interface HistoryBenchResult {
   /** bytes per stored raw value (one metric of one reading) in the raw tables */
   bytes_per_sample: number;
   db_bytes: number;
-  /** db_bytes plus the device minute rollups not written (days 3..N), at the measured bytes per row */
+  /** db_bytes plus the device minute rollups not written (days 3..7), at the measured bytes per row */
   projected_db_bytes: number;
   site_30d_ms: number;
   rack_24h_ms: number;
@@ -94,7 +96,7 @@ export async function benchHistory(opts: { devices?: number; days?: number; dir:
   // 2. device hour rollups before the raw window (the triggers wrote those inside it)
   const tHour = performance.now();
   for (const kind of Object.keys(METRICS_BY_KIND) as DeviceKind[]) {
-    const ms = METRICS_BY_KIND[kind];
+    const ms = ROLLED_METRICS[kind];
     const stmt = db.prepare(
       `INSERT INTO rollup_${kind}_hour (device, bucket, n, ${ms.map((m) => `${m}_sum, ${m}_cnt, ${m}_min, ${m}_max`).join(', ')}) VALUES (?, ?, ?${', ?, ?, ?, ?'.repeat(ms.length)})`,
     );
@@ -193,14 +195,19 @@ export async function benchHistory(opts: { devices?: number; days?: number; dir:
   let rawBytes = 0;
   let devMinuteBytes = 0;
   let devMinuteRows = 0;
+  let devHourBytes = 0;
+  let devHourRows = 0;
   for (const kind of Object.keys(METRICS_BY_KIND)) {
     rawBytes += bytes.get(`samples_${kind}`) ?? 0;
+    devHourBytes += bytes.get(`rollup_${kind}_hour`) ?? 0;
+    devHourRows += (db.prepare(`SELECT count(*) AS n FROM rollup_${kind}_hour`).get() as { n: number }).n;
     devMinuteBytes += bytes.get(`rollup_${kind}_minute`) ?? 0;
     devMinuteRows += (db.prepare(`SELECT count(*) AS n FROM rollup_${kind}_minute`).get() as { n: number }).n;
   }
+  const scopeRows = db.prepare('SELECT (SELECT count(*) FROM rollup_scope_minute) + (SELECT count(*) FROM rollup_scope_hour)').pluck().get() as number;
   const db_bytes = statSync(path).size;
   const bytesPerDevMinuteRow = devMinuteRows ? devMinuteBytes / devMinuteRows : 0;
-  const missingMinuteRows = devs.length * ((rawFrom - start) / MINUTE_MS);
+  const missingMinuteRows = devs.length * ((Math.min(days, DEVICE_MINUTE_DAYS_DEFAULT) * DAY_MS - 48 * HOUR_MS) / MINUTE_MS);
   db.close();
   return {
     bytes_per_sample: rawBytes / values,
@@ -222,6 +229,11 @@ export async function benchHistory(opts: { devices?: number; days?: number; dir:
       scope_minute_bytes: bytes.get('rollup_scope_minute') ?? 0,
       scope_hour_bytes: bytes.get('rollup_scope_hour') ?? 0,
       device_minute_bytes_per_row: bytesPerDevMinuteRow,
+      device_minute_rows: devMinuteRows,
+      device_hour_bytes_per_row: devHourRows ? devHourBytes / devHourRows : 0,
+      device_hour_rows: devHourRows,
+      bytes_per_raw_reading: rawBytes / readings,
+      scope_bytes_per_row: ((bytes.get('rollup_scope_minute') ?? 0) + (bytes.get('rollup_scope_hour') ?? 0)) / (scopeRows || 1),
       site_30d_first_ms: site.first,
       rack_24h_first_ms: rack.first,
       site_30d_source: `${siteAns.source} step ${siteAns.step_ms} ms, ${siteAns.points.length} points`,
@@ -230,8 +242,73 @@ export async function benchHistory(opts: { devices?: number; days?: number; dir:
   };
 }
 
+export interface InsertRateResult {
+  devices: number;
+  readings: number;
+  /** readings/s through the real inserts with the rollup triggers */
+  with_triggers_per_s: number;
+  /** the same readings into a database whose rollup triggers were dropped */
+  without_triggers_per_s: number;
+  /** 1 − with ÷ without: the share of the raw rate the triggers take */
+  trigger_cost: number;
+}
+
+/**
+ * Raw insert rate with and without the rollup triggers: `ticks` ticks of every device 15 s apart, one
+ * transaction per tick (what the writer's group commit does with a site's tick), synchronous=NORMAL so
+ * the number is CPU, not fsync.
+ */
+export function benchInsertRate(opts: { devices?: number; ticks?: number; dir: string }): InsertRateResult {
+  const model = benchSite({ devices: opts.devices ?? 2000, gpu_share: 0.25 });
+  const ticks = opts.ticks ?? 120;
+  const run = (triggers: boolean): { readings: number; per_s: number } => {
+    const path = join(opts.dir, `insert-${triggers ? 'with' : 'without'}.db`);
+    rmSync(path, { force: true });
+    const db = openDatabase(path, { synchronous: 'NORMAL' });
+    if (!triggers) {
+      for (const name of db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'").pluck().all() as string[]) db.exec(`DROP TRIGGER ${name}`);
+    }
+    const keys = registerDevices(db, model.devices.values());
+    const devs = [...model.devices.values()].map((d) => ({ kind: d.kind, key: keys.get(d.id) as number }));
+    const ins = prepareSampleInserts(db);
+    const t1 = Math.floor(Date.now() / HOUR_MS) * HOUR_MS;
+    // rows built before timing: the clock measures SQLite and the triggers only
+    const rows = devs.map(({ kind, key }) => {
+      const metrics: Reading['metrics'] = {};
+      for (const m of METRICS_BY_KIND[kind]) metrics[m] = simValue(kind, m, t1, key);
+      return rowValues(kind, metrics);
+    });
+    let readings = 0;
+    const a = performance.now();
+    for (let k = 0; k < ticks; k++) {
+      const ts = t1 + k * 15_000;
+      db.transaction(() => {
+        for (let i = 0; i < devs.length; i++) ins.insert[devs[i].kind](ts, devs[i].key, null, rows[i]);
+      })();
+      readings += devs.length;
+    }
+    const s = (performance.now() - a) / 1000;
+    db.close();
+    rmSync(path, { force: true });
+    return { readings, per_s: readings / s };
+  };
+  const without = run(false);
+  const withT = run(true);
+  return {
+    devices: model.devices.size,
+    readings: withT.readings,
+    with_triggers_per_s: Math.round(withT.per_s),
+    without_triggers_per_s: Math.round(without.per_s),
+    trigger_cost: 1 - withT.per_s / without.per_s,
+  };
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const dir = process.argv[2] ?? mkdtempSync(join(tmpdir(), 'fw-history-bench-'));
+  if (process.env.BENCH_INSERT_ONLY) {
+    console.log(JSON.stringify(benchInsertRate({ dir, devices: Number(process.env.BENCH_DEVICES ?? 2000) }), null, 2));
+    process.exit(0);
+  }
   const devices = Number(process.env.BENCH_DEVICES ?? 2000);
   const days = Number(process.env.BENCH_DAYS ?? 30);
   const r = await benchHistory({ devices, days, dir, raw_interval_s: Number(process.env.BENCH_RAW_INTERVAL_S ?? 60) });
