@@ -95,8 +95,6 @@ describe('wall display in chromium against the demo server', () => {
       if (msg.type() !== 'error') return;
       // While the server is deliberately down, chromium logs the refused socket: that is the test, not a fault.
       if (serverDown && /WebSocket|ERR_CONNECTION_REFUSED/.test(msg.text())) return;
-      // The history API is optional (the trends then fill from the live feed); its 404 is expected.
-      if (/Failed to load resource.*404/.test(msg.text()) && msg.location().url.includes('/api/v1/history')) return;
       consoleErrors.push(`${msg.text()} @ ${msg.location().url}`);
     });
     page.on('pageerror', (err) => consoleErrors.push(`pageerror: ${err.message}`));
