@@ -189,6 +189,15 @@ describe('wall display in chromium against the demo server', () => {
     await page.screenshot({ path: join(OUT, `wall-hall-${hall.id}-1920x1080.png`) });
   });
 
+  it('rotate=5 cycles the halls on its own (kiosk)', async () => {
+    await page.goto(`${base}/?view=hall&hall=M&rotate=5`);
+    await page.waitForSelector('.floormap[data-hall="M"]', { timeout: 10_000 });
+    // No click, no key: the next hall comes up after 5 s, then the first again.
+    await page.waitForSelector('.floormap[data-hall="G"]', { timeout: 9_000 });
+    expect(new URL(page.url()).searchParams.get('hall')).toBe('G');
+    await page.waitForSelector('.floormap[data-hall="M"]', { timeout: 9_000 });
+  }, 30_000);
+
   it('shows DATA STALE within 12 s of the server stopping, and clears it after a restart', async () => {
     expect(await page.isVisible('#stale-banner')).toBe(false);
     const stoppedAt = Date.now();
