@@ -44,7 +44,8 @@ export function createIngestPipeline(opts: {
         const key = keys.get(device.id);
         if (key === undefined) continue; // registered at startup with the model: cannot happen
         rows.push({ reading, kind: device.kind as DeviceKind, key });
-        samples += Object.keys(reading.metrics).length;
+        // Counted without Object.keys(): no array per reading on the hot path.
+        for (const _ in reading.metrics) samples++;
       }
       await writer.write(rows);
       counters?.samples(samples);

@@ -29,7 +29,11 @@ export function attachLive(http: HttpServer, hub: Hub, opts: { corsOrigins?: str
     });
   });
 
-  hub.on('update', (u) => nsp.volatile.emit('update', u));
+  // socket.io encodes a broadcast before looking for receivers: at 100,000 devices an update is ~1 MB of
+  // JSON a second, so with no wall display connected it is not built at all.
+  hub.on('update', (u) => {
+    if (nsp.sockets.size > 0) nsp.volatile.emit('update', u);
+  });
   hub.on('alert', (a) => nsp.emit('alert', a));
   hub.on('racks', (racks) => {
     const rooms = nsp.adapter.rooms;
