@@ -10,6 +10,15 @@ import type { Reading } from '../core/types.js';
 import { AGENT_QUERY_FIELDS, parseNvidiaSmiCsv, smiRowToGpu } from '../collectors/nvidia-smi.js';
 
 export const NVIDIA_SMI_ARGS = [`--query-gpu=${AGENT_QUERY_FIELDS.join(',')}`, '--format=csv,noheader,nounits'];
+/**
+ * Drivers before the clocks_event_reasons rename (about R535) know the same fields as
+ * clocks_throttle_reasons.*, and nvidia-smi refuses a whole query that names one field it does not
+ * know. Same columns in the same order, so the output parses with AGENT_QUERY_FIELDS either way.
+ */
+export const NVIDIA_SMI_LEGACY_ARGS = [
+  `--query-gpu=${AGENT_QUERY_FIELDS.map((f) => f.replace('clocks_event_reasons.', 'clocks_throttle_reasons.')).join(',')}`,
+  '--format=csv,noheader,nounits',
+];
 /** Readings per POST: well under the ingest size limit even for a node with 16 GPUs and a long backlog. */
 const MAX_PER_POST = 500;
 const POST_TIMEOUT_MS = 10_000;
@@ -36,13 +45,27 @@ export interface NvidiaSmiAgent {
   pending(): number;
 }
 
-function runNvidiaSmi(): Promise<string> {
+function execNvidiaSmi(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('nvidia-smi', NVIDIA_SMI_ARGS, { timeout: 15_000, maxBuffer: 4 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`nvidia-smi: ${(stderr || err.message).trim()}`));
+    execFile('nvidia-smi', args, { timeout: 15_000, maxBuffer: 4 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`nvidia-smi: ${(stderr || stdout || err.message).trim()}`));
       else resolve(stdout);
     });
   });
+}
+
+let legacyFields = false;
+
+/** nvidia-smi with the current field names, falling back once (and for good) to the pre-R535 names. */
+export async function runNvidiaSmi(exec: (args: string[]) => Promise<string> = execNvidiaSmi): Promise<string> {
+  if (legacyFields) return exec(NVIDIA_SMI_LEGACY_ARGS);
+  try {
+    return await exec(NVIDIA_SMI_ARGS);
+  } catch (e) {
+    if (!/not a valid field/i.test((e as Error).message)) throw e;
+    legacyFields = true;
+    return exec(NVIDIA_SMI_LEGACY_ARGS);
+  }
 }
 
 /** nvidia-smi noheader,nounits output → one gpu reading per GPU. Rows without an index are skipped. */
@@ -61,7 +84,7 @@ type PostResult = { kind: 'sent'; rejected: number; firstError?: string } | { ki
 export function runNvidiaSmiAgent(opts: NvidiaSmiAgentOptions): NvidiaSmiAgent {
   const interval_ms = (opts.interval_s ?? 5) * 1000;
   const node = opts.node ?? os.hostname();
-  const exec = opts.exec ?? runNvidiaSmi;
+  const exec = opts.exec ?? (() => runNvidiaSmi());
   const maxBuffer = Math.max(1, opts.max_buffer ?? 10_000);
   const log = opts.log ?? ((line: string) => console.error(line));
   const doFetch = opts.fetch ?? fetch;

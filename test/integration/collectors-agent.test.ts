@@ -6,7 +6,7 @@
 import http from 'node:http';
 import type net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runNvidiaSmiAgent, type NvidiaSmiAgent } from '../../server/agent/nvidia-smi.js';
+import { NVIDIA_SMI_ARGS, NVIDIA_SMI_LEGACY_ARGS, runNvidiaSmi, runNvidiaSmiAgent, type NvidiaSmiAgent } from '../../server/agent/nvidia-smi.js';
 import type { Reading } from '../../server/core/types.js';
 
 const H100_LOAD = '0, GPU-00000000-0000-0000-0000-000000000000, NVIDIA H100 80GB HBM3, 100, 11, 19818, 81559, 631.95, 700.00, 59, 54, 1980, Not Active, Not Active, Not Active, Not Active, 0\n';
@@ -128,5 +128,26 @@ describe('nvidia-smi push agent', () => {
     await until(() => logs.some((l) => l.includes('dropped the 1 oldest')));
     expect(a.pending()).toBe(2);
     expect(logs.some((l) => l.startsWith('agent: push failed (ECONNREFUSED)'))).toBe(true);
+  });
+});
+
+describe('nvidia-smi field names on older drivers', () => {
+  it('falls back to clocks_throttle_reasons.* when the driver refuses clocks_event_reasons.*', async () => {
+    const calls: string[][] = [];
+    // What a 470-series driver prints for an unknown query field (exit code 2).
+    const oldDriver = async (args: string[]) => {
+      calls.push(args);
+      if (args[0].includes('clocks_event_reasons')) {
+        throw new Error('nvidia-smi: Field "clocks_event_reasons.sw_thermal_slowdown" is not a valid field to query.');
+      }
+      return '0, GPU-1, Tesla P100-PCIE-16GB, 0, 0, 0, 16280, 28.16, 250.00, 37, [N/A], 405, Not Active, Not Active, Not Active, Not Active, 0\n';
+    };
+    expect(await runNvidiaSmi(oldDriver)).toMatch(/^0, GPU-1/);
+    expect(calls).toEqual([NVIDIA_SMI_ARGS, NVIDIA_SMI_LEGACY_ARGS]);
+    expect(NVIDIA_SMI_LEGACY_ARGS[0]).toContain('clocks_throttle_reasons.hw_thermal_slowdown');
+    // Remembered: the next read asks with the old names straight away.
+    await runNvidiaSmi(oldDriver);
+    expect(calls.at(-1)).toEqual(NVIDIA_SMI_LEGACY_ARGS);
+    expect(calls).toHaveLength(3);
   });
 });
