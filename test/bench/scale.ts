@@ -428,7 +428,7 @@ export async function scrapeMetrics(server: ServerChild, scrapes: number): Promi
 }
 
 /** Fills every device of a site once (a full reading interval), so every series /metrics can have is there. */
-async function fillSite(server: ServerChild, model: SiteModel, batch: number): Promise<void> {
+export async function fillSite(server: ServerChild, model: SiteModel, batch: number): Promise<void> {
   const tpl = templates([...model.devices.values()]);
   const ts = String(Date.now());
   for (let i = 0; i < tpl.length; i += batch) {
