@@ -51,15 +51,45 @@ export function buildLayout(model: SiteModel): Layout {
   };
 }
 
-// Figures carry no timestamps of their own except the site's, so a JSON comparison tells what changed.
-function changed<T extends { id: string }>(prev: Map<string, string>, next: readonly T[]): T[] {
+/**
+ * Whether two figure values serialise to the same JSON, i.e. whether the wall would see a difference:
+ * non-finite numbers read as null, keys whose value is undefined as absent. Compared in place rather
+ * than by JSON.stringify of each rack, which at 2,800 racks was ~15 ms of every tick.
+ */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (typeof a === 'number' || typeof b === 'number') {
+    const x = typeof a === 'number' && !Number.isFinite(a) ? null : a;
+    const y = typeof b === 'number' && !Number.isFinite(b) ? null : b;
+    return x === y;
+  }
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i] ?? null, b[i] ?? null)) return false;
+    return true;
+  }
+  const ao = a as Record<string, unknown>;
+  const bo = b as Record<string, unknown>;
+  let na = 0;
+  for (const k in ao) {
+    if (ao[k] === undefined) continue;
+    na++;
+    if (!sameJson(ao[k], bo[k])) return false;
+  }
+  let nb = 0;
+  for (const k in bo) if (bo[k] !== undefined) nb++;
+  return na === nb;
+}
+
+// Figures carry no timestamps of their own except the site's, so comparing them tells what changed.
+// The previous tick's objects are kept as they are: figures are built afresh each tick, never mutated.
+function changed<T extends { id: string }>(prev: Map<string, T>, next: readonly T[]): T[] {
   const out: T[] = [];
   for (const item of next) {
-    const s = JSON.stringify(item);
-    if (prev.get(item.id) !== s) {
-      prev.set(item.id, s);
-      out.push(item);
-    }
+    const before = prev.get(item.id);
+    if (before === undefined || !sameJson(before, item)) out.push(item);
+    prev.set(item.id, item);
   }
   return out;
 }
@@ -85,9 +115,9 @@ export function createHub(opts: {
   const emitter = new EventEmitter<HubEvents>();
   let seq = 0;
   let timer: NodeJS.Timeout | undefined;
-  const prevHalls = new Map<string, string>();
-  const prevRacks = new Map<string, string>();
-  const prevLoops = new Map<string, string>();
+  const prevHalls = new Map<string, HallFigures>();
+  const prevRacks = new Map<string, RackFigures>();
+  const prevLoops = new Map<string, LoopFigures>();
   let prevAlerts = '[]';
 
   const input = (): LiveInput => ({ model, devices: live.devices, now: now(), stale_after_ms: staleAfterMs });

@@ -9,6 +9,7 @@ import { tempDir } from '../helpers/tmp.js';
 import type { BenchResults } from '../bench/run.js';
 import { benchSiteShape, markerPowerW, markerSeq } from '../bench/site.js';
 import { percentile } from '../bench/proc.js';
+import { sameJson } from '../../server/live/hub.js';
 
 const RUN = join(packageRoot(), 'dist', 'test', 'bench', 'run.js');
 
@@ -32,6 +33,27 @@ describe('bench helpers', () => {
     expect(percentile(xs, 99)).toBe(100);
     expect(percentile(xs, 10)).toBe(10);
     expect(percentile([], 50)).toBeNull();
+  });
+});
+
+// The hub compares figures in place instead of by JSON.stringify (a speed fix): it must agree with JSON.
+describe('sameJson agrees with JSON.stringify equality', () => {
+  const cases: [unknown, unknown][] = [
+    [{ id: 'r', p: 1, h: { up: 3, down: 0 } }, { id: 'r', p: 1, h: { up: 3, down: 0 } }],
+    [{ id: 'r', p: 1 }, { id: 'r', p: 2 }],
+    [{ id: 'r', p: null }, { id: 'r', p: Number.NaN }], // both "null" in JSON
+    [{ id: 'r', p: Number.POSITIVE_INFINITY }, { id: 'r', p: null }],
+    [{ id: 'r', p: 0 }, { id: 'r', p: -0 }], // both "0"
+    [{ id: 'r', x: undefined }, { id: 'r' }], // undefined keys are absent
+    [{ id: 'r', x: null }, { id: 'r' }], // null is not absent
+    [{ id: 'r', h: { up: 1 } }, { id: 'r', h: { up: 1, down: 0 } }],
+    [{ a: [1, 2] }, { a: [1, 2] }],
+    [{ a: [1, 2] }, { a: [1, 2, 3] }],
+    [{ a: 'x' }, { a: 'y' }],
+    [{ a: true }, { a: 1 }],
+  ];
+  it.each(cases.map((c, i) => [i, ...c] as const))('case %i', (_i, a, b) => {
+    expect(sameJson(a, b)).toBe(JSON.stringify(a) === JSON.stringify(b));
   });
 });
 
