@@ -30,11 +30,14 @@ export function attachLive(http: HttpServer, hub: Hub, opts: { corsOrigins?: str
   });
 
   // socket.io encodes a broadcast before looking for receivers: at 100,000 devices an update is ~1 MB of
-  // JSON a second, so with no wall display connected it is not built at all.
+  // JSON a second (and an outage is an alert event per device), so with no client connected nothing is
+  // encoded at all.
   hub.on('update', (u) => {
     if (nsp.sockets.size > 0) nsp.volatile.emit('update', u);
   });
-  hub.on('alert', (a) => nsp.emit('alert', a));
+  hub.on('alert', (a) => {
+    if (nsp.sockets.size > 0) nsp.emit('alert', a);
+  });
   hub.on('racks', (racks) => {
     const rooms = nsp.adapter.rooms;
     for (const rack of racks) {
