@@ -147,9 +147,14 @@ export function createTrendChart(
     },
   });
 
+  let drawnAt = 0;
   return {
     refresh() {
       const t = Date.now();
+      // An hour across a few hundred pixels moves about a pixel per 5 s, and a bucket is 5 s: redrawing
+      // more often changes nothing visible but makes chart.js rebuild every point element each second.
+      if (t - drawnAt < TREND_BUCKET_MS) return;
+      drawnAt = t;
       const x = chart.options.scales?.x;
       if (x) {
         x.min = t - TREND_WINDOW_MS;
