@@ -31,7 +31,7 @@ function labelValue(s: string): string {
 
 /** Finite values only, as `set()` above: unknown is no series, never 0. */
 function pushValue(out: string[], name: string, labels: string, v: number | null): void {
-  if (v !== null && Number.isFinite(v)) out.push(`${name}{${labels}} ${v}`);
+  if (v !== null && Number.isFinite(v)) out.push(labels === '' ? `${name} ${v}` : `${name}{${labels}} ${v}`);
 }
 
 // Devices whose count grows with racks, not with miners: their up series stay bounded by default.
@@ -63,15 +63,6 @@ export function createExposition(model: SiteModel, hub: Hub, firingCounts?: () =
     if (v !== null && Number.isFinite(v)) g.set(labels, v);
   };
 
-  gauge('floorwatch_site_it_power_watts', 'IT power of the whole site (sum of racks)', [], (g) => set(g, {}, hub.figures().site.it_power_w));
-  gauge('floorwatch_site_facility_power_watts', 'Facility power (site meter, cooling and losses included)', [], (g) => set(g, {}, hub.figures().site.facility_power_w));
-  gauge('floorwatch_site_pue', 'Power usage effectiveness now: facility power / IT power (ISO/IEC 30134-2)', [], (g) => set(g, {}, hub.figures().site.pue));
-  gauge('floorwatch_site_pue_24h', 'PUE from energy over the last 24 h: facility kWh / IT kWh', [], (g) => set(g, {}, hub.figures().site.pue_24h));
-  gauge('floorwatch_site_hashrate_hashes_per_second', 'Mining hashrate of the whole site', [], (g) => {
-    const ths = hub.figures().site.hashrate_ths;
-    set(g, {}, ths === null ? null : ths * 1e12);
-  });
-  gauge('floorwatch_site_efficiency_joules_per_terahash', 'Fleet efficiency: sum of miner power / sum of hashrate', [], (g) => set(g, {}, hub.figures().site.j_per_th));
   gauge('floorwatch_hall_it_power_watts', 'IT power of a hall', ['hall'], (g) => {
     for (const h of hub.figures().halls) set(g, { hall: h.id }, h.it_power_w);
   });
@@ -105,7 +96,18 @@ export function createExposition(model: SiteModel, hub: Hub, firingCounts?: () =
     }
     return l;
   };
+  // Site figures too: a prom-client gauge without labels always has a sample (0 after reset), and an
+  // unknown PUE or facility power must be absent, never 0.
+  const siteFamily = (name: string, help: string, value: (f: ReturnType<Hub['figures']>['site']) => number | null): TextFamily => ({
+    name, help, lines: (out) => pushValue(out, name, '', value(hub.figures().site)),
+  });
   const textFamilies: TextFamily[] = [
+    siteFamily('floorwatch_site_it_power_watts', 'IT power of the whole site (sum of racks)', (f) => f.it_power_w),
+    siteFamily('floorwatch_site_facility_power_watts', 'Facility power (site meter, cooling and losses included)', (f) => f.facility_power_w),
+    siteFamily('floorwatch_site_pue', 'Power usage effectiveness now: facility power / IT power (ISO/IEC 30134-2)', (f) => f.pue),
+    siteFamily('floorwatch_site_pue_24h', 'PUE from energy over the last 24 h: facility kWh / IT kWh', (f) => f.pue_24h),
+    siteFamily('floorwatch_site_hashrate_hashes_per_second', 'Mining hashrate of the whole site', (f) => (f.hashrate_ths === null ? null : f.hashrate_ths * 1e12)),
+    siteFamily('floorwatch_site_efficiency_joules_per_terahash', 'Fleet efficiency: sum of miner power / sum of hashrate', (f) => f.j_per_th),
     rackFamily('floorwatch_rack_power_watts', 'Rack power: PDU reading, else the sum of its devices', (r) => r.power_w),
     rackFamily('floorwatch_rack_rated_power_watts', 'Rated power of a rack', (r) => r.rated_kw * 1000),
     rackFamily('floorwatch_rack_inlet_temperature_celsius', 'Hottest inlet temperature of a rack', (r) => r.inlet_temp_c),

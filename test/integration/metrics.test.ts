@@ -45,6 +45,24 @@ describe('GET /metrics', () => {
     expect(text).toMatch(/^# TYPE floorwatch_alerts_firing gauge$/m);
   });
 
+  it('an unknown site figure is no sample, never 0', async () => {
+    // The small site has a site meter; a fresh server with nothing pushed knows neither power nor PUE.
+    const t2 = tempDir();
+    const empty = await startServer({ model: smallSite(), dbPath: join(t2.dir, 'fw.db'), port: 0, host: '127.0.0.1', log: () => {} });
+    try {
+      const text = await (await fetch(`${empty.url}/metrics`)).text();
+      expect(text).toMatch(/^# TYPE floorwatch_site_pue gauge$/m);
+      expect(text).not.toMatch(/^floorwatch_site_pue /m);
+      expect(text).not.toMatch(/^floorwatch_site_facility_power_watts /m);
+      expect(text).not.toMatch(/^floorwatch_site_hashrate_hashes_per_second /m);
+      const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+      expect(`${r.stdout}${r.stderr}`.trim()).toBe('');
+    } finally {
+      await empty.close();
+      t2.cleanup();
+    }
+  });
+
   it('passes promtool check metrics', async () => {
     const text = await (await fetch(`${s.url}/metrics`)).text();
     const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
