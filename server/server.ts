@@ -86,6 +86,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   let lastStoreError: { at: number; message: string } | null = null;
   let draining = false;
   let inFlight = 0;
+  let lastRequestAt = 0;
   let scheduler: SchedulerHandle | undefined;
   const writer = createWriter(db, {
     afterCommit: (rows) => {
@@ -122,7 +123,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   app.disable('x-powered-by');
   app.use((_req, res, next) => {
     inFlight++;
+    lastRequestAt = Date.now();
     res.once('close', () => inFlight--);
+    // While draining, keep-alive clients are told to reconnect (to another instance, or after restart).
+    if (draining) res.setHeader('Connection', 'close');
     next();
   });
   app.use(requestLogger(logger));
@@ -204,11 +208,18 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       if (closed) return;
       closed = true;
       draining = true;
-      // Drain: stop taking connections, let requests already in (a push waiting for its group commit)
-      // be answered, then cut what is left (idle keep-alives, sockets).
+      // Drain: /readyz now fails, so balancers stop sending. Requests already on their way (a body sent
+      // but not yet parsed while the loop was busy, a push waiting for its group commit) are still
+      // served until none has come or been in flight for a quiet moment; only then does the listener
+      // close. Node's close() also drops connections it considers idle, which includes one whose request
+      // it has not parsed yet: closing first lost such pushes under load.
+      const drainUntil = Date.now() + (opts.drainMs ?? 10_000);
+      const QUIET_MS = 250;
+      while (Date.now() < drainUntil && (inFlight > 0 || Date.now() - lastRequestAt < QUIET_MS)) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
       http.close();
       http.closeIdleConnections();
-      const drainUntil = Date.now() + (opts.drainMs ?? 10_000);
       while (inFlight > 0 && Date.now() < drainUntil) await new Promise((r) => setTimeout(r, 10));
       hub.stop();
       clearInterval(saveAlerts);
