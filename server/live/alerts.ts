@@ -39,6 +39,8 @@ export function createSiteAlerts(opts: {
   const { model, index, db } = opts;
   const now = opts.now ?? Date.now;
   const engine = createAlertEngine(siteRules(model, opts.staleAfterS));
+  // Starts at 1 so the first update after a start carries the (possibly restored) list.
+  let revision = 1;
   const saved = loadAlertState(db);
   if (saved) engine.restore(saved);
 
@@ -46,15 +48,19 @@ export function createSiteAlerts(opts: {
     engine,
     evaluate(figures: Figures, input: LiveInput): AlertView[] {
       const devices = (visit: (d: DeviceStatus) => void) => visitDeviceStatuses(input, index, visit);
-      return engine.evaluate({ now: input.now, figures, devices, model, collectorsLastOk: opts.collectorsLastOk?.() });
+      const changes = engine.evaluate({ now: input.now, figures, devices, model, collectorsLastOk: opts.collectorsLastOk?.() });
+      if (changes.length > 0) revision++;
+      return changes;
     },
     active: () => engine.active(),
+    revision: () => revision,
     recent: () => engine.recent(),
     firingCounts: () => engine.firingCounts(now()),
     acknowledge(key, by, note) {
       const t = now();
       const v = engine.acknowledge(key, by, note, t);
       if (v) {
+        revision++;
         appendAudit(db, { ts: t, key, action: 'acknowledge', actor: by, note });
         saveAlertState(db, engine.snapshot(), t);
       }
@@ -64,6 +70,7 @@ export function createSiteAlerts(opts: {
       const t = now();
       const v = engine.shelve(key, until, by, note, t);
       if (v) {
+        revision++;
         appendAudit(db, { ts: t, key, action: 'shelve', actor: by, note, until });
         saveAlertState(db, engine.snapshot(), t);
       }
@@ -73,6 +80,7 @@ export function createSiteAlerts(opts: {
       const t = now();
       const ok = engine.unshelve(key);
       if (ok) {
+        revision++;
         appendAudit(db, { ts: t, key, action: 'unshelve', actor: by, note });
         saveAlertState(db, engine.snapshot(), t);
       }

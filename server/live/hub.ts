@@ -16,6 +16,8 @@ export interface HubEvents {
 export interface AlertSource {
   evaluate(figures: Figures, input: LiveInput): AlertView[];
   active(): AlertView[];
+  /** bumped whenever the set of active alerts or their state, acknowledgement or shelving changes */
+  revision(): number;
 }
 
 export interface Hub extends EventEmitter<HubEvents> {
@@ -118,7 +120,7 @@ export function createHub(opts: {
   const prevHalls = new Map<string, HallFigures>();
   const prevRacks = new Map<string, RackFigures>();
   const prevLoops = new Map<string, LoopFigures>();
-  let prevAlerts = '[]';
+  let sentAlertsRevision = 0;
 
   const input = (): LiveInput => ({ model, devices: live.devices, now: now(), stale_after_ms: staleAfterMs });
   let current: Figures = computeFigures(input(), energy, index);
@@ -141,13 +143,11 @@ export function createHub(opts: {
     // The figures go out before the alert pass (the longest part of a tick at 100k devices), so what
     // was pushed reaches the wall without waiting for it. The update carries the alert list as of the
     // previous pass; each change also goes out as its own `alert` event right after this pass.
-    if (opts.alerts) {
-      const active = opts.alerts.active();
-      const s = JSON.stringify(active);
-      if (s !== prevAlerts) {
-        prevAlerts = s;
-        update.alerts = active;
-      }
+    // Compared by revision, not by content: in a site-wide outage the list holds one alert per device,
+    // and serialising it every second to find out whether it changed cost more than the figures.
+    if (opts.alerts && opts.alerts.revision() !== sentAlertsRevision) {
+      sentAlertsRevision = opts.alerts.revision();
+      update.alerts = opts.alerts.active();
     }
     // The volatile update goes first: a volatile frame is dropped when the transport is still busy
     // with an earlier frame of the same turn, so anything emitted before it would always cost it.
