@@ -44,7 +44,7 @@ async function serve(argv: string[]): Promise<void> {
     }
     throw e;
   }
-  const port = intOption(values.port ?? process.env.PORT, 'port', 8080);
+  const port = intOption(values.port ?? (process.env.PORT || undefined), 'port', 8080);
   const dbPath = resolve(values.db ?? (demo ? 'data/demo.db' : 'data/floorwatch.db'));
   const server = await startServer({ model, dbPath, port, host: values.host });
   const devices = model.devices.size;
