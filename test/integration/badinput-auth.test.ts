@@ -73,7 +73,10 @@ describe('auth, headers, CORS, rate limit, logs', () => {
     expect((await fetch(`${s.url}/metrics`, { headers: { authorization: `Bearer ${READ}` } })).status).toBe(401);
     const ok = await fetch(`${s.url}/metrics`, { headers: { authorization: `Bearer ${METRICS}` } });
     expect(ok.status).toBe(200);
-    expect(await ok.text()).toMatch(/^floorwatch_site_it_power_watts /m);
+    // The exposition itself (nothing pushed yet, so the site figures are families without a sample).
+    const text = await ok.text();
+    expect(text).toMatch(/^# TYPE floorwatch_site_it_power_watts gauge$/m);
+    expect(text).toMatch(/^floorwatch_ingest_samples_total \d+$/m);
   });
 
   it('socket.io needs the read token and an allowed origin', async () => {
