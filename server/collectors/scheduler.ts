@@ -3,10 +3,11 @@
 // one concurrency slot for at most its timeout: it cannot delay the others. Starts are jittered over
 // the first interval; a failing target backs off exponentially and every failure goes to the sink.
 
-import type { DeviceModel } from '../core/types.js';
+import type { CollectorSettings, DeviceModel } from '../core/types.js';
 import { pollCgminer } from './cgminer.js';
 import { pollWhatsminerV3 } from './whatsminer-v3.js';
 import { createDcgmMapper, dcgmGpus, parsePrometheusText, scrapeText } from './dcgm.js';
+import { pollRedfish, REDFISH_DEFAULT_SETTINGS } from './redfish.js';
 import { CollectorError, type CollectorName, type CollectorStats, type SchedulerHandle, type SchedulerOptions } from './types.js';
 
 interface Target {
@@ -39,6 +40,11 @@ export function startScheduler(opts: SchedulerOptions): SchedulerHandle {
         collector: 'whatsminer_v3', key: d.id, devices: [d],
         poll: async (timeout_ms) => sink.accept([await pollWhatsminerV3(d, opts.catalogue, timeout_ms, now)]),
       });
+    } else if (d.collector === 'redfish' && d.redfish) {
+      targets.push({
+        collector: 'redfish', key: d.id, devices: [d],
+        poll: async (timeout_ms) => sink.accept([await pollRedfish(d, timeout_ms, now)]),
+      });
     } else if (d.collector === 'dcgm' && d.exporter) {
       const list = byExporter.get(d.exporter) ?? [];
       list.push(d);
@@ -60,8 +66,10 @@ export function startScheduler(opts: SchedulerOptions): SchedulerHandle {
   }
   stats.targets = targets.length;
 
+  // Models built by hand may leave redfish out (it is optional in SiteModel); config always fills it.
+  const settingsOf = (c: CollectorName): CollectorSettings => opts.settings[c] ?? { ...REDFISH_DEFAULT_SETTINGS };
   const acquire = async (c: CollectorName): Promise<void> => {
-    const s = (slots[c] ??= { free: Math.max(1, opts.settings[c].concurrency), waiters: [] });
+    const s = (slots[c] ??= { free: Math.max(1, settingsOf(c).concurrency), waiters: [] });
     if (s.free > 0) {
       s.free--;
       return;
@@ -78,7 +86,7 @@ export function startScheduler(opts: SchedulerOptions): SchedulerHandle {
   };
 
   const loop = (t: Target): void => {
-    const settings = opts.settings[t.collector];
+    const settings = settingsOf(t.collector);
     const interval_ms = settings.interval_s * 1000;
     let failures = 0;
     const per = (stats.per_collector[t.collector] ??= { polls: 0, failures: 0 });

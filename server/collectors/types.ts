@@ -10,7 +10,7 @@ export interface CollectorSink {
   deviceError(device: string, reason: string, ts: number): void;
 }
 
-export type CollectorName = 'cgminer' | 'whatsminer_v3' | 'dcgm';
+export type CollectorName = 'cgminer' | 'whatsminer_v3' | 'dcgm' | 'redfish';
 
 export interface SchedulerOptions {
   devices: DeviceModel[];

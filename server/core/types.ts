@@ -93,9 +93,11 @@ export interface DeviceModel {
   /** cgminer-family API host:port (asic) */
   address?: string;
   /** Which protocol polls this device; absent = push only. */
-  collector?: 'cgminer' | 'whatsminer_v3' | 'dcgm';
+  collector?: 'cgminer' | 'whatsminer_v3' | 'dcgm' | 'redfish';
   /** dcgm-exporter / Prometheus text URL (gpu devices of a gpu_node) */
   exporter?: string;
+  /** DMTF Redfish resource URL (env, pdu, cooling_loop, meter): polled by the redfish collector */
+  redfish?: string;
   /** the GPU node a gpu device belongs to, and its index on that node */
   node?: string;
   gpu_index?: number;
@@ -193,7 +195,8 @@ export interface SiteModel {
   devices: Map<string, DeviceModel>;
   racks: Map<string, RackModel>;
   catalogue: Map<string, CatalogueModel>;
-  collectors: { cgminer: CollectorSettings; dcgm: CollectorSettings; whatsminer_v3: CollectorSettings };
+  /** redfish is optional so models built by hand (tests, benches) need not name it; config always sets it */
+  collectors: { cgminer: CollectorSettings; dcgm: CollectorSettings; whatsminer_v3: CollectorSettings; redfish?: CollectorSettings };
   retention: RetentionSettings;
   auth: AuthSettings;
   prometheus: { per_device: boolean };
