@@ -11,17 +11,20 @@ import type {
   AuthSettings, CatalogueModel, CollectorSettings, CoolingKind, CoolingLoopModel, DeviceModel, Feed, Fluid,
   HallModel, MeterModel, RackModel, RetentionSettings, SiteModel,
 } from '../core/types.js';
+import { REDFISH_DEFAULT_SETTINGS } from '../collectors/redfish.js';
 import { compilePattern, expandPattern, type Pattern, type PatternContext, type PatternVar } from './pattern.js';
 
 /** Past this many, one more line says how many were left out: a pasted row repeated 500 times is one fault. */
 export const MAX_REPORTED_ERRORS = 500;
 
-export const COLLECTOR_DEFAULTS: Readonly<Record<'cgminer' | 'dcgm' | 'whatsminer_v3', CollectorSettings>> = {
+export const COLLECTOR_DEFAULTS: Readonly<Record<'cgminer' | 'dcgm' | 'whatsminer_v3' | 'redfish', CollectorSettings>> = {
   // cgminer: thousands of cheap TCP requests per sweep, 15 s matches miners' own 15 s hashrate window.
   cgminer: { interval_s: 15, timeout_ms: 3000, concurrency: 256 },
   // dcgm-exporter refreshes its counters every few seconds and each scrape is a large text page.
   dcgm: { interval_s: 10, timeout_ms: 3000, concurrency: 32 },
   whatsminer_v3: { interval_s: 15, timeout_ms: 3000, concurrency: 256 },
+  // BMCs and PDU cards answer slowly and few requests at a time; air and power readings change slowly.
+  redfish: { ...REDFISH_DEFAULT_SETTINGS },
 };
 
 export const RETENTION_DEFAULTS: Readonly<Required<RetentionSettings>> = { raw_hours: 48, minute_days: 90, hour_days: 1825, device_minute_days: 7 };
@@ -41,11 +44,11 @@ const SITE_KEYS = keySet('name');
 const HALL_KEYS = keySet('id', 'name', 'racks');
 const RACK_KEYS = keySet('id', 'row', 'col', 'rated_kw', 'feeds', 'feed_rated_kw', 'cooling', 'loop', 'devices', 'count', 'start');
 const DEVICE_KEYS = keySet(
-  'id', 'kind', 'model', 'address', 'collector', 'exporter', 'gpus', 'nominal_ths', 'nominal_power_w', 'max_temp_c', 'count', 'start',
+  'id', 'kind', 'model', 'address', 'collector', 'exporter', 'redfish', 'gpus', 'nominal_ths', 'nominal_power_w', 'max_temp_c', 'count', 'start',
 );
-const LOOP_KEYS = keySet('id', 'hall', 'fluid', 'racks');
-const METER_KEYS = keySet('id', 'scope');
-const COLLECTORS_KEYS = keySet('cgminer', 'dcgm', 'whatsminer_v3');
+const LOOP_KEYS = keySet('id', 'hall', 'fluid', 'racks', 'redfish');
+const METER_KEYS = keySet('id', 'scope', 'redfish');
+const COLLECTORS_KEYS = keySet('cgminer', 'dcgm', 'whatsminer_v3', 'redfish');
 const COLLECTOR_KEYS = keySet('interval_s', 'timeout_ms', 'concurrency');
 const RETENTION_KEYS = keySet('raw_hours', 'minute_days', 'hour_days', 'device_minute_days');
 const AUTH_KEYS = keySet('ingest_tokens', 'read_token', 'read_token_sha256', 'metrics_token', 'metrics_token_sha256', 'cors_origins', 'ingest_rate_per_s', 'ingest_burst');
@@ -237,6 +240,16 @@ function checkExporter(url: string): string | null {
   return null;
 }
 
+/** A literal http(s) URL (no placeholders): loops' and meters' redfish. */
+const readUrl: Reader<string> = (c, v, p) => {
+  const s = readString(c, v, p);
+  if (s === undefined) return undefined;
+  const problem = checkExporter(s);
+  if (problem === null) return s;
+  err(c, p, problem);
+  return undefined;
+};
+
 // ---------------------------------------------------------------------------------------------------
 // Raw (validated, not yet expanded) entries
 
@@ -251,6 +264,7 @@ interface RawDevice {
   addrPat?: Pattern;
   collector?: 'cgminer' | 'whatsminer_v3';
   exporterPat?: Pattern;
+  redfishPat?: Pattern;
   gpus: number;
   nominal_ths?: number;
   nominal_power_w?: number;
@@ -379,6 +393,14 @@ function readDevice(
       exporterPat = undefined;
     } else if (!checkVars(c, exporterPat, p, allowed)) exporterPat = undefined;
   }
+  let redfishPat = field(c, o, 'redfish', path, readPattern, false, '');
+  if (redfishPat !== undefined) {
+    const p = at(path, 'redfish');
+    if (kind !== undefined && kind !== 'env' && kind !== 'pdu') {
+      err(c, p, 'only for kind env or pdu');
+      redfishPat = undefined;
+    } else if (!checkVars(c, redfishPat, p, allowed)) redfishPat = undefined;
+  }
   const gpus = field(c, o, 'gpus', path, readPosInt, false, '');
   if (gpus !== undefined) {
     if (kind !== undefined && kind !== 'gpu_node') err(c, at(path, 'gpus'), 'only for kind gpu_node');
@@ -392,6 +414,7 @@ function readDevice(
   if (addrPat !== undefined) dev.addrPat = addrPat;
   if (collector !== undefined) dev.collector = collector;
   if (exporterPat !== undefined) dev.exporterPat = exporterPat;
+  if (redfishPat !== undefined) dev.redfishPat = redfishPat;
   if (nominal_ths !== undefined) dev.nominal_ths = nominal_ths;
   if (nominal_power_w !== undefined) dev.nominal_power_w = nominal_power_w;
   if (max_temp_c !== undefined) dev.max_temp_c = max_temp_c;
@@ -514,12 +537,13 @@ function readCollectors(c: Ctx, v: unknown): SiteModel['collectors'] {
     cgminer: { ...COLLECTOR_DEFAULTS.cgminer },
     dcgm: { ...COLLECTOR_DEFAULTS.dcgm },
     whatsminer_v3: { ...COLLECTOR_DEFAULTS.whatsminer_v3 },
+    redfish: { ...COLLECTOR_DEFAULTS.redfish },
   };
   if (v === undefined || v === null) return out;
   const o = asObject(c, v, 'collectors');
   if (o === undefined) return out;
   checkKeys(c, o, 'collectors', COLLECTORS_KEYS);
-  for (const name of ['cgminer', 'dcgm', 'whatsminer_v3'] as const) {
+  for (const name of ['cgminer', 'dcgm', 'whatsminer_v3', 'redfish'] as const) {
     if (o[name] === undefined || o[name] === null) continue;
     const p = `collectors.${name}`;
     const s = asObject(c, o[name], p);
@@ -739,9 +763,21 @@ function expandRackDevices(c: Ctx, reg: Registry, raw: RawRack, rack: RackModel,
           address = undefined;
         }
       }
+      let redfish: string | undefined;
+      if (d.redfishPat !== undefined) {
+        redfish = expandPattern(d.redfishPat, ctx);
+        const problem = checkExporter(redfish);
+        if (problem !== null) {
+          if (!reported.has(d.path)) err(c, `${d.path}.redfish`, problem + instance(where));
+          reported.add(d.path);
+          redfish = undefined;
+        }
+      }
       const dev: DeviceModel = address !== undefined
         ? { id, kind, hall, rack: rackId, address, collector: d.collector ?? 'cgminer' }
-        : { id, kind, hall, rack: rackId };
+        : redfish !== undefined
+          ? { id, kind, hall, rack: rackId, redfish, collector: 'redfish' }
+          : { id, kind, hall, rack: rackId };
       addFigures(dev, d);
       if (addDevice(c, reg, dev, where)) rack.devices.push(dev);
     }
@@ -887,6 +923,7 @@ function readLoops(
       const hall = field(c, o, 'hall', lp, readId, false, '');
       const fluid = field(c, o, 'fluid', lp, readEnum(FLUIDS), true, `expected one of ${FLUIDS.join(', ')}`);
       if (hall !== undefined && !hallWhere.has(hall)) err(c, `${lp}.hall`, `unknown hall "${hall}"`);
+      const redfish = field(c, o, 'redfish', lp, readUrl, false, '');
       const rackIds = field(c, o, 'racks', lp, readList, false, '') ?? [];
       const racks: string[] = [];
       rackIds.forEach((r, ri) => {
@@ -919,6 +956,10 @@ function readLoops(
       loops.push(loop);
       const dev: DeviceModel = { id, kind: 'cooling_loop' };
       if (hall !== undefined) dev.hall = hall;
+      if (redfish !== undefined) {
+        dev.redfish = redfish;
+        dev.collector = 'redfish';
+      }
       addDevice(c, reg, dev, where);
     });
   }
@@ -987,10 +1028,15 @@ function readMeters(c: Ctx, v: unknown, reg: Registry, hallWhere: ReadonlyMap<st
       if (hallWhere.has(hall)) scope = { hall };
       else err(c, `${mp}.scope`, `unknown hall "${hall}"`);
     } else if (scopeText !== undefined) err(c, `${mp}.scope`, 'expected "site" or "hall:<id>"');
+    const redfish = field(c, o, 'redfish', mp, readUrl, false, '');
     if (id === undefined || scope === undefined) return;
     meters.push({ id, scope });
     const dev: DeviceModel = { id, kind: 'meter' };
     if (scope !== 'site') dev.hall = scope.hall;
+    if (redfish !== undefined) {
+      dev.redfish = redfish;
+      dev.collector = 'redfish';
+    }
     addDevice(c, reg, dev, { path: `${mp}.id` });
   });
   return meters;

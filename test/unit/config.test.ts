@@ -254,6 +254,59 @@ describe('gpu_node', () => {
   });
 });
 
+describe('redfish', () => {
+  it('polls env, pdu, cooling loops and meters that name a Redfish URL, with 15 s / 3000 ms / 32 by default', () => {
+    const m = ok(site(`      - id: R{n}
+        count: 2
+        row: 1
+        col: "{n}"
+        rated_kw: 30
+        devices:
+          - { id: "{rack}-env", kind: env, redfish: "https://bmc-{r}.lan/redfish/v1/Chassis/1U/ThermalSubsystem/ThermalMetrics" }
+          - { id: "{rack}-pdu", kind: pdu, redfish: "http://pdu-{r}.lan/redfish/v1/Chassis/1U/Power" }
+          - { id: "{rack}-env2", kind: env }`, `cooling_loops:
+  - { id: L1, fluid: water, racks: [R1], redfish: "https://cdu.lan/redfish/v1/ThermalEquipment/CDUs/1/PrimaryCoolantConnectors/1" }
+meters:
+  - { id: M1, scope: site, redfish: "https://meter.lan/redfish/v1/Chassis/1U/Sensors/TotalPower" }
+  - { id: M2, scope: "hall:H" }
+`));
+    expect(m.devices.get('R2-env')).toEqual({
+      id: 'R2-env', kind: 'env', hall: 'H', rack: 'R2', redfish: 'https://bmc-2.lan/redfish/v1/Chassis/1U/ThermalSubsystem/ThermalMetrics', collector: 'redfish',
+    });
+    expect(m.devices.get('R1-pdu')).toMatchObject({ redfish: 'http://pdu-1.lan/redfish/v1/Chassis/1U/Power', collector: 'redfish' });
+    expect(m.devices.get('R1-env2')?.collector).toBeUndefined();
+    expect(m.devices.get('L1')).toMatchObject({ kind: 'cooling_loop', collector: 'redfish', redfish: 'https://cdu.lan/redfish/v1/ThermalEquipment/CDUs/1/PrimaryCoolantConnectors/1' });
+    expect(m.devices.get('M1')).toMatchObject({ kind: 'meter', collector: 'redfish', redfish: 'https://meter.lan/redfish/v1/Chassis/1U/Sensors/TotalPower' });
+    expect(m.devices.get('M2')?.collector).toBeUndefined();
+    expect(m.collectors.redfish).toEqual({ interval_s: 15, timeout_ms: 3000, concurrency: 32 });
+    expect(ok(site('', 'collectors: { redfish: { interval_s: 60, concurrency: 4 } }')).collectors.redfish)
+      .toEqual({ interval_s: 60, timeout_ms: 3000, concurrency: 4 });
+  });
+
+  it('reports a bad URL or a kind that cannot be polled by its path', () => {
+    expect(errors(site(`      - id: R
+        row: 1
+        col: 1
+        rated_kw: 30
+        devices:
+          - { id: a, kind: asic, model: antminer-s21, redfish: "http://x.lan/redfish/v1" }
+          - { id: e, kind: env, redfish: "ftp://x.lan/redfish/v1" }
+          - { id: p, kind: pdu, redfish: 5 }`, `cooling_loops:
+  - { id: L1, fluid: water, redfish: "bmc.lan/x" }
+meters:
+  - { id: M1, scope: site, redfish: "" }
+collectors: { redfish: { interval_s: -1 } }
+`))).toEqual([
+      'halls[0].racks[0].devices[0].redfish: only for kind env or pdu',
+      'halls[0].racks[0].devices[2].redfish: expected a string',
+      'halls[0].racks[0].devices[1].redfish: expected an http(s) URL, got "ftp://x.lan/redfish/v1"',
+      'cooling_loops[0].redfish: expected an http(s) URL, got "bmc.lan/x"',
+      'meters[0].redfish: expected a non-empty string',
+      'collectors.redfish.interval_s: must be greater than 0',
+    ]);
+  });
+});
+
 describe('errors', () => {
   it('reports every fault by its exact path, in one pass', () => {
     const yaml = `site: { name: Faulty }
