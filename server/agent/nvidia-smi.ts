@@ -7,7 +7,9 @@ import { execFile } from 'node:child_process';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Reading } from '../core/types.js';
-import { AGENT_QUERY_FIELDS, parseNvidiaSmiCsv, smiRowToGpu } from '../collectors/nvidia-smi.js';
+import { AGENT_QUERY_FIELDS, parseNvidiaSmiCsv, smiRowToGpu, type SmiGpu } from '../collectors/nvidia-smi.js';
+import { parseNvidiaSmiDmon } from '../collectors/nvidia-smi-dmon.js';
+import { parseNvidiaSmiXml } from '../collectors/nvidia-smi-xml.js';
 
 export const NVIDIA_SMI_ARGS = [`--query-gpu=${AGENT_QUERY_FIELDS.join(',')}`, '--format=csv,noheader,nounits'];
 /**
@@ -19,6 +21,17 @@ export const NVIDIA_SMI_LEGACY_ARGS = [
   `--query-gpu=${AGENT_QUERY_FIELDS.map((f) => f.replace('clocks_event_reasons.', 'clocks_throttle_reasons.')).join(',')}`,
   '--format=csv,noheader,nounits',
 ];
+/** `-q -x`: the whole state document; larger than the CSV query, but every driver since ~R300 prints it. */
+export const NVIDIA_SMI_XML_ARGS = ['-q', '-x'];
+/**
+ * One dmon sample (`-c 1`) per tick: power/temperature, utilization, clocks and framebuffer use. dmon is
+ * what remains on hosts where a query field or the XML schema breaks; it reports no limits or throttling.
+ */
+export const NVIDIA_SMI_DMON_ARGS = ['dmon', '-c', '1', '-s', 'pucm'];
+
+export const SMI_SOURCES = ['csv', 'xml', 'dmon'] as const;
+export type SmiSource = (typeof SMI_SOURCES)[number];
+
 /** Readings per POST: well under the ingest size limit even for a node with 16 GPUs and a long backlog. */
 const MAX_PER_POST = 500;
 const POST_TIMEOUT_MS = 10_000;
@@ -29,7 +42,9 @@ export interface NvidiaSmiAgentOptions {
   interval_s?: number;
   /** node id: devices are `<node>/gpu<index>`; default os.hostname() */
   node?: string;
-  /** returns nvidia-smi's stdout for NVIDIA_SMI_ARGS; default runs nvidia-smi */
+  /** which nvidia-smi output to read and parse; default csv (--query-gpu) */
+  source?: SmiSource;
+  /** returns nvidia-smi's stdout for the source's arguments (NVIDIA_SMI_ARGS, _XML_ARGS, _DMON_ARGS); default runs nvidia-smi */
   exec?: () => Promise<string>;
   /** readings kept while the server cannot be reached; the oldest go first */
   max_buffer?: number;
@@ -68,15 +83,33 @@ export async function runNvidiaSmi(exec: (args: string[]) => Promise<string> = e
   }
 }
 
-/** nvidia-smi noheader,nounits output → one gpu reading per GPU. Rows without an index are skipped. */
-export function smiReadings(stdout: string, node: string, ts: number): Reading[] {
+function parseSource(stdout: string, source: SmiSource): SmiGpu[] {
+  switch (source) {
+    case 'csv': return parseNvidiaSmiCsv(stdout, AGENT_QUERY_FIELDS).map(smiRowToGpu);
+    case 'xml': return parseNvidiaSmiXml(stdout);
+    case 'dmon': return parseNvidiaSmiDmon(stdout);
+  }
+}
+
+/**
+ * nvidia-smi output of the given source (csv: noheader,nounits for AGENT_QUERY_FIELDS) → one gpu reading
+ * per GPU, all stamped ts. GPUs without an index are skipped.
+ */
+export function smiReadings(stdout: string, node: string, ts: number, source: SmiSource = 'csv'): Reading[] {
   const out: Reading[] = [];
-  for (const row of parseNvidiaSmiCsv(stdout, AGENT_QUERY_FIELDS)) {
-    const g = smiRowToGpu(row);
+  for (const g of parseSource(stdout, source)) {
     if (g.index === null) continue;
     out.push({ device: `${node}/gpu${g.index}`, ts, metrics: g.metrics });
   }
   return out;
+}
+
+function defaultExec(source: SmiSource): () => Promise<string> {
+  switch (source) {
+    case 'csv': return () => runNvidiaSmi();
+    case 'xml': return () => execNvidiaSmi(NVIDIA_SMI_XML_ARGS);
+    case 'dmon': return () => execNvidiaSmi(NVIDIA_SMI_DMON_ARGS);
+  }
 }
 
 type PostResult = { kind: 'sent'; rejected: number; firstError?: string } | { kind: 'retry'; why: string } | { kind: 'drop'; why: string };
@@ -84,7 +117,8 @@ type PostResult = { kind: 'sent'; rejected: number; firstError?: string } | { ki
 export function runNvidiaSmiAgent(opts: NvidiaSmiAgentOptions): NvidiaSmiAgent {
   const interval_ms = (opts.interval_s ?? 5) * 1000;
   const node = opts.node ?? os.hostname();
-  const exec = opts.exec ?? (() => runNvidiaSmi());
+  const source = opts.source ?? 'csv';
+  const exec = opts.exec ?? defaultExec(source);
   const maxBuffer = Math.max(1, opts.max_buffer ?? 10_000);
   const log = opts.log ?? ((line: string) => console.error(line));
   const doFetch = opts.fetch ?? fetch;
@@ -138,7 +172,7 @@ export function runNvidiaSmiAgent(opts: NvidiaSmiAgentOptions): NvidiaSmiAgent {
 
   const tick = async (): Promise<void> => {
     try {
-      const readings = smiReadings(await exec(), node, now());
+      const readings = smiReadings(await exec(), node, now(), source);
       if (!readings.length) log('agent: nvidia-smi listed no GPUs');
       buffer.push(...readings);
     } catch (err) {
@@ -172,13 +206,17 @@ export function runNvidiaSmiAgent(opts: NvidiaSmiAgentOptions): NvidiaSmiAgent {
   };
 }
 
-export const AGENT_USAGE = 'floorwatch agent nvidia-smi --url URL --token T [--interval 5] [--node ID]';
+export const AGENT_USAGE = 'floorwatch agent nvidia-smi --url URL --token T [--interval 5] [--node ID] [--source csv|xml|dmon]';
+
+function isSmiSource(s: string): s is SmiSource {
+  return (SMI_SOURCES as readonly string[]).includes(s);
+}
 
 /** `floorwatch agent nvidia-smi …`: runs until SIGINT/SIGTERM. A bare server URL gets /api/v1/ingest. */
 export async function runAgentCommand(argv: string[], log: (line: string) => void = (l) => console.error(l)): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { url: { type: 'string' }, token: { type: 'string' }, interval: { type: 'string' }, node: { type: 'string' } },
+    options: { url: { type: 'string' }, token: { type: 'string' }, interval: { type: 'string' }, node: { type: 'string' }, source: { type: 'string' } },
     allowPositionals: true,
     strict: true,
   });
@@ -197,9 +235,11 @@ export async function runAgentCommand(argv: string[], log: (line: string) => voi
   if (url.pathname === '/' || url.pathname === '') url.pathname = '/api/v1/ingest';
   const interval_s = values.interval === undefined ? 5 : Number(values.interval);
   if (!Number.isFinite(interval_s) || interval_s < 1 || interval_s > 3600) throw new Error('--interval: expected seconds, 1..3600');
+  const source = values.source ?? 'csv';
+  if (!isSmiSource(source)) throw new Error(`--source: expected one of ${SMI_SOURCES.join(', ')}, got ${JSON.stringify(source)}`);
   const node = values.node ?? os.hostname();
-  log(`agent: nvidia-smi every ${interval_s} s as ${node}/gpuN → ${url.href}`);
-  const agent = runNvidiaSmiAgent({ url: url.href, token, interval_s, node, log });
+  log(`agent: nvidia-smi (${source}) every ${interval_s} s as ${node}/gpuN → ${url.href}`);
+  const agent = runNvidiaSmiAgent({ url: url.href, token, interval_s, node, source, log });
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       process.off('SIGINT', onInt);
