@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseNvidiaSmiDmon, parseDmonSamples } from '../../server/collectors/nvidia-smi-dmon.js';
 import { parseNvidiaSmiXml, parseXml } from '../../server/collectors/nvidia-smi-xml.js';
-import { smiReadings } from '../../server/agent/nvidia-smi.js';
+import { AGENT_USAGE, runAgentCommand, smiReadings } from '../../server/agent/nvidia-smi.js';
 
 const doc = (gpus: string): string => `<?xml version="1.0" ?>
 <!DOCTYPE nvidia_smi_log SYSTEM "nvsmi_device_v12.dtd">
@@ -166,5 +166,13 @@ describe('parseNvidiaSmiDmon', () => {
   it('is what the agent pushes for --source dmon / xml', () => {
     expect(smiReadings(DMON, 'n1', 1000, 'dmon').map((r) => [r.device, r.ts, r.metrics.power_w])).toEqual([['n1/gpu0', 1000, 636], ['n1/gpu1', 1000, 84]]);
     expect(smiReadings(doc(V12_MIG_GPU), 'n2', 2000, 'xml').map((r) => [r.device, r.metrics.mem_used_mib])).toEqual([['n2/gpu0', 50]]);
+  });
+});
+
+describe('agent --source', () => {
+  it('names the sources in the usage and refuses any other before starting', async () => {
+    expect(AGENT_USAGE).toContain('--source csv|xml|dmon');
+    await expect(runAgentCommand(['nvidia-smi', '--url', 'http://127.0.0.1:9', '--token', 't', '--source', 'json'], () => {}))
+      .rejects.toThrow('--source: expected one of csv, xml, dmon, got "json"');
   });
 });
