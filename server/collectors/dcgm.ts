@@ -5,6 +5,7 @@
 
 import type { DeviceModel, MetricOf, Reading } from '../core/types.js';
 import { CollectorError } from './types.js';
+import { httpGetText } from './http.js';
 
 export interface PromSample {
   name: string;
@@ -181,40 +182,8 @@ export function createDcgmMapper(): {
 }
 
 /** GET the exporter's /metrics text. */
-export async function scrapeText(url: string, timeout_ms: number): Promise<string> {
-  let res: Response;
-  try {
-    res = await fetch(url, { signal: AbortSignal.timeout(timeout_ms) });
-  } catch (err) {
-    const e = err as { name?: string; cause?: { code?: string } };
-    if (e.name === 'TimeoutError' || e.name === 'AbortError') throw new CollectorError('timeout');
-    if (e.cause?.code === 'ECONNREFUSED') throw new CollectorError('refused');
-    throw new CollectorError(`unreachable: ${e.cause?.code ?? e.name ?? 'error'}`);
-  }
-  if (!res.ok) throw new CollectorError(`bad reply: HTTP ${res.status}`);
-  // Read with a cap: an exporter (or anything at its address) that sends endlessly must not fill memory.
-  const reader = res.body?.getReader();
-  if (reader === undefined) return '';
-  const chunks: Uint8Array[] = [];
-  let bytes = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      bytes += value.byteLength;
-      if (bytes > MAX_SCRAPE_BYTES) {
-        void reader.cancel().catch(() => {});
-        throw new CollectorError('bad reply: too large');
-      }
-      chunks.push(value);
-    }
-  } catch (err) {
-    if (err instanceof CollectorError) throw err;
-    const e = err as { name?: string };
-    if (e.name === 'TimeoutError' || e.name === 'AbortError') throw new CollectorError('timeout');
-    throw new CollectorError('closed mid-reply');
-  }
-  return Buffer.concat(chunks).toString('utf8');
+export function scrapeText(url: string, timeout_ms: number): Promise<string> {
+  return httpGetText(url, timeout_ms, MAX_SCRAPE_BYTES);
 }
 
 /** A DCGM exporter page for 8 GPUs is a few hundred KiB; 16 MiB leaves room for big nodes and extra metrics. */

@@ -13,6 +13,7 @@
 
 import type { DeviceKind, DeviceModel, MetricName, Reading } from '../core/types.js';
 import { CollectorError, type JsonObject } from './types.js';
+import { httpGetText } from './http.js';
 
 type Metrics = Partial<Record<MetricName, number | null>>;
 
@@ -173,42 +174,9 @@ export async function fetchRedfish(url: string, timeout_ms: number): Promise<unk
     u.username = '';
     u.password = '';
   }
-  let res: Response;
+  const text = await httpGetText(u, timeout_ms, MAX_REDFISH_BYTES, headers);
   try {
-    res = await fetch(u, { headers, signal: AbortSignal.timeout(timeout_ms) });
-  } catch (err) {
-    const e = err as { name?: string; cause?: { code?: string } };
-    if (e.name === 'TimeoutError' || e.name === 'AbortError') throw new CollectorError('timeout');
-    if (e.cause?.code === 'ECONNREFUSED') throw new CollectorError('refused');
-    throw new CollectorError(`unreachable: ${e.cause?.code ?? e.name ?? 'error'}`);
-  }
-  if (!res.ok) {
-    void res.body?.cancel().catch(() => {});
-    throw new CollectorError(`bad reply: HTTP ${res.status}`);
-  }
-  const reader = res.body?.getReader();
-  const chunks: Uint8Array[] = [];
-  let bytes = 0;
-  try {
-    for (;;) {
-      if (reader === undefined) break;
-      const { done, value } = await reader.read();
-      if (done) break;
-      bytes += value.byteLength;
-      if (bytes > MAX_REDFISH_BYTES) {
-        void reader.cancel().catch(() => {});
-        throw new CollectorError('bad reply: too large');
-      }
-      chunks.push(value);
-    }
-  } catch (err) {
-    if (err instanceof CollectorError) throw err;
-    const e = err as { name?: string };
-    if (e.name === 'TimeoutError' || e.name === 'AbortError') throw new CollectorError('timeout');
-    throw new CollectorError('closed mid-reply');
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+    return JSON.parse(text) as unknown;
   } catch {
     throw new CollectorError('bad reply: not JSON');
   }
