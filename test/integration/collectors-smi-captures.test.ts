@@ -13,11 +13,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runNvidiaSmiAgent, type NvidiaSmiAgent } from '../../server/agent/nvidia-smi.js';
 import { AGENT_QUERY_FIELDS } from '../../server/collectors/nvidia-smi.js';
 import type { DeviceStatus } from '../../server/core/types.js';
 import { startServer, type RunningServer } from '../../server/server.js';
 import { smallSite, tempDir, TOKEN } from '../helpers/site.js';
+import { pushThroughAgents } from '../helpers/agents.js';
 
 const FIXTURES = '/work/shared/fixtures/gpu';
 
@@ -243,33 +243,7 @@ describe('fake nvidia-smi → agent → server: every nvidia-smi CSV capture', (
   });
 
   it('serves each capture\'s values through the device API, nulls where the capture has none', async () => {
-    const logs: string[] = [];
-    const agents: NvidiaSmiAgent[] = CAPTURES.map((c) => {
-      const out = agentOutput(fixture(c.file));
-      // one tick each: the first runs at once, the next would be an hour later
-      return runNvidiaSmiAgent({
-        url: `${server.url}/api/v1/ingest`, token: TOKEN, interval_s: 3600, node: c.node,
-        exec: async () => out, log: (l) => logs.push(`${c.node}: ${l}`),
-      });
-    });
-    const statuses = new Map<string, DeviceStatus>();
-    try {
-      // a push is answered only once committed and applied, so the API shows it as soon as the agent is done;
-      // the agent says nothing when it is, so wait on what the API shows
-      const end = Date.now() + 5000;
-      while (statuses.size < CAPTURES.length && Date.now() < end) {
-        for (const c of CAPTURES) {
-          if (statuses.has(c.node)) continue;
-          const res = await fetch(`${server.url}/api/v1/devices/${encodeURIComponent(`${c.node}/gpu0`)}`);
-          expect(res.status).toBe(200);
-          const status = (await res.json()) as DeviceStatus;
-          if (status.last_seen !== null) statuses.set(c.node, status);
-        }
-        if (statuses.size < CAPTURES.length) await new Promise((r) => setTimeout(r, 20));
-      }
-    } finally {
-      await Promise.all(agents.map((a) => a.stop()));
-    }
+    const { statuses, logs } = await pushThroughAgents(server.url, CAPTURES.map((c) => ({ node: c.node, output: agentOutput(fixture(c.file)) })));
     // no push failed, no value was rejected by the server's validation
     expect(logs).toEqual([]);
     expect(CAPTURES.filter((c) => !statuses.has(c.node)).map((c) => c.node)).toEqual([]);

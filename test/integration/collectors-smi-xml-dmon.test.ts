@@ -9,10 +9,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runNvidiaSmiAgent, type NvidiaSmiAgent, type SmiSource } from '../../server/agent/nvidia-smi.js';
+import type { SmiSource } from '../../server/agent/nvidia-smi.js';
 import type { DeviceStatus } from '../../server/core/types.js';
 import { startServer, type RunningServer } from '../../server/server.js';
 import { smallSite, tempDir, TOKEN } from '../helpers/site.js';
+import { pushThroughAgents } from '../helpers/agents.js';
 
 const FIXTURES = '/work/shared/fixtures/gpu';
 
@@ -144,31 +145,7 @@ describe('fake nvidia-smi → agent → server: every -q -x and dmon capture', (
   });
 
   it('serves each capture\'s values through the device API, nulls where the capture has none', async () => {
-    const logs: string[] = [];
-    const agents: NvidiaSmiAgent[] = CAPTURES.map((c) => {
-      const out = agentOutput(c);
-      // one tick each: the first runs at once, the next would be an hour later
-      return runNvidiaSmiAgent({
-        url: `${server.url}/api/v1/ingest`, token: TOKEN, interval_s: 3600, node: c.node, source: c.source,
-        exec: async () => out, log: (l) => logs.push(`${c.node}: ${l}`),
-      });
-    });
-    const statuses = new Map<string, DeviceStatus>();
-    try {
-      const end = Date.now() + 5000;
-      while (statuses.size < CAPTURES.length && Date.now() < end) {
-        for (const c of CAPTURES) {
-          if (statuses.has(c.node)) continue;
-          const res = await fetch(`${server.url}/api/v1/devices/${encodeURIComponent(`${c.node}/gpu0`)}`);
-          expect(res.status).toBe(200);
-          const status = (await res.json()) as DeviceStatus;
-          if (status.last_seen !== null) statuses.set(c.node, status);
-        }
-        if (statuses.size < CAPTURES.length) await new Promise((r) => setTimeout(r, 20));
-      }
-    } finally {
-      await Promise.all(agents.map((a) => a.stop()));
-    }
+    const { statuses, logs } = await pushThroughAgents(server.url, CAPTURES.map((c) => ({ node: c.node, output: agentOutput(c), source: c.source })));
     // no push failed, nothing was rejected, and no capture parsed to zero GPUs
     expect(logs).toEqual([]);
     expect(CAPTURES.filter((c) => !statuses.has(c.node)).map((c) => c.node)).toEqual([]);
