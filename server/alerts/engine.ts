@@ -23,7 +23,7 @@ import type {
   Severity,
   SiteModel,
 } from '../core/types.js';
-import { compare, type AlertRule, type CollectorTarget, type DeviceRule, type EvalContext } from './rules.js';
+import { compare, rackOut, type AlertRule, type CollectorTarget, type DeviceRule, type EvalContext } from './rules.js';
 
 export interface ShelveInfo {
   by: string;
@@ -448,12 +448,15 @@ export function createAlertEngine(rules: readonly AlertRule[], opts: AlertEngine
     lastNow = now;
     startedAt ??= now;
     const changes: EngineAlertView[] = [];
+    const racksOut = new Set<string>();
+    for (const r of input.figures.racks) if (rackOut(r.health)) racksOut.add(r.id);
     const ctx: EvalContext = {
       now,
       model: input.model,
       curtailed: input.curtailed ?? new Set<string>(),
       last_reading_at: input.lastReadingAt ?? null,
       started_at: startedAt,
+      racks_out: racksOut,
     };
     const findLast = input.lastReadingAt === undefined;
     let newest: number | null = null;

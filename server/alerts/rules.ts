@@ -45,6 +45,8 @@ export interface EvalContext {
   last_reading_at: number | null;
   /** when the engine first evaluated: the age of "no data at all" counts from here */
   started_at: number;
+  /** racks with at least RACK_OUTAGE_SHARE of their devices down: one rack alert speaks for them */
+  racks_out: ReadonlySet<string>;
 }
 
 interface RuleCommon<T> {
@@ -153,6 +155,18 @@ const notDown = (d: DeviceStatus): boolean => d.health !== 'down';
 /** Hashrate is only judged once a miner has settled (30 min) and while nobody has curtailed it on purpose. */
 export const HASHRATE_SETTLE_S = 30 * 60;
 
+/**
+ * A rack with at least this share of its devices down (a tripped breaker, a dead switch, a site-wide
+ * network cut) raises one RackDevicesDown instead of a DeviceDown per device: 100,000 alerts help nobody.
+ */
+export const RACK_OUTAGE_SHARE = 0.5;
+
+/** Rack health counts → whether the rack counts as out (at least two devices, most of them down). */
+export function rackOut(health: { up: number; degraded: number; down: number }): boolean {
+  const total = health.up + health.degraded + health.down;
+  return total >= 2 && health.down >= RACK_OUTAGE_SHARE * total;
+}
+
 export function defaultRules(opts: DefaultRuleOptions = {}): AlertRule[] {
   const staleAfterS = opts.stale_after_s ?? 60;
   const missedPolls = opts.collector_missed_polls ?? 3;
@@ -161,6 +175,7 @@ export function defaultRules(opts: DefaultRuleOptions = {}): AlertRule[] {
       name: 'DeviceDown', scope: 'device', severity: 'critical',
       // 1 min: one missed poll or a reboot is not worth waking anyone; the device stays "down" on the wall meanwhile.
       op: '>=', threshold: 1, clear: 1, for_ms: MINUTE_MS,
+      applies: (d, ctx) => d.rack === undefined || !ctx.racks_out.has(d.rack),
       value: (d) => (d.health === 'down' ? 1 : 0),
       detail: (d) => d.reason ?? null,
       summary: '{id} is down ({detail})',
@@ -247,6 +262,15 @@ export function defaultRules(opts: DefaultRuleOptions = {}): AlertRule[] {
       op: '>', threshold: 32, clear: 31, for_ms: 2 * MINUTE_MS,
       value: (r) => r.inlet_temp_c,
       summary: 'rack {id} inlet {value} °C, above {threshold} °C',
+    },
+    {
+      name: 'RackDevicesDown', scope: 'rack', severity: 'critical',
+      op: '>=', threshold: RACK_OUTAGE_SHARE, clear: RACK_OUTAGE_SHARE, for_ms: MINUTE_MS,
+      value: (r) => {
+        const total = r.health.up + r.health.degraded + r.health.down;
+        return total < 2 ? null : r.health.down / total;
+      },
+      summary: 'rack {id}: {value_pct} of its devices down',
     },
     {
       name: 'RackPowerHigh', scope: 'rack', severity: 'warning',

@@ -44,6 +44,28 @@ describe('built-in alert rules', () => {
     expect(h.at(2, { devices: [asic('A-01-01', { hashrate_ths: 200 })] })).toEqual(['resolved device:A-01-01']);
   });
 
+  it('RackDevicesDown: a rack with half or more of its devices down raises one rack alert, not one per device', () => {
+    const dd = harness('DeviceDown');
+    const rd = harness('RackDevicesDown');
+    // Rack A-01 holds 4 miners; 1 down is that device's problem.
+    const one = [asic('A-01-01', {}, { health: 'down', reason: 'timeout' }), asic('A-01-02', {}), asic('A-01-03', {}), asic('A-01-04', {})];
+    const oneFig = figures({ racks: [rack({ id: 'A-01', health: { up: 3, degraded: 0, down: 1 } })] });
+    expect(dd.at(0, { devices: one, figures: oneFig })).toEqual(['pending device:A-01-01']);
+    expect(rd.at(0, { devices: one, figures: oneFig })).toEqual([]);
+    expect(dd.at(1, { devices: one, figures: oneFig })).toEqual(['firing device:A-01-01']);
+    // Then the rack's switch dies: 3 of 4 down (75 % >= 50 %). The per-device alert gives way to the rack's.
+    const three = one.map((d, i) => (i < 3 ? { ...d, health: 'down' as const, reason: 'timeout' } : d));
+    const threeFig = figures({ racks: [rack({ id: 'A-01', health: { up: 1, degraded: 0, down: 3 } })] });
+    expect(dd.at(2, { devices: three, figures: threeFig })).toEqual(['resolved device:A-01-01']);
+    expect(rd.at(2, { devices: three, figures: threeFig })).toEqual(['pending rack:A-01']);
+    expect(rd.at(3, { devices: three, figures: threeFig })).toEqual(['firing rack:A-01']);
+    expect(rd.view('RackDevicesDown:rack:A-01')?.summary).toBe('rack A-01: 75 % of its devices down');
+    expect(dd.at(3, { devices: three, figures: threeFig })).toEqual([]);
+    // Back up: the rack alert resolves.
+    const upFig = figures({ racks: [rack({ id: 'A-01', health: { up: 4, degraded: 0, down: 0 } })] });
+    expect(rd.at(4, { devices: one.map((d) => ({ ...d, health: 'up' as const })), figures: upFig })).toEqual(['resolved rack:A-01']);
+  });
+
   it('MinerHashrateLow: below 80 % of nominal 200 TH/s for 10 min; clears only above 85 %', () => {
     const h = harness('MinerHashrateLow');
     const m = (ths: number, uptime_s = 3600) => [asic('A-01-01', { hashrate_ths: ths, uptime_s })];
