@@ -29,7 +29,7 @@ export function createSiteView(ctx: AppContext): View {
     'it_power', 'facility_power', 'pue', 'pue_24h', 'hashrate', 'j_per_th',
     'gpu_util', 'gpus', 'worst_inlet', 'devices',
   ]);
-  const loopsTile = tile('loops', 'Loop supply → return');
+  const loopsTile = tile('loops', 'Warmest loop return');
   const alertsTile = tile('alerts', 'Alerts firing');
   const tilesEl = h('div', { class: 'tiles site-tiles' },
     ...Object.values(agg.tiles).map((t) => t.el), loopsTile.el, alertsTile.el);
@@ -88,8 +88,10 @@ export function createSiteView(ctx: AppContext): View {
     agg.update(st.site);
     const loop = worstLoop(st.loops.values());
     const loopsLevel: Level = loop ? 'ok' : 'unknown';
-    loopsTile.set(loop ? `${loop.supply_temp_c!.toFixed(1)} → ${formatTemp(loop.return_temp_c)}` : '—',
-      loop ? `warmest: ${loop.id} · ${st.loops.size} loop${st.loops.size === 1 ? '' : 's'}` : 'no loops', loopsLevel);
+    // The big number is the warmest loop's return (what a CDU alarm watches); supply and ΔT go beneath,
+    // since "32.7 → 41.7 °C" does not fit a tile at wall size.
+    loopsTile.set(loop ? formatTemp(loop.return_temp_c) : '—',
+      loop ? `${loop.id}: supply ${formatTemp(loop.supply_temp_c)} · ${st.loops.size} loop${st.loops.size === 1 ? '' : 's'}` : 'no loops', loopsLevel);
     const now = Date.now();
     alerts.update(st.alerts.values(), now);
     const firing = [...st.alerts.values()].filter((a) => a.state === 'firing');
