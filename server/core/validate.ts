@@ -70,39 +70,44 @@ function parseTs(v: unknown, ctx: ValidationContext): { ts: number } | { error: 
  * Returns the typed reading, or null when nothing of it can be kept, plus every error by path.
  */
 export function validateReading(
-  raw: unknown, index: number, ctx: ValidationContext, prefix = `readings[${index}]`,
+  raw: unknown, index: number, ctx: ValidationContext, field = 'readings',
 ): { reading: Reading | null; model?: DeviceModel; errors: FieldError[] } {
+  // Paths are built only for errors: this runs for every reading of every push, and a string per
+  // metric per reading was a large share of ingest's garbage.
+  const at = (suffix: string): string => `${field}[${index}]${suffix}`;
   const errors: FieldError[] = [];
   const fail = (path: string, error: string, reason: RejectReason = 'malformed') => {
     errors.push({ index, path, error, reason });
     return { reading: null, errors };
   };
-  if (!isRecord(raw)) return fail(prefix, 'expected an object');
-  for (const key of Object.keys(raw)) {
+  if (!isRecord(raw)) return fail(at(''), 'expected an object');
+  for (const key in raw) {
     if (key !== 'device' && key !== 'ts' && key !== 'metrics' && key !== 'power_source') {
-      errors.push({ index, path: `${prefix}.${key}`, error: 'unknown field', reason: 'malformed' });
+      errors.push({ index, path: at(`.${key}`), error: 'unknown field', reason: 'malformed' });
     }
   }
   const device = raw.device;
-  if (typeof device !== 'string' || device.length === 0) return fail(`${prefix}.device`, 'expected a device id string');
+  if (typeof device !== 'string' || device.length === 0) return fail(at('.device'), 'expected a device id string');
   const model = ctx.devices.get(device);
-  if (!model) return fail(`${prefix}.device`, `unknown device ${JSON.stringify(device.slice(0, 100))}`, 'unknown_device');
+  if (!model) return fail(at('.device'), `unknown device ${JSON.stringify(device.slice(0, 100))}`, 'unknown_device');
   const ts = parseTs(raw.ts, ctx);
-  if ('error' in ts) return fail(`${prefix}.ts`, ts.error, 'bad_timestamp');
+  if ('error' in ts) return fail(at('.ts'), ts.error, 'bad_timestamp');
   let powerSource: PowerSource | undefined;
   if (raw.power_source !== undefined) {
     if (!POWER_SOURCES.includes(raw.power_source as PowerSource)) {
-      return fail(`${prefix}.power_source`, `expected one of ${POWER_SOURCES.join(', ')}`);
+      return fail(at('.power_source'), `expected one of ${POWER_SOURCES.join(', ')}`);
     }
     powerSource = raw.power_source as PowerSource;
   }
-  if (!isRecord(raw.metrics)) return fail(`${prefix}.metrics`, 'expected an object of metric: number');
+  const rawMetrics = raw.metrics;
+  if (!isRecord(rawMetrics)) return fail(at('.metrics'), 'expected an object of metric: number');
   const allowed = allowedByKind.get(model.kind)!;
   const metrics: Reading['metrics'] = {};
   let kept = 0;
-  for (const [name, value] of Object.entries(raw.metrics)) {
-    const path = `${prefix}.metrics.${name}`;
+  for (const name in rawMetrics) {
+    const value = rawMetrics[name];
     if (!allowed.has(name)) {
+      const path = at(`.metrics.${name}`);
       errors.push({ index, path, error: `not a metric of a ${model.kind} device`, reason: 'unknown_metric' });
       continue;
     }
@@ -112,23 +117,23 @@ export function validateReading(
       continue;
     }
     if (typeof value !== 'number') {
-      errors.push({ index, path, error: 'expected a number or null', reason: 'bad_value' });
+      errors.push({ index, path: at(`.metrics.${name}`), error: 'expected a number or null', reason: 'bad_value' });
       continue;
     }
     if (!Number.isFinite(value)) {
-      errors.push({ index, path, error: 'expected a finite number', reason: 'bad_value' });
+      errors.push({ index, path: at(`.metrics.${name}`), error: 'expected a finite number', reason: 'bad_value' });
       continue;
     }
     const [min, max] = METRIC_RANGES[name as MetricName];
     if (value < min || value > max) {
-      errors.push({ index, path, error: `${value} is outside the plausible range ${min}..${max}`, reason: 'out_of_range' });
+      errors.push({ index, path: at(`.metrics.${name}`), error: `${value} is outside the plausible range ${min}..${max}`, reason: 'out_of_range' });
       continue;
     }
     metrics[name as MetricName] = value;
     kept++;
   }
   if (kept === 0) {
-    if (errors.length === 0) errors.push({ index, path: `${prefix}.metrics`, error: 'no metrics', reason: 'malformed' });
+    if (errors.length === 0) errors.push({ index, path: at('.metrics'), error: 'no metrics', reason: 'malformed' });
     return { reading: null, errors };
   }
   const reading: Reading = { device, ts: ts.ts, metrics };
@@ -139,7 +144,7 @@ export function validateReading(
 export function validateReadings(raws: readonly unknown[], ctx: ValidationContext, field = 'readings'): ValidatedBatch {
   const out: ValidatedBatch = { readings: [], errors: [] };
   for (let i = 0; i < raws.length; i++) {
-    const r = validateReading(raws[i], i, ctx, `${field}[${i}]`);
+    const r = validateReading(raws[i], i, ctx, field);
     if (r.reading && r.model) out.readings.push({ reading: r.reading, model: r.model });
     for (const e of r.errors) out.errors.push(e);
   }

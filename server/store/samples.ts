@@ -22,24 +22,45 @@ export function registerDevices(db: Db, devices: Iterable<DeviceModel>): Map<str
 
 export interface SampleStatements {
   insert: Record<DeviceKind, (ts: number, device: number, source: number | null, values: (number | null)[]) => void>;
+  /** The same insert straight from a reading's metrics object (absent = NULL), without a values array. */
+  insertMetrics(kind: DeviceKind, ts: number, device: number, source: number | null, metrics: Reading['metrics']): void;
 }
 
 /**
  * Prepared inserts, one per kind. INSERT OR REPLACE keyed by (ts, device): a duplicate reading for the
- * same device and timestamp is idempotent instead of counted twice.
+ * same device and timestamp is idempotent instead of counted twice. Parameters go through one array per
+ * kind, reused: this is the ingest hot path, and a spread or a fresh array per row is garbage per row.
  */
 export function prepareSampleInserts(db: Db): SampleStatements {
   const insert = {} as SampleStatements['insert'];
+  const byKind = {} as Record<DeviceKind, { run: (params: (number | null)[]) => void; params: (number | null)[]; cols: readonly MetricName[] }>;
   for (const kind of DEVICE_KINDS) {
-    const cols = METRICS_BY_KIND[kind];
+    const cols = METRICS_BY_KIND[kind] as readonly MetricName[];
     const stmt = db.prepare(
       `INSERT OR REPLACE INTO samples_${kind} (ts, device, power_source, ${cols.join(', ')}) VALUES (?, ?, ?${', ?'.repeat(cols.length)})`,
     );
+    const params = new Array<number | null>(3 + cols.length).fill(null);
+    byKind[kind] = { run: (p) => void stmt.run(p), params, cols };
     insert[kind] = (ts, device, source, values) => {
-      stmt.run(ts, device, source, ...values);
+      params[0] = ts;
+      params[1] = device;
+      params[2] = source;
+      for (let i = 0; i < cols.length; i++) params[3 + i] = values[i] ?? null;
+      stmt.run(params);
     };
   }
-  return { insert };
+  return {
+    insert,
+    insertMetrics(kind, ts, device, source, metrics) {
+      const k = byKind[kind];
+      const { params, cols } = k;
+      params[0] = ts;
+      params[1] = device;
+      params[2] = source;
+      for (let i = 0; i < cols.length; i++) params[3 + i] = metrics[cols[i]] ?? null;
+      k.run(params);
+    },
+  };
 }
 
 /** The metric values of a reading in the column order of its kind's table (absent = NULL). */

@@ -1,6 +1,6 @@
 import type { Db } from './db.js';
 import type { DeviceKind, Reading } from '../core/types.js';
-import { powerSourceCode, prepareSampleInserts, rowValues } from './samples.js';
+import { powerSourceCode, prepareSampleInserts } from './samples.js';
 
 /** A validated reading with the device's kind and integer key resolved once. */
 export interface StoredReading {
@@ -48,7 +48,7 @@ export function createWriter(db: Db, opts: WriterOptions = {}): Writer {
   const commit = db.transaction((batch: Pending[]) => {
     for (const p of batch) {
       for (const r of p.rows) {
-        stmts.insert[r.kind](r.reading.ts, r.key, powerSourceCode(r.reading.power_source), rowValues(r.kind, r.reading.metrics));
+        stmts.insertMetrics(r.kind, r.reading.ts, r.key, powerSourceCode(r.reading.power_source), r.reading.metrics);
       }
       opts.inTransaction?.(p.rows);
     }
