@@ -36,6 +36,7 @@ export interface ValidatedBatch {
 }
 
 const POWER_SOURCES: readonly PowerSource[] = ['device', 'estimate', 'meter'];
+const NO_ERRORS: FieldError[] = [];
 const allowedByKind = new Map(
   Object.entries(METRICS_BY_KIND).map(([k, ms]) => [k, new Set<string>(ms)] as const),
 );
@@ -75,15 +76,20 @@ export function validateReading(
   // Paths are built only for errors: this runs for every reading of every push, and a string per
   // metric per reading was a large share of ingest's garbage.
   const at = (suffix: string): string => `${field}[${index}]${suffix}`;
-  const errors: FieldError[] = [];
+  // Most readings are clean: their error list is a shared empty array until the first error.
+  let errors: FieldError[] = NO_ERRORS;
+  const report = (e: FieldError): void => {
+    if (errors === NO_ERRORS) errors = [];
+    errors.push(e);
+  };
   const fail = (path: string, error: string, reason: RejectReason = 'malformed') => {
-    errors.push({ index, path, error, reason });
+    report({ index, path, error, reason });
     return { reading: null, errors };
   };
   if (!isRecord(raw)) return fail(at(''), 'expected an object');
   for (const key in raw) {
     if (key !== 'device' && key !== 'ts' && key !== 'metrics' && key !== 'power_source') {
-      errors.push({ index, path: at(`.${key}`), error: 'unknown field', reason: 'malformed' });
+      report({ index, path: at(`.${key}`), error: 'unknown field', reason: 'malformed' });
     }
   }
   const device = raw.device;
@@ -108,7 +114,7 @@ export function validateReading(
     const value = rawMetrics[name];
     if (!allowed.has(name)) {
       const path = at(`.metrics.${name}`);
-      errors.push({ index, path, error: `not a metric of a ${model.kind} device`, reason: 'unknown_metric' });
+      report({ index, path, error: `not a metric of a ${model.kind} device`, reason: 'unknown_metric' });
       continue;
     }
     if (value === null) {
@@ -117,23 +123,23 @@ export function validateReading(
       continue;
     }
     if (typeof value !== 'number') {
-      errors.push({ index, path: at(`.metrics.${name}`), error: 'expected a number or null', reason: 'bad_value' });
+      report({ index, path: at(`.metrics.${name}`), error: 'expected a number or null', reason: 'bad_value' });
       continue;
     }
     if (!Number.isFinite(value)) {
-      errors.push({ index, path: at(`.metrics.${name}`), error: 'expected a finite number', reason: 'bad_value' });
+      report({ index, path: at(`.metrics.${name}`), error: 'expected a finite number', reason: 'bad_value' });
       continue;
     }
     const [min, max] = METRIC_RANGES[name as MetricName];
     if (value < min || value > max) {
-      errors.push({ index, path: at(`.metrics.${name}`), error: `${value} is outside the plausible range ${min}..${max}`, reason: 'out_of_range' });
+      report({ index, path: at(`.metrics.${name}`), error: `${value} is outside the plausible range ${min}..${max}`, reason: 'out_of_range' });
       continue;
     }
     metrics[name as MetricName] = value;
     kept++;
   }
   if (kept === 0) {
-    if (errors.length === 0) errors.push({ index, path: at('.metrics'), error: 'no metrics', reason: 'malformed' });
+    if (errors.length === 0) report({ index, path: at('.metrics'), error: 'no metrics', reason: 'malformed' });
     return { reading: null, errors };
   }
   const reading: Reading = { device, ts: ts.ts, metrics };
