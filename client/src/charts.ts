@@ -148,13 +148,17 @@ export function createTrendChart(
   });
 
   let drawnAt = 0;
+  let drewEmpty = true;
   return {
     refresh() {
       const t = Date.now();
       // An hour across a few hundred pixels moves about a pixel per 5 s, and a bucket is 5 s: redrawing
       // more often changes nothing visible but makes chart.js rebuild every point element each second.
-      if (t - drawnAt < TREND_BUCKET_MS) return;
+      // The exception is the first data (history arriving, or the first update): shown at once.
+      const empty = series.every((s) => s.buffer.points.length === 0);
+      if (t - drawnAt < TREND_BUCKET_MS && !(drewEmpty && !empty)) return;
       drawnAt = t;
+      drewEmpty = empty;
       const x = chart.options.scales?.x;
       if (x) {
         x.min = t - TREND_WINDOW_MS;
