@@ -118,22 +118,8 @@ interface KeyState {
   changed_at: number | null;
 }
 
-interface StoredState {
-  rule: string;
-  id: string;
-  phase: Phase;
-  since: number;
-  fired_at: number | null;
-  resolved_at: number | null;
-  value: number | null;
-  level: number | null;
-  detail: string | null;
-  fires: number[];
-  clear_since: number | null;
-  flapping: boolean;
-  ack: { by: string; note: string; at: number } | null;
-  changed_at: number | null;
-}
+/** A key's state as saved: the live state less what is rebuilt on restore (scope, key, seen), by rule name. */
+type StoredState = Omit<KeyState, 'rule' | 'scope' | 'key' | 'seen'> & { rule: string };
 
 export interface AlertEngineSnapshot {
   version: 1;
