@@ -95,6 +95,8 @@ export function createTrendChart(
     border: { display: false },
     ticks: { color: TICK, font: { size: fontPx }, maxTicksLimit: 5, callback: (v: number | string) => spec.format(Number(v)) },
   });
+  // A line needs two points: until the feed has a few, they are drawn as dots so the chart is not blank.
+  const dotRadius = (points: number): number => (points < 12 ? Math.max(2, fontPx / 5) : 0);
   const datasets: ChartDataset<'line', Point[]>[] = series.map((s) => ({
     label: s.label,
     data: s.buffer.points,
@@ -103,8 +105,9 @@ export function createTrendChart(
     fill: s.fill ? 'origin' : false,
     yAxisID: s.axis ?? 'y',
     borderWidth: Math.max(2, fontPx / 6),
-    // A line needs two points: until the feed has a few, show them as dots so the chart is not blank.
-    pointRadius: (c: { dataset: { data: unknown[] } }) => (c.dataset.data.length < 12 ? Math.max(2, fontPx / 5) : 0),
+    // Set in refresh(), never a function: a scriptable option makes chart.js resolve every point's
+    // options through fresh proxies on each draw, about 1 MB of garbage per chart per redraw.
+    pointRadius: dotRadius(s.buffer.points.length),
     tension: 0,
     spanGaps: false,
   }));
@@ -159,6 +162,11 @@ export function createTrendChart(
       if (t - drawnAt < TREND_BUCKET_MS && !(drewEmpty && !empty)) return;
       drawnAt = t;
       drewEmpty = empty;
+      series.forEach((s, i) => {
+        const ds = datasets[i];
+        const r = dotRadius(s.buffer.points.length);
+        if (ds.pointRadius !== r) ds.pointRadius = r;
+      });
       const x = chart.options.scales?.x;
       if (x) {
         x.min = t - TREND_WINDOW_MS;
