@@ -65,6 +65,8 @@ for (;;) {
     listeners: get('JSEventListeners'),
     renderer_pss_mb: Math.round(chromiumPssMb(true)),
     renderer_private_mb: Math.round(chromiumPssMb(true, 'Private')),
+    // dirty alone: what the page wrote (heaps, canvases), without binary pages no other chromium maps now
+    renderer_private_dirty_mb: Math.round(chromiumPssMb(true, 'Private_Dirty')),
     chromium_pss_mb: Math.round(chromiumPssMb()),
   };
   samples.push(s);
