@@ -106,7 +106,8 @@ export function createTrendChart(
     yAxisID: s.axis ?? 'y',
     borderWidth: Math.max(2, fontPx / 6),
     // Set in refresh(), never a function: a scriptable option makes chart.js resolve every point's
-    // options through fresh proxies on each draw, about 1 MB of garbage per chart per redraw.
+    // options through fresh proxies on each draw: garbage that grows with the points (half the page's
+    // allocation with a dozen points a series, and what grew its heap past 150 MB over an hour).
     pointRadius: dotRadius(s.buffer.points.length),
     tension: 0,
     spanGaps: false,
