@@ -1,7 +1,9 @@
 import { expect } from 'vitest';
 import { runNvidiaSmiAgent, type NvidiaSmiAgent, type SmiSource } from '../../server/agent/nvidia-smi.js';
 import type { DeviceStatus } from '../../server/core/types.js';
-import { TOKEN } from './site.js';
+import { join } from 'node:path';
+import { startServer } from '../../server/server.js';
+import { smallSite, tempDir, TOKEN } from './site.js';
 
 /**
  * Runs one real nvidia-smi agent per capture (its fake nvidia-smi prints `output`) against a real
@@ -37,4 +39,43 @@ export async function pushThroughAgents(
     await Promise.all(agents.map((a) => a.stop()));
   }
   return { statuses, logs };
+}
+
+/** A one-rack site of single-GPU nodes, one per capture, for the agent → server capture tests. */
+export function gpuNodesSiteYaml(name: string, nodes: readonly { node: string; model?: string }[]): string {
+  return `
+site: { name: ${name} }
+halls:
+  - id: G
+    name: AI
+    racks:
+      - id: G-01
+        row: 1
+        col: 1
+        rated_kw: 20
+        devices:
+${nodes.map((c) => `          - { id: ${c.node}, kind: gpu_node, ${c.model ? `model: ${c.model}, ` : ''}gpus: 1 }`).join('\n')}
+auth:
+  ingest_tokens:
+    - { name: test, token: ${TOKEN} }
+`;
+}
+
+export interface CaptureServer {
+  url: string;
+  /** closes the server and removes its database */
+  close(): Promise<void>;
+}
+
+/** A real server for the site, SQLite in a temp dir, no collectors: only the agents write. */
+export async function startCaptureServer(yaml: string): Promise<CaptureServer> {
+  const tmp = tempDir();
+  const server = await startServer({ model: smallSite(yaml), dbPath: join(tmp.dir, 'fw.db'), port: 0, host: '127.0.0.1', collectors: false, log: () => {} });
+  return {
+    url: server.url,
+    async close() {
+      await server.close();
+      tmp.cleanup();
+    },
+  };
 }

@@ -15,9 +15,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENT_QUERY_FIELDS } from '../../server/collectors/nvidia-smi.js';
 import type { DeviceStatus } from '../../server/core/types.js';
-import { startServer, type RunningServer } from '../../server/server.js';
-import { smallSite, tempDir, TOKEN } from '../helpers/site.js';
-import { pushThroughAgents } from '../helpers/agents.js';
+import { gpuNodesSiteYaml, pushThroughAgents, startCaptureServer, type CaptureServer } from '../helpers/agents.js';
 
 const FIXTURES = '/work/shared/fixtures/gpu';
 
@@ -197,36 +195,17 @@ const CAPTURES: Capture[] = [
   },
 ];
 
-const siteYaml = (): string => `
-site: { name: nvidia-smi captures }
-halls:
-  - id: G
-    name: AI
-    racks:
-      - id: G-01
-        row: 1
-        col: 1
-        rated_kw: 20
-        devices:
-${CAPTURES.map((c) => `          - { id: ${c.node}, kind: gpu_node, ${c.model ? `model: ${c.model}, ` : ''}gpus: 1 }`).join('\n')}
-auth:
-  ingest_tokens:
-    - { name: test, token: ${TOKEN} }
-`;
 
 const fixture = (file: string): string => readFileSync(join(FIXTURES, file), 'utf8');
 
 describe('fake nvidia-smi → agent → server: every nvidia-smi CSV capture', () => {
-  let server: RunningServer;
-  let tmp: { dir: string; cleanup(): void };
+  let server: CaptureServer;
 
   beforeAll(async () => {
-    tmp = tempDir();
-    server = await startServer({ model: smallSite(siteYaml()), dbPath: join(tmp.dir, 'fw.db'), port: 0, host: '127.0.0.1', collectors: false, log: () => {} });
+    server = await startCaptureServer(gpuNodesSiteYaml('nvidia-smi captures', CAPTURES));
   });
   afterAll(async () => {
     await server?.close();
-    tmp?.cleanup();
   });
 
   it('builds the agent\'s nounits output from the captures by header name', () => {

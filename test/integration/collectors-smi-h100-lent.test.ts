@@ -17,9 +17,8 @@ import { NVIDIA_SMI_ARGS, NVIDIA_SMI_LEGACY_ARGS, runNvidiaSmi, type SmiSource }
 import { parseDmonSamples } from '../../server/collectors/nvidia-smi-dmon.js';
 import { parseNvidiaSmiCsv, smiRowToGpu } from '../../server/collectors/nvidia-smi.js';
 import type { DeviceStatus } from '../../server/core/types.js';
-import { startServer, type RunningServer } from '../../server/server.js';
-import { smallSite, tempDir, TOKEN } from '../helpers/site.js';
-import { pushThroughAgents } from '../helpers/agents.js';
+import { tempDir } from '../helpers/site.js';
+import { gpuNodesSiteYaml, pushThroughAgents, startCaptureServer, type CaptureServer } from '../helpers/agents.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/gpu/', import.meta.url));
 const SUFFIX = 'H100-80GB-HBM3_580.159.04';
@@ -116,34 +115,15 @@ const CAPTURES: Capture[] = [
   },
 ];
 
-const siteYaml = (): string => `
-site: { name: lent H100 captures }
-halls:
-  - id: G
-    name: AI
-    racks:
-      - id: G-01
-        row: 1
-        col: 1
-        rated_kw: 20
-        devices:
-${CAPTURES.map((c) => `          - { id: ${c.node}, kind: gpu_node, model: h100-sxm, gpus: 1 }`).join('\n')}
-auth:
-  ingest_tokens:
-    - { name: test, token: ${TOKEN} }
-`;
 
 describe('lent H100 (580.159.04) captures: agent CSV, -q -x and dmon → agent → server', () => {
-  let server: RunningServer;
-  let tmp: { dir: string; cleanup(): void };
+  let server: CaptureServer;
 
   beforeAll(async () => {
-    tmp = tempDir();
-    server = await startServer({ model: smallSite(siteYaml()), dbPath: join(tmp.dir, 'fw.db'), port: 0, host: '127.0.0.1', collectors: false, log: () => {} });
+    server = await startCaptureServer(gpuNodesSiteYaml('lent H100 captures', CAPTURES.map((c) => ({ node: c.node, model: 'h100-sxm' }))));
   });
   afterAll(async () => {
     await server?.close();
-    tmp?.cleanup();
   });
 
   it('reads all three rows of this driver\'s 15-column dmon, in order', () => {
