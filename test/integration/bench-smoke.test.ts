@@ -96,9 +96,9 @@ describe('npm run bench -- --quick', () => {
     expect(s.metrics_per_device.series).toBeGreaterThan(s.metrics_per_device.devices);
 
     expect(b.polling).not.toHaveProperty('error');
-    expect(b.polling.polls_per_s as number).toBeGreaterThan(0);
+    expect((b.polling as Record<string, unknown>).polls_per_s as number).toBeGreaterThan(0);
     expect(b.history).not.toHaveProperty('error');
-    expect(b.history.bytes_per_sample as number).toBeGreaterThan(0);
+    expect((b.history as Record<string, unknown>).bytes_per_sample as number).toBeGreaterThan(0);
 
     expect(b.targets.map((x) => x.figure).length).toBe(5);
     // The table names the machine and every phase.

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { startServer, type RunningServer } from '../../server/server.js';
 import { countSamples } from '../../server/store/samples.js';
+import type { DeviceStatus } from '../../server/core/types.js';
 import { post, smallSite, tempDir } from '../helpers/site.js';
 
 describe('POST /api/v1/ingest', () => {
@@ -79,7 +80,7 @@ describe('POST /api/v1/ingest', () => {
     const m2 = s.db.prepare('SELECT hashrate_ths, power_w FROM samples_asic a JOIN devices d ON d.id = a.device WHERE d.name = ?').get('M-01-02');
     expect(m2).toEqual({ hashrate_ths: null, power_w: 3400 });
     // Live state has them at once (applied after commit), and the device API shows it.
-    const dev = await (await fetch(`${s.url}/api/v1/devices/${encodeURIComponent('G-01-n1/gpu1')}`)).json();
+    const dev = (await (await fetch(`${s.url}/api/v1/devices/${encodeURIComponent('G-01-n1/gpu1')}`)).json()) as DeviceStatus;
     expect(dev.metrics.util_pct).toBe(87);
   });
 

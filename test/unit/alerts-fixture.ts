@@ -18,7 +18,7 @@ export function siteModel(extraDevices: DeviceModel[] = []): SiteModel {
     ...extraDevices,
   ];
   return {
-    name: 'test', halls: [], loops: [], meters: [],
+    name: 'test', halls: [], loops: [], meters: [], alert_rules: [],
     devices: new Map(devices.map((d) => [d.id, d])),
     racks: new Map(),
     catalogue: new Map([[S21.key, S21], [H100.key, H100]]),

@@ -41,7 +41,7 @@ function buildSite(spec: {
   for (const m of spec.meters ?? []) devices.set(m.id, { id: m.id, kind: 'meter', ...(m.scope === 'site' ? {} : { hall: m.scope.hall }) });
   const coll = { interval_s: 10, timeout_ms: 2000, concurrency: 64 };
   return {
-    name: 'Test site', halls, loops: spec.loops ?? [], meters: spec.meters ?? [], devices, racks,
+    name: 'Test site', halls, loops: spec.loops ?? [], meters: spec.meters ?? [], alert_rules: [], devices, racks,
     catalogue: new Map(CATALOGUE.map((c) => [c.key, c])),
     collectors: { cgminer: coll, dcgm: coll, whatsminer_v3: coll },
     retention: { raw_hours: 24, minute_days: 7, hour_days: 365 },
