@@ -24,6 +24,7 @@ import { alertsRouter } from './http/alerts.js';
 import { startScheduler } from './collectors/scheduler.js';
 import type { SchedulerHandle } from './collectors/types.js';
 import { createLogger, requestLogger, type Logger } from './log.js';
+import { createBackgroundTasks } from './lifecycle/background.js';
 import { healthRouter } from './http/health.js';
 import { cors, guardSocket, ingestRateLimit, securityHeaders } from './http/security.js';
 import { requireMetricsToken, requireRead } from './http/auth.js';
@@ -83,6 +84,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const alerts = createSiteAlerts({ model, index, db, staleAfterS: staleAfterMs / 1000, collectorsLastOk: () => collectorsLastOk });
   const hub = createHub({ model, live, staleAfterMs, alerts, index });
   const exposition = createExposition(model, hub, () => alerts.firingCounts());
+  const background = createBackgroundTasks({
+    log: (task, err) => logger.error({ task, err: err.message }, 'background step failed'),
+    count: (task) => exposition.backgroundErrors.inc({ task }),
+  });
   let lastStoreError: { at: number; message: string } | null = null;
   let draining = false;
   let inFlight = 0;
@@ -110,14 +115,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   // retention in small steps on a timer.
   const scopeRollups = createScopeRollups(db, { scopes: registerScopes(db, scopeNames(hub.figures())) });
   hub.on('update', (u) => {
-    try {
-      scopeRollups.record(hub.figures(), u.ts);
-    } catch (err) {
-      log(`store: rollup failed: ${(err as Error).message}`);
-    }
+    background.run('rollups', () => scopeRollups.record(hub.figures(), u.ts));
   });
   const retention = createRetention(db, model.retention);
-  retention.start();
+  background.every('retention', 1000, () => void retention.step(), { unref: true });
 
   const app = express();
   app.disable('x-powered-by');
@@ -165,8 +166,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     http.once('error', reject);
     http.listen(opts.port ?? 8080, opts.host ?? '0.0.0.0', () => resolve());
   });
-  hub.start(opts.tickMs ?? 1000);
-  const saveAlerts = setInterval(() => alerts.save(), 10_000);
+  background.every('tick', opts.tickMs ?? 1000, () => hub.tick());
+  background.every('alerts_save', 10_000, () => alerts.save());
 
   // Collectors hand their readings to the same pipeline as a push; a poll failure marks the device
   // down with its reason (and counts it), a success feeds the "collector stopped delivering" rule.
@@ -221,16 +222,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       http.close();
       http.closeIdleConnections();
       while (inFlight > 0 && Date.now() < drainUntil) await new Promise((r) => setTimeout(r, 10));
-      hub.stop();
-      clearInterval(saveAlerts);
+      background.stopAll();
       await scheduler?.stop();
       // Upgraded websockets are not among closeAllConnections()'s: socket.io closes them, then the server.
       http.closeAllConnections();
       await new Promise<void>((resolve) => void io.close(() => resolve()));
-      retention.stop();
-      scopeRollups.flush();
+      background.run('rollups', () => scopeRollups.flush());
       writer.close();
-      alerts.save();
+      background.run('alerts_save', () => alerts.save());
       db.close();
     },
   };

@@ -9,6 +9,7 @@ export interface Exposition {
   ingestRejected: Counter<'reason'>;
   pollDuration: Histogram<'collector'>;
   pollFailures: Counter<'collector' | 'reason'>;
+  backgroundErrors: Counter<'task'>;
   render(): Promise<string>;
   contentType: string;
 }
@@ -173,8 +174,13 @@ export function createExposition(model: SiteModel, hub: Hub, firingCounts?: () =
     labelNames: ['collector', 'reason'] as const, registers: [registry],
   });
 
+  const backgroundErrors = new Counter({
+    name: 'floorwatch_background_errors_total', help: 'Failed runs of a timer-driven step (tick, retention, alert-state save, rollups), by task',
+    labelNames: ['task'] as const, registers: [registry],
+  });
+
   return {
-    registry, ingestSamples, ingestRejected, pollDuration, pollFailures,
+    registry, ingestSamples, ingestRejected, pollDuration, pollFailures, backgroundErrors,
     async render() {
       // prom-client's layout: families apart by a blank line, HELP then TYPE, text ending in a newline.
       const parts = [(await registry.metrics()).trimEnd()];

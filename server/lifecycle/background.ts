@@ -1,0 +1,54 @@
+/**
+ * Every timer-driven and background step of the server (the figures tick, retention, the alert-state
+ * save, rollups, restore) runs through here: a step that throws is logged, counted by task, and the
+ * timer goes on. An exception out of a timer callback ends the process; before this, another process
+ * holding the database's write lock for ~6 s (a backup, an operator's sqlite3 shell) made retention's
+ * SQLITE_BUSY do exactly that.
+ */
+export interface BackgroundTasks {
+  /** runs `fn` now under the guard; false when it threw */
+  run(task: string, fn: () => void): boolean;
+  /** `fn` every `ms` under the guard until stopAll(); `unref`: the timer alone does not keep the process up */
+  every(task: string, ms: number, fn: () => void, opts?: { unref?: boolean }): void;
+  /** failures so far, per task (floorwatch_background_errors_total) */
+  errors(): ReadonlyMap<string, number>;
+  stopAll(): void;
+}
+
+export function createBackgroundTasks(opts: {
+  log: (task: string, err: Error) => void;
+  /** called once per failure, e.g. a prom-client counter's inc */
+  count?: (task: string) => void;
+}): BackgroundTasks {
+  const errors = new Map<string, number>();
+  const timers = new Set<NodeJS.Timeout>();
+  const run = (task: string, fn: () => void): boolean => {
+    try {
+      fn();
+      return true;
+    } catch (e) {
+      const err = e instanceof Error ? e : new Error(String(e));
+      errors.set(task, (errors.get(task) ?? 0) + 1);
+      opts.count?.(task);
+      try {
+        opts.log(task, err);
+      } catch {
+        /* a failing logger must not take the timer down either */
+      }
+      return false;
+    }
+  };
+  return {
+    run,
+    every(task, ms, fn, o = {}) {
+      const t = setInterval(() => void run(task, fn), ms);
+      if (o.unref) t.unref();
+      timers.add(t);
+    },
+    errors: () => errors,
+    stopAll() {
+      for (const t of timers) clearInterval(t);
+      timers.clear();
+    },
+  };
+}

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { createBackgroundTasks } from '../../server/lifecycle/background.js';
+
+describe('background tasks', () => {
+  it('a throwing step is logged and counted by task, and its timer goes on', async () => {
+    const logged: string[] = [];
+    const counted: string[] = [];
+    const bg = createBackgroundTasks({ log: (t, e) => logged.push(`${t}: ${e.message}`), count: (t) => counted.push(t) });
+    let calls = 0;
+    bg.every('retention', 5, () => {
+      calls++;
+      throw new Error('SQLITE_BUSY: database is locked');
+    });
+    await new Promise((r) => setTimeout(r, 60));
+    bg.stopAll();
+    expect(calls).toBeGreaterThanOrEqual(3);
+    expect(bg.errors().get('retention')).toBe(calls);
+    expect(counted.length).toBe(calls);
+    expect(logged[0]).toBe('retention: SQLITE_BUSY: database is locked');
+    expect(bg.run('save', () => {})).toBe(true);
+    expect(bg.run('save', () => { throw 'not an Error'; })).toBe(false);
+    expect(logged.at(-1)).toBe('save: not an Error');
+  });
+});
