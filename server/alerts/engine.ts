@@ -11,9 +11,15 @@
 // has stayed past the clear level for `flap_hold_ms` (10 min) without a break. So a key sends at most
 // flap_max_fires firing notifications per window, and the wall shows one steady alert marked `flapping`.
 //
-// Unknown values (null: a reading the device did not give) hold the current state: a sensor that drops out
-// does not clear the alert it raised. A target that disappears (no longer in the figures or device list)
-// resolves its alerts; so does one the rule stops applying to (curtailed, device down, no model limit known).
+// Unknown values (null: a reading the device did not give, a figure whose inputs are not all current):
+// - a pending alert is dropped, as Prometheus drops a pending alert whose expression returns no sample
+//   (rules/alerting.go): "bad for `for`" cannot be claimed over time nobody could see, and a PueAboveTarget
+//   kept pending through an outage fired the moment a half-site value came back. `for` starts over once
+//   the value is known and bad again.
+// - a firing alert holds (Prometheus would resolve it, unless keep_firing_for holds it): a sensor or meter
+//   that drops out is not a recovery, and the dropout raises its own alerts (DeviceDown, DataStale).
+// A target that disappears (no longer in the figures or device list) resolves its alerts; so does one the
+// rule stops applying to (curtailed, device down, no model limit known).
 
 import type {
   AlertView,
@@ -315,7 +321,10 @@ export function createAlertEngine(rules: readonly AlertRule[], opts: AlertEngine
       return;
     }
     const v = rule.value(target, ctx);
-    if (v === null) return;
+    if (v === null) {
+      if (st && st.phase === 'pending') end(slot, st, now, changes);
+      return;
+    }
     const base = rule.base ? rule.base(target, ctx) : 0;
     if (base === null) {
       if (st && st.phase !== 'resolved') end(slot, st, now, changes);

@@ -65,8 +65,9 @@ interface RuleCommon<T> {
    */
   summary: string;
   /**
-   * The value to compare: null = unknown (a missing reading), which holds the current state rather than
-   * resolving it, so a sensor that drops out never clears an alert it raised.
+   * The value to compare: null = unknown (a missing reading, a figure from inputs not all current). It
+   * holds a firing alert rather than resolving it, so a sensor that drops out never clears an alert it
+   * raised, and drops a pending one (engine.ts says why).
    */
   value: (target: T, ctx: EvalContext) => number | null;
   /**

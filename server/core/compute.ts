@@ -7,7 +7,7 @@ import type {
 } from './types.js';
 import { deviceHealth, emptyHealthCounts, mergeHealth, type HealthContext, type HealthResult } from '../metrics/health.js';
 import { addGpu, addMiner, emptyUtil, mergeUtil, utilFigures, type UtilAcc } from '../metrics/utilisation.js';
-import { feedCheck, headroomW, jPerTh, loadRatio, pduPowerW, pue, rackPower, wPerGpu } from '../metrics/power.js';
+import { feedCheck, headroomW, jPerTh, loadRatio, pduPowerW, pue, pueDataFault, rackPower, wPerGpu } from '../metrics/power.js';
 import { airDeltaTC, ashraeState, captureRatio, liquidHeatW } from '../metrics/cooling.js';
 import { energyFigures, type EnergyWindow } from '../metrics/energy.js';
 
@@ -138,6 +138,11 @@ export function indexFor(model: SiteModel): SiteIndex {
 interface Acc {
   it_w: number;
   it_known: boolean;
+  /** racks folded in, and those of them whose power is not from current, complete inputs */
+  racks: number;
+  incomplete: number;
+  /** the first incomplete rack and why ('M-02 (1 of 2 devices down)'), for the reason an operator reads */
+  first_incomplete: string | null;
   util: UtilAcc;
   /** J/TH numerator and denominator over hashing miners with known power */
   jpt_w: number;
@@ -150,7 +155,7 @@ interface Acc {
 
 function emptyAcc(): Acc {
   return {
-    it_w: 0, it_known: false, util: emptyUtil(), jpt_w: 0, jpt_ths: 0, gpu_w: 0, gpu_w_count: 0,
+    it_w: 0, it_known: false, racks: 0, incomplete: 0, first_incomplete: null, util: emptyUtil(), jpt_w: 0, jpt_ths: 0, gpu_w: 0, gpu_w_count: 0,
     worst_inlet_c: null, health: emptyHealthCounts(),
   };
 }
@@ -160,6 +165,9 @@ function mergeAcc(into: Acc, from: Acc): void {
     into.it_w += from.it_w;
     into.it_known = true;
   }
+  into.racks += from.racks;
+  into.incomplete += from.incomplete;
+  into.first_incomplete ??= from.first_incomplete;
   mergeUtil(into.util, from.util);
   into.jpt_w += from.jpt_w;
   into.jpt_ths += from.jpt_ths;
@@ -196,23 +204,53 @@ function countExtras(input: LiveInput, refs: DeviceRef[], counts: HealthCounts):
   for (const ref of refs) counts[healthOf(input, ref, input.devices.get(ref.id)).health]++;
 }
 
+/** A facility power figure, or why there is none (the first half of a PUE's reason). */
+interface Facility {
+  w: number | null;
+  reason: string | null;
+}
+
 /**
  * Power of a set of meters: their sum when every one is fresh and reports power_w; null otherwise, since
  * a partial sum would understate the facility and make PUE look better than it is.
  */
-function metersPowerW(input: LiveInput, idx: SiteIndex, ids: string[]): number | null {
-  if (ids.length === 0) return null;
+function metersPowerW(input: LiveInput, idx: SiteIndex, ids: string[]): Facility {
+  if (ids.length === 0) return { w: null, reason: 'no meter' };
   let sum = 0;
   for (const id of ids) {
     const ref = idx.devices.get(id);
     const live = input.devices.get(id);
-    if (ref === undefined || live === undefined) return null;
-    if (healthOf(input, ref, live).health === 'down') return null;
+    if (ref === undefined || live === undefined) return { w: null, reason: `meter ${id}: no data` };
+    const h = healthOf(input, ref, live);
+    if (h.health === 'down') return { w: null, reason: `meter ${id}: ${h.reason ?? 'down'}` };
     const p = metric(live, 'power_w');
-    if (p === null) return null;
+    if (p === null) return { w: null, reason: `meter ${id}: no power_w` };
     sum += p;
   }
-  return sum;
+  return { w: sum, reason: null };
+}
+
+/** The IT half of a reason: which racks' power is not current ('IT incomplete: M-02 (1 of 2 devices down)'). */
+function itIncomplete(racks: number, incomplete: number, first: string | null): string {
+  return incomplete === 1 ? `IT incomplete: ${first ?? '1 rack'}` : `IT incomplete: ${incomplete} of ${racks} racks not current, first ${first ?? '?'}`;
+}
+
+/**
+ * Instantaneous PUE = facility power ÷ IT power (The Green Grid WP #49; ISO/IEC 30134-2 defines it on the
+ * energies of a period, of which this is the ratio of powers now), or partial PUE of a hall. Only when both
+ * halves measure the same load now: a meter that is current over racks that went stale (a site-wide outage,
+ * where racks time out before the meter) read 13.08 instead of about 1.2. Returns the figure or why not.
+ */
+function pueOf(acc: Acc, it_w: number | null, fac: Facility): { pue: number | null; reason: string | null } {
+  const reasons: string[] = [];
+  if (fac.reason !== null) reasons.push(fac.reason);
+  if (acc.incomplete > 0) reasons.push(itIncomplete(acc.racks, acc.incomplete, acc.first_incomplete));
+  if (reasons.length === 0) {
+    if (it_w === null || !(it_w > 0)) reasons.push('no IT load');
+    else if (pueDataFault(fac.w, it_w)) reasons.push('facility below IT (metering fault)');
+  }
+  if (reasons.length > 0) return { pue: null, reason: reasons.join('; ') };
+  return { pue: pue(fac.w, it_w), reason: null };
 }
 
 function rackFigures(input: LiveInput, ri: RackIndex, acc: Acc): RackFigures {
@@ -228,6 +266,10 @@ function rackFigures(input: LiveInput, ri: RackIndex, acc: Acc): RackFigures {
   let env_out: number | null = null;
   let asic_in: number | null = null;
   let asic_out: number | null = null;
+  // Completeness of the device sum: miners and GPUs that draw IT power, those down, those up without power_w.
+  let power_devices = 0;
+  let power_down = 0;
+  let power_missing = 0;
   const health = acc.health;
   const util = acc.util;
 
@@ -240,9 +282,14 @@ function rackFigures(input: LiveInput, ri: RackIndex, acc: Acc): RackFigures {
       case 'asic': {
         const hr = metric(live, 'hashrate_ths');
         addMiner(util, hr, ref.nominal_ths, down);
-        if (down) break;
+        power_devices++;
+        if (down) {
+          power_down++;
+          break;
+        }
         const p = metric(live, 'power_w');
-        if (p !== null) {
+        if (p === null) power_missing++;
+        else {
           dev_w += p;
           dev_w_known = true;
           if (hr !== null && hr > 0) {
@@ -256,9 +303,14 @@ function rackFigures(input: LiveInput, ri: RackIndex, acc: Acc): RackFigures {
       }
       case 'gpu': {
         addGpu(util, metric(live, 'util_pct'), down);
-        if (down) break;
+        power_devices++;
+        if (down) {
+          power_down++;
+          break;
+        }
         const p = metric(live, 'power_w');
-        if (p !== null) {
+        if (p === null) power_missing++;
+        else {
           dev_w += p;
           dev_w_known = true;
           acc.gpu_w += p;
@@ -297,6 +349,22 @@ function rackFigures(input: LiveInput, ri: RackIndex, acc: Acc): RackFigures {
     acc.it_w += power.power_w;
     acc.it_known = true;
   }
+  // Complete when every PDU measured the rack, or else every device that draws power reported it now
+  // (a rack with neither PDUs nor such devices has no IT load to miss). A PDU rack's own stale miners do
+  // not matter: the strip measures what the rack draws whatever its miners say.
+  const pduComplete = pdu_count > 0 && pdu_all_ok;
+  const devicesComplete = power_down === 0 && power_missing === 0 && (power_devices > 0 || pdu_count === 0);
+  acc.racks++;
+  if (!pduComplete && !devicesComplete) {
+    acc.incomplete++;
+    if (acc.first_incomplete === null) {
+      const why: string[] = [];
+      if (pdu_count > 0) why.push(pdu_count === 1 ? 'PDU not current' : 'PDUs not current');
+      if (power_down > 0) why.push(`${power_down} of ${power_devices} devices down`);
+      if (power_missing > 0) why.push(`${power_missing} of ${power_devices} devices without power_w`);
+      acc.first_incomplete = `${rack.id} (${why.join(', ')})`;
+    }
+  }
   // Rack sensors measure the air the rack breathes; miners' own inlet sensors are the fallback.
   const inlet = env_in ?? asic_in;
   const outlet = env_out ?? asic_out;
@@ -329,13 +397,16 @@ function rackFigures(input: LiveInput, ri: RackIndex, acc: Acc): RackFigures {
   };
 }
 
-function aggregate(acc: Acc, facility_w: number | null): AggregateFigures {
+function aggregate(acc: Acc, facility: Facility): AggregateFigures {
   const u = utilFigures(acc.util);
   const it = acc.it_known ? acc.it_w : null;
+  const p = pueOf(acc, it, facility);
   return {
     it_power_w: it,
-    facility_power_w: facility_w,
-    pue: pue(facility_w, it),
+    it_power_complete: acc.incomplete === 0,
+    facility_power_w: facility.w,
+    pue: p.pue,
+    pue_unknown_reason: p.reason,
     pue_24h: null,
     hashrate_ths: u.hashrate_ths,
     nominal_ths: u.nominal_ths,
@@ -353,24 +424,44 @@ function aggregate(acc: Acc, facility_w: number | null): AggregateFigures {
   };
 }
 
-function loopFigures(input: LiveInput, idx: SiteIndex, li: LoopIndex, rack_power: Map<string, number | null>): LoopFigures {
+/** A rack's power and, when its inputs were not all current, why (from rackFigures' accumulator). */
+interface RackPowerState {
+  power_w: number | null;
+  incomplete: string | null;
+}
+
+function loopFigures(input: LiveInput, idx: SiteIndex, li: LoopIndex, rack_power: Map<string, RackPowerState>): LoopFigures {
   // The loop's sensors are the device that carries the loop's id.
   const ref = idx.devices.get(li.loop.id);
   const live = input.devices.get(li.loop.id);
-  const fresh = ref !== undefined && live !== undefined && healthOf(input, ref, live).health !== 'down';
+  const h = ref !== undefined && live !== undefined ? healthOf(input, ref, live) : null;
+  const fresh = h !== null && h.health !== 'down';
   const supply = fresh ? metric(live, 'supply_temp_c') : null;
   const ret = fresh ? metric(live, 'return_temp_c') : null;
   const flow = fresh ? metric(live, 'flow_lpm') : null;
   let it = 0;
   let it_known = false;
+  let incomplete = 0;
+  let first: string | null = null;
   for (const r of li.racks) {
-    const p = rack_power.get(r.rack.id);
-    if (p === null || p === undefined) continue;
-    it += p;
+    const st = rack_power.get(r.rack.id);
+    if (st === undefined) continue;
+    if (st.incomplete !== null) {
+      incomplete++;
+      first ??= st.incomplete;
+    }
+    if (st.power_w === null) continue;
+    it += st.power_w;
     it_known = true;
   }
   const it_power_w = it_known ? it : null;
   const heat = liquidHeatW(flow, supply, ret, li.loop.fluid);
+  // Heat removed ÷ IT power of the loop's racks: a sensor ratio against a sum of racks, so the same rule as PUE.
+  const reasons: string[] = [];
+  if (!fresh) reasons.push(`loop ${li.loop.id}: ${h === null ? 'no data' : (h.reason ?? 'down')}`);
+  else if (heat === null) reasons.push(`loop ${li.loop.id}: no flow or temperature reading`);
+  if (incomplete > 0) reasons.push(itIncomplete(li.racks.length, incomplete, first));
+  if (reasons.length === 0 && !(it_power_w !== null && it_power_w > 0)) reasons.push('no IT load');
   return {
     id: li.loop.id,
     supply_temp_c: supply,
@@ -379,7 +470,8 @@ function loopFigures(input: LiveInput, idx: SiteIndex, li: LoopIndex, rack_power
     delta_t_c: supply !== null && ret !== null ? ret - supply : null,
     heat_removed_w: heat,
     it_power_w,
-    capture_ratio: captureRatio(heat, it_power_w),
+    capture_ratio: reasons.length === 0 ? captureRatio(heat, it_power_w) : null,
+    capture_unknown_reason: reasons.length === 0 ? null : reasons.join('; '),
   };
 }
 
@@ -387,14 +479,19 @@ function loopFigures(input: LiveInput, idx: SiteIndex, li: LoopIndex, rack_power
  * Every figure of DESIGN.md §4 from the live state. Down devices (stale, failing) count as down and add
  * nothing to power or hashrate sums: their last values are not current. `energy` supplies the 24 h PUE and
  * the kWh totals; without it those are null / 0.
+ *
+ * A ratio of a meter to a sum of racks (PUE, a hall's partial PUE, a loop's heat ÷ IT) is null, with its
+ * `*_unknown_reason`, unless both halves are current and complete: dropping the down racks from one side
+ * only is what made a half-site PUE of 13.08. J/TH and W per GPU need no such rule: each device's power and
+ * hashrate come from the same reading, so a down device leaves both sums together.
  */
 export function computeFigures(input: LiveInput, energy?: EnergyWindow, index?: SiteIndex): Figures {
   const idx = index ?? indexFor(input.model);
   const racks: RackFigures[] = [];
   const halls: HallFigures[] = [];
-  const rack_power = new Map<string, number | null>();
+  const rack_power = new Map<string, RackPowerState>();
   const site = emptyAcc();
-  const hall_facility: (number | null)[] = [];
+  const hall_facility: Facility[] = [];
 
   for (const hi of idx.halls) {
     const hall = emptyAcc();
@@ -402,7 +499,7 @@ export function computeFigures(input: LiveInput, energy?: EnergyWindow, index?: 
       const acc = emptyAcc();
       const rf = rackFigures(input, ri, acc);
       racks.push(rf);
-      rack_power.set(rf.id, rf.power_w);
+      rack_power.set(rf.id, { power_w: rf.power_w, incomplete: acc.first_incomplete });
       mergeAcc(hall, acc);
     }
     countExtras(input, hi.extras, hall.health);
@@ -414,9 +511,13 @@ export function computeFigures(input: LiveInput, energy?: EnergyWindow, index?: 
   countExtras(input, idx.site_extras, site.health);
 
   let site_facility = metersPowerW(input, idx, idx.site_meters);
-  if (site_facility === null && idx.site_meters.length === 0 && hall_facility.length > 0 && hall_facility.every((f) => f !== null)) {
+  if (idx.site_meters.length === 0 && hall_facility.length > 0) {
     // Hall meters cover the whole site only when every hall has one; otherwise the sum would omit a hall.
-    site_facility = hall_facility.reduce<number>((s, f) => s + (f ?? 0), 0);
+    const unmetered = idx.halls.findIndex((hi) => hi.meters.length === 0);
+    const failing = hall_facility.find((f) => f.w === null);
+    if (unmetered !== -1) site_facility = { w: null, reason: `no site meter, hall ${idx.halls[unmetered].hall.id} has none` };
+    else if (failing !== undefined) site_facility = failing;
+    else site_facility = { w: hall_facility.reduce<number>((s, f) => s + (f.w ?? 0), 0), reason: null };
   }
 
   const e = energy === undefined ? null : energyFigures(energy, input.now);

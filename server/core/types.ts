@@ -253,16 +253,30 @@ export interface LoopFigures {
   flow_lpm: number | null;
   delta_t_c: number | null;
   heat_removed_w: number | null;
+  /** sum of the known power of the loop's racks (may be partial: see capture_unknown_reason) */
   it_power_w: number | null;
-  /** heat removed ÷ IT power of the loop's racks */
+  /** heat removed ÷ IT power of the loop's racks; null unless the sensors and every rack's power are current */
   capture_ratio: number | null;
+  /** why capture_ratio is null ('loop G-LOOP: stale', 'IT incomplete: G-01 (1 of 2 devices down)'); null when known */
+  capture_unknown_reason: string | null;
 }
 
 export interface AggregateFigures {
+  /** sum of the racks' known power; while it_power_complete is false, a part of the load is missing from it */
   it_power_w: number | null;
+  /**
+   * every rack's power is from current, complete inputs: all its PDUs, or else every miner and GPU of it
+   * up with a power reading. Ratios against a meter (PUE) are only computed when this holds.
+   */
+  it_power_complete: boolean;
   facility_power_w: number | null;
-  /** instantaneous PUE (or partial PUE for a hall) */
+  /** instantaneous PUE (or partial PUE for a hall); null unless meter and IT are both current and complete */
   pue: number | null;
+  /**
+   * why pue is null, for people ('meter FAC: stale', 'IT incomplete: M-02 (1 of 2 devices down)', 'no meter',
+   * 'facility below IT (metering fault)', 'no IT load'; several joined by '; '); null when pue is known
+   */
+  pue_unknown_reason: string | null;
   /** PUE from energy over the last 24 h window (null until there is energy on both sides) */
   pue_24h: number | null;
   hashrate_ths: number | null;

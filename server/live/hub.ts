@@ -131,7 +131,7 @@ export function createHub(opts: {
   function tick(): void {
     const inp = input();
     const f = computeFigures(inp, energy, index);
-    recordEnergy(energy, inp.now, f.site.it_power_w, f.site.facility_power_w);
+    recordEnergy(energy, inp.now, f.site.it_power_w, f.site.facility_power_w, f.site.it_power_complete);
     current = f;
     const update: LiveUpdate = { seq: ++seq, ts: inp.now, site: f.site };
     const halls: HallFigures[] = changed(prevHalls, f.halls);

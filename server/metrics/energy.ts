@@ -54,7 +54,8 @@ export interface EnergyWindow {
   max_gap_ms: number;
   /** ring of per-minute buckets, slot = minute % ENERGY_WINDOW_MINUTES */
   buckets: MinuteBucket[];
-  last: { ts: number; it_w: number | null; facility_w: number | null } | null;
+  /** comparable: the IT power covered the whole load the facility meter measured (see recordEnergy) */
+  last: { ts: number; it_w: number | null; facility_w: number | null; comparable: boolean } | null;
   /** cumulative energy since the window was created, each side whenever it was known */
   total_it_j: number;
   total_facility_j: number;
@@ -84,14 +85,17 @@ function bucketFor(w: EnergyWindow, minute: number): MinuteBucket {
  * Fold one tick of site power into the window: the trapezoid from the previous recording to this one.
  * A segment crossing a minute boundary is split there (power linearly interpolated) so each minute holds
  * its own energy. Out-of-order or repeated timestamps only replace the latest values.
+ * `comparable` false (some racks' power not current: figures' it_power_complete) keeps the segment out of
+ * the PUE buckets, as instantaneous PUE is null then: 5 min of half-site ticks made a 1.2 site read 2.26.
+ * The cumulative totals still take each side whenever it is known.
  */
-export function recordEnergy(w: EnergyWindow, ts: number, it_w: number | null, facility_w: number | null): void {
+export function recordEnergy(w: EnergyWindow, ts: number, it_w: number | null, facility_w: number | null, comparable = true): void {
   const prev = w.last;
   if (prev !== null && ts <= prev.ts) {
-    if (ts === prev.ts) w.last = { ts, it_w, facility_w };
+    if (ts === prev.ts) w.last = { ts, it_w, facility_w, comparable };
     return;
   }
-  w.last = { ts, it_w, facility_w };
+  w.last = { ts, it_w, facility_w, comparable };
   if (prev === null || ts - prev.ts > w.max_gap_ms) return;
 
   const dt_s = (ts - prev.ts) / 1000;
@@ -99,7 +103,7 @@ export function recordEnergy(w: EnergyWindow, ts: number, it_w: number | null, f
   const fac0_w = prev.facility_w;
   if (it0_w !== null && it_w !== null) w.total_it_j += ((it0_w + it_w) / 2) * dt_s;
   if (fac0_w !== null && facility_w !== null) w.total_facility_j += ((fac0_w + facility_w) / 2) * dt_s;
-  if (it0_w === null || it_w === null || fac0_w === null || facility_w === null) return;
+  if (it0_w === null || it_w === null || fac0_w === null || facility_w === null || !prev.comparable || !comparable) return;
 
   // Split [prev.ts, ts] at minute boundaries.
   const span_ms = ts - prev.ts;

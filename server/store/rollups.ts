@@ -168,7 +168,8 @@ export function scopeSamples(f: Figures, dtMs: number | null): ScopeSample[] {
     add(scope, 'pue', a.pue);
     add(scope, 'energy_wh', wh(a.it_power_w));
     add(scope, 'energy_facility_wh', wh(a.facility_power_w));
-    if (a.it_power_w !== null && a.facility_power_w !== null && a.it_power_w > 0) {
+    // Only ticks whose IT covered the metered load: a half-site tick would bias the bucket's PUE upwards.
+    if (a.it_power_w !== null && a.facility_power_w !== null && a.it_power_w > 0 && a.it_power_complete) {
       add(scope, 'pue_it_wh', wh(a.it_power_w));
       add(scope, 'pue_facility_wh', wh(a.facility_power_w));
     }

@@ -28,10 +28,13 @@ describe('GET /metrics', () => {
 
   it('exposes the contract names in base units', async () => {
     const text = await (await fetch(`${s.url}/metrics`)).text();
-    // IT = 3500 + 3000 (sum of M-01's devices, no PDU reading) + 500 (G-01) = 7000 W; PUE = 8700 / 7000 = 1.242857…
+    // IT = 3500 + 3000 (sum of M-01's devices, no PDU reading) + 500 (G-01) = 7000 W. PUE 8700 / 7000 = 1.242857…
+    // would pair the meter with racks missing M-01-03 and gpu1, which never reported: no sample (issue 11
+    // case 12; faults-partial.test.ts checks the sample of a complete site).
     expect(text).toMatch(/^floorwatch_site_it_power_watts 7000$/m);
     expect(text).toMatch(/^floorwatch_site_facility_power_watts 8700$/m);
-    expect(text).toMatch(/^floorwatch_site_pue 1\.2428571428571429$/m);
+    expect(text).toMatch(/^# TYPE floorwatch_site_pue gauge$/m);
+    expect(text).not.toMatch(/^floorwatch_site_pue /m);
     expect(text).toMatch(/^floorwatch_rack_power_watts\{hall="M",rack="M-01"\} 6500$/m);
     expect(text).toMatch(/^floorwatch_rack_inlet_temperature_celsius\{hall="M",rack="M-01"\} 24\.5$/m);
     // 300 TH/s = 3e14 H/s

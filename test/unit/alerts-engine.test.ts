@@ -81,7 +81,7 @@ describe('alert engine', () => {
       { name: 'LowFlow', severity: 'critical', scope: 'loop', metric: 'flow_lpm', op: '<', threshold: 100, clear: 120 },
     ]));
     const f = (flow: number) => figures({ loops: [{ id: 'L1', supply_temp_c: null, return_temp_c: null, flow_lpm: flow,
-      delta_t_c: null, heat_removed_w: null, it_power_w: null, capture_ratio: null }] });
+      delta_t_c: null, heat_removed_w: null, it_power_w: null, capture_ratio: null, capture_unknown_reason: null }] });
     expect(step(e, 0, f(99))).toEqual(['firing LowFlow:loop:L1']);
     expect(step(e, 1, f(110))).toEqual([]);
     expect(step(e, 2, f(119.9))).toEqual([]);

@@ -46,7 +46,7 @@ export function rack(p: Partial<RackFigures> & { id: string }): RackFigures {
 }
 
 const aggregate = {
-  it_power_w: null, facility_power_w: null, pue: null, pue_24h: null, hashrate_ths: null, nominal_ths: null,
+  it_power_w: null, it_power_complete: true, facility_power_w: null, pue: null, pue_unknown_reason: null, pue_24h: null, hashrate_ths: null, nominal_ths: null,
   hashrate_ratio: null, j_per_th: null, miners_hashing: 0, miners_total: 0, gpu_util_pct: null, gpus_busy: 0,
   gpus_idle: 0, gpus_total: 0, w_per_gpu: null, worst_inlet_c: null,
 };
@@ -62,7 +62,7 @@ export function hall(p: Partial<HallFigures> & { id: string }): HallFigures {
 export function loop(p: Partial<LoopFigures> & { id: string }): LoopFigures {
   return {
     supply_temp_c: null, return_temp_c: null, flow_lpm: null, delta_t_c: null, heat_removed_w: null,
-    it_power_w: null, capture_ratio: null, ...p,
+    it_power_w: null, capture_ratio: null, capture_unknown_reason: null, ...p,
   };
 }
 

@@ -214,7 +214,9 @@ describe('computeFigures on a hand-built site', () => {
       pue_24h: null, energy_it_kwh: 0, energy_facility_kwh: 0,
       health: { up: 10, degraded: 3, down: 3 }, // halls 5/2/1 + 4/1/2 + site meter up
     });
-    expect(f.site.pue).toBeCloseTo(15_000 / 11_610, 12); // 1.29199
+    // 15 000 ÷ 11 610 = 1.292 would pair the site meter with an IT sum missing G-01's stale PDU and timed-out
+    // gpu3 (issue 11 case 12): unknown, saying why. Hall M's own halves are current: its 1.142857 stands above.
+    expect(f.site).toMatchObject({ it_power_complete: false, pue: null, pue_unknown_reason: 'IT incomplete: G-01 (PDU not current, 1 of 4 devices down)' });
     expect(f.site.j_per_th).toBeCloseTo(10_050 / 435, 12);
   });
 
@@ -223,7 +225,11 @@ describe('computeFigures on a hand-built site', () => {
     const l = f.loops[0];
     expect(l).toMatchObject({ id: 'L1', supply_temp_c: 30, return_temp_c: 40, flow_lpm: 1.2, delta_t_c: 10, it_power_w: 1110 });
     expect(l.heat_removed_w).toBeCloseTo(835.52556, 4);
-    expect(l.capture_ratio).toBeCloseTo(835.52556 / 1110, 6);
+    // 835.53 ÷ 1110 = 0.7527 only if G-01's 1110 W were its whole load; gpu3 is down and the PDU stale.
+    expect(l).toMatchObject({ capture_ratio: null, capture_unknown_reason: 'IT incomplete: G-01 (PDU not current, 1 of 4 devices down)' });
+    const whole = computeFigures(input(model, { ...READINGS, 'n1/gpu3': { metrics: { util_pct: 100, power_w: 700 } } })).loops[0];
+    expect(whole.it_power_w).toBe(1810); // 690 + 120 + 300 + 700, every GPU current: complete without the PDU
+    expect(whole.capture_ratio).toBeCloseTo(835.52556 / 1810, 6);
   });
 
   it('a stale loop device gives null loop figures but keeps the racks IT power', () => {
@@ -238,8 +244,13 @@ describe('facility power sources', () => {
     const model = smallSite([{ id: 'meter-M', scope: { hall: 'M' } }, { id: 'meter-G', scope: { hall: 'G' } }]);
     const f = computeFigures(input(model));
     expect(f.site.facility_power_w).toBe(14_000);
-    expect(f.site.pue).toBeCloseTo(14_000 / 11_610, 12);
-    expect(f.halls[1].pue).toBeCloseTo(2000 / 1110, 12);
+    // G-01 is not complete (stale PDU, gpu3 down): site 14 000 ÷ 11 610 and hall G 2000 ÷ 1110 would be
+    // mismatched halves; with gpu3 current they are 14 000 ÷ 12 310 and 2000 ÷ 1810.
+    expect(f.site).toMatchObject({ pue: null, pue_unknown_reason: 'IT incomplete: G-01 (PDU not current, 1 of 4 devices down)' });
+    expect(f.halls[1].pue).toBeNull();
+    const whole = computeFigures(input(model, { ...READINGS, 'n1/gpu3': { metrics: { util_pct: 100, power_w: 700 } } }));
+    expect(whole.site.pue).toBeCloseTo(14_000 / 12_310, 12);
+    expect(whole.halls[1].pue).toBeCloseTo(2000 / 1810, 12);
   });
   it('no site meter and a hall unmetered: site facility unknown', () => {
     const model = smallSite([{ id: 'meter-M', scope: { hall: 'M' } }]);

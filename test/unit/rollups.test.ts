@@ -86,7 +86,7 @@ describe('device rollups (triggers on the raw tables)', () => {
 // A Figures value with only what the scope rollups read.
 function figures(p: { rack_w: number | null; ths: number | null; it_w: number | null; fac_w: number | null; inlet: number | null }): Figures {
   const agg = {
-    it_power_w: p.it_w, facility_power_w: p.fac_w, pue: p.it_w && p.fac_w ? p.fac_w / p.it_w : null,
+    it_power_w: p.it_w, it_power_complete: true, facility_power_w: p.fac_w, pue: p.it_w && p.fac_w ? p.fac_w / p.it_w : null,
     hashrate_ths: p.ths, gpu_util_pct: null, worst_inlet_c: p.inlet,
   };
   return {

@@ -111,9 +111,11 @@ export function createAggregateTiles(names: readonly AggregateTileName[], labelP
     update(f) {
       if (!f) return;
       const lvl = (v: unknown): Level => (v == null ? 'unknown' : 'ok');
-      set('it_power', formatPower(f.it_power_w), 'servers, miners, GPUs', lvl(f.it_power_w));
+      // While some racks are not current the IT sum misses their load: say so rather than show a drop.
+      set('it_power', formatPower(f.it_power_w), f.it_power_complete === false ? 'partial: some racks not current' : 'servers, miners, GPUs',
+        f.it_power_complete === false && f.it_power_w != null ? 'warn' : lvl(f.it_power_w));
       set('facility_power', formatPower(f.facility_power_w), 'incl. cooling and losses', lvl(f.facility_power_w));
-      set('pue', formatPue(f.pue), 'facility ÷ IT', lvl(f.pue));
+      set('pue', formatPue(f.pue), f.pue == null && f.pue_unknown_reason ? `unknown: ${f.pue_unknown_reason}` : 'facility ÷ IT', lvl(f.pue));
       set('pue_24h', formatPue(f.pue_24h), 'energy over 24 h', lvl(f.pue_24h));
       const hashLevel: Level = f.hashrate_ratio == null ? lvl(f.hashrate_ths)
         : f.hashrate_ratio < 0.7 ? 'crit' : f.hashrate_ratio < 0.9 ? 'warn' : 'ok';
