@@ -1,4 +1,4 @@
-import type { DeviceLive, MetricName, PowerSource, Reading, SiteModel } from '../core/types.js';
+import { METRICS_BY_KIND, type DeviceLive, type MetricName, type PowerSource, type Reading, type SiteModel } from '../core/types.js';
 import { MAX_FUTURE_SKEW_MS } from '../core/validate.js';
 
 /**
@@ -41,28 +41,41 @@ export interface LiveStateOptions {
   now?: () => number;
 }
 
-interface Held {
-  ts: number;
-  place: number;
-}
+type Valued = Partial<Record<MetricName, number>>;
 
-interface Carried extends Held {
-  value: number;
-}
-
+/**
+ * Per device: its newest reading, and per metric of its kind (by column index) the newest value from an
+ * older reading, in typed arrays (NaN place = none), all updated in place. Measured over 300,000 full
+ * miner readings on this (shared, noisy) machine: a Map of objects per metric cost 7 µs a reading;
+ * these arrays 1.9-3.7 µs, against 0.4-1.3 µs for the old merge (Object.assign) that had no rule.
+ */
 interface Track {
-  /** the newest reading (by place): its ts, place, valued metrics and power source */
-  latest: (Held & { metrics: Partial<Record<MetricName, number>>; power_source?: PowerSource }) | null;
-  /** per metric, the newest value from an older reading */
-  older: Map<MetricName, Carried>;
-  olderPower: (Held & { value: PowerSource }) | null;
+  cols: readonly MetricName[];
+  /** the newest reading: its ts and place (NaN before the first), valued metrics and power source */
+  lTs: number;
+  lPlace: number;
+  lMetrics: Valued;
+  lPower: PowerSource | undefined;
+  oTs: Float64Array;
+  oPlace: Float64Array;
+  oVal: Float64Array;
+  power: { ts: number; place: number; value: PowerSource } | null;
 }
 
-function valued(metrics: Reading['metrics']): Partial<Record<MetricName, number>> {
-  const out: Partial<Record<MetricName, number>> = {};
-  for (const k in metrics) {
-    const v = metrics[k as MetricName];
-    if (v !== null && v !== undefined) out[k as MetricName] = v;
+/** The metrics of a reading that have a value; the reading's own object when it has no null. */
+function valued(cols: readonly MetricName[], metrics: Reading['metrics']): Valued {
+  let clean = true;
+  for (let i = 0; i < cols.length; i++) {
+    if (metrics[cols[i]] === null) {
+      clean = false;
+      break;
+    }
+  }
+  if (clean) return metrics as Valued;
+  const out: Valued = {};
+  for (let i = 0; i < cols.length; i++) {
+    const v = metrics[cols[i]];
+    if (v !== null && v !== undefined) out[cols[i]] = v;
   }
   return out;
 }
@@ -74,64 +87,90 @@ export function createLiveState(model: SiteModel, opts: LiveStateOptions = {}): 
   const tracks = new Map<string, Track>();
   for (const d of model.devices.values()) {
     devices.set(d.id, { model: d, ts: null, metrics: {} });
-    tracks.set(d.id, { latest: null, older: new Map(), olderPower: null });
+    const cols = METRICS_BY_KIND[d.kind] as readonly MetricName[];
+    const n = cols.length;
+    tracks.set(d.id, {
+      cols, lTs: NaN, lPlace: NaN, lMetrics: {}, lPower: undefined, power: null,
+      oTs: new Float64Array(n).fill(NaN), oPlace: new Float64Array(n).fill(NaN), oVal: new Float64Array(n),
+    });
   }
   let changedRacks = new Set<string>();
   let last: number | null = null;
 
   /** Folds a reading that is not (or no longer) the newest into the per-metric older values. */
-  function fold(t: Track, h: Held, metrics: Partial<Record<MetricName, number>>, power?: PowerSource): void {
-    // the stored reading at this ts was replaced whole: what it alone supplied is gone
-    for (const [m, c] of t.older) if (c.ts === h.ts && metrics[m] === undefined) t.older.delete(m);
-    if (t.olderPower !== null && t.olderPower.ts === h.ts && power === undefined) t.olderPower = null;
-    for (const k in metrics) {
-      const m = k as MetricName;
-      const c = t.older.get(m);
-      if (c === undefined || h.place >= c.place || c.ts === h.ts) t.older.set(m, { ts: h.ts, place: h.place, value: metrics[m]! });
+  function fold(t: Track, ts: number, place: number, metrics: Valued, power: PowerSource | undefined): void {
+    const { cols, oTs, oPlace, oVal } = t;
+    for (let i = 0; i < cols.length; i++) {
+      const v = metrics[cols[i]];
+      if (v === undefined) {
+        // the stored reading at this ts was replaced whole: what it alone supplied is gone
+        if (oTs[i] === ts) oPlace[i] = NaN;
+      } else if (Number.isNaN(oPlace[i]) || place >= oPlace[i] || oTs[i] === ts) {
+        oTs[i] = ts;
+        oPlace[i] = place;
+        oVal[i] = v;
+      }
     }
-    if (power !== undefined && (t.olderPower === null || h.place >= t.olderPower.place || t.olderPower.ts === h.ts)) {
-      t.olderPower = { ts: h.ts, place: h.place, value: power };
+    if (power === undefined) {
+      if (t.power !== null && t.power.ts === ts) t.power = null;
+    } else if (t.power === null || place >= t.power.place || t.power.ts === ts) {
+      t.power = { ts, place, value: power };
     }
   }
 
   function view(live: DeviceLive, t: Track): void {
-    const l = t.latest!;
-    const metrics: Partial<Record<MetricName, number | null>> = {};
-    const floor = l.place - carryMs;
-    for (const [m, c] of t.older) {
-      if (c.place < floor) t.older.delete(m); // outside the window for good: the window only moves on
-      else if (l.metrics[m] === undefined) metrics[m] = c.value;
+    const { cols, oPlace, oVal, lMetrics } = t;
+    const floor = t.lPlace - carryMs;
+    let carried = false;
+    for (let i = 0; i < cols.length; i++) {
+      if (oPlace[i] < floor) oPlace[i] = NaN; // outside the window for good: the window only moves on
+      else if (!Number.isNaN(oPlace[i]) && lMetrics[cols[i]] === undefined) carried = true;
     }
-    Object.assign(metrics, l.metrics);
-    live.metrics = metrics;
-    live.ts = l.place;
-    if (t.olderPower !== null && t.olderPower.place < floor) t.olderPower = null;
-    const power = l.power_source ?? t.olderPower?.value;
+    // The common case (each reading carries the same metrics) shares the reading's object: no copy.
+    if (!carried) live.metrics = lMetrics;
+    else {
+      const metrics: Valued = {};
+      for (let i = 0; i < cols.length; i++) {
+        const v = lMetrics[cols[i]];
+        if (v !== undefined) metrics[cols[i]] = v;
+        else if (!Number.isNaN(oPlace[i])) metrics[cols[i]] = oVal[i];
+      }
+      live.metrics = metrics;
+    }
+    live.ts = t.lPlace;
+    if (t.power !== null && t.power.place < floor) t.power = null;
+    const power = t.lPower ?? t.power?.value;
     if (power !== undefined) live.power_source = power;
-    else delete live.power_source;
+    else if (live.power_source !== undefined) delete live.power_source;
   }
 
   function place(reading: Reading, arrivedAt: number): void {
     const live = devices.get(reading.device);
     const t = tracks.get(reading.device);
     if (!live || !t) return;
-    const h: Held = { ts: reading.ts, place: Math.min(reading.ts, arrivedAt) };
-    const metrics = valued(reading.metrics);
-    const l = t.latest;
-    if (l !== null && h.ts === l.ts) {
+    const ts = reading.ts;
+    const at = Math.min(ts, arrivedAt);
+    const metrics = valued(t.cols, reading.metrics);
+    // (updated in place: an object per reading here was a third of apply()'s cost)
+    if (ts === t.lTs) {
       // the newest reading again: it replaces that reading whole, keeping its place
-      t.latest = { ts: l.ts, place: l.place, metrics, power_source: reading.power_source };
-    } else if (l === null || h.place >= l.place) {
-      if (l !== null) fold(t, l, l.metrics, l.power_source);
-      t.latest = { ...h, metrics, power_source: reading.power_source };
+      t.lMetrics = metrics;
+      t.lPower = reading.power_source;
+    } else if (Number.isNaN(t.lPlace) || at >= t.lPlace) {
+      if (!Number.isNaN(t.lPlace)) fold(t, t.lTs, t.lPlace, t.lMetrics, t.lPower);
+      t.lTs = ts;
+      t.lPlace = at;
+      t.lMetrics = metrics;
+      t.lPower = reading.power_source;
     } else {
       // older than what is shown: stored for history, and a candidate for the metrics the newest lacks
-      fold(t, h, metrics, reading.power_source);
+      fold(t, ts, at, metrics, reading.power_source);
     }
     view(live, t);
-    if (live.error && live.error.ts <= live.ts!) delete live.error;
+    const shown = live.ts!;
+    if (live.error && live.error.ts <= shown) delete live.error;
     if (live.model.rack) changedRacks.add(live.model.rack);
-    if (last === null || live.ts! > last) last = live.ts;
+    if (last === null || shown > last) last = shown;
   }
 
   return {
