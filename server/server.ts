@@ -71,13 +71,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const log = (line: string) => logger.warn(line);
   const db = openDatabase(opts.dbPath);
   const keys = registerDevices(db, model.devices.values());
-  const live = createLiveState(model);
   const staleAfterMs = (opts.staleAfterS ?? 60) * 1000;
+  const live = createLiveState(model, { carryMs: staleAfterMs });
 
   // Restart: the live state continues from what was committed, so the wall shows the last known
   // values (and their age) at once instead of an empty site.
-  const since = Date.now() - Math.max(REPLAY_WINDOW_MS, staleAfterMs);
-  for (const r of readRecent(db, since)) live.apply(r);
+  const restartedAt = Date.now();
+  const since = restartedAt - Math.max(REPLAY_WINDOW_MS, staleAfterMs);
+  for (const r of readRecent(db, since)) live.restore(r, restartedAt);
 
   const index = prepareIndex(model);
   const collectorsLastOk = new Map<string, number>();

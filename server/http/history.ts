@@ -1,7 +1,7 @@
 import express, { type Router } from 'express';
 import type { Db } from '../store/db.js';
 import type { SiteModel } from '../core/types.js';
-import { defaultStep, HistoryError, queryHistory, type HistoryRequest } from '../store/history.js';
+import { checkTime, defaultStep, HistoryError, queryHistory, type HistoryRequest } from '../store/history.js';
 
 const DEFAULT_RANGE_MS = 3_600_000;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -37,8 +37,11 @@ export function parseHistoryQuery(q: Record<string, unknown>, now: number): Hist
   const fromS = param(q, 'from');
   const to = toS === undefined ? now : parseTime(toS);
   if (Number.isNaN(to)) throw new HistoryError('to', 'expected epoch ms or RFC 3339');
+  checkTime('to', to);
   const from = fromS === undefined ? to - DEFAULT_RANGE_MS : parseTime(fromS);
   if (Number.isNaN(from)) throw new HistoryError('from', 'expected epoch ms or RFC 3339');
+  // Negative or past year 9999 is no time: 400 naming it, before from > to can blame the other one.
+  checkTime('from', from);
   if (from > to) throw new HistoryError('from', 'must not be after to');
   const stepS = param(q, 'step');
   const step_ms = stepS === undefined ? defaultStep(from, to) : parseStep(stepS);
