@@ -5,8 +5,16 @@ import { loadMigrations, migrate } from './migrate.js';
 
 export type Db = Database.Database;
 
-/** The busy timeout of a connection that may block a thread it does not own (the ingest writer's). */
+/** The busy timeout of the ingest writer's connection, on its own thread: a wait there blocks only that thread. */
 export const WRITER_BUSY_TIMEOUT_MS = 5000;
+/**
+ * The busy timeout of the main thread's connection (retention, alert-state save and audit, scope
+ * rollups): the driver is synchronous, so this is how long the event loop can wait per statement while
+ * another process holds the write lock. Its writers fail fast instead, are counted by the background
+ * guard (floorwatch_background_errors_total) and retry on their next run; 20 ms leaves /healthz its
+ * 100 ms with a few of them in one turn of the loop.
+ */
+export const MAIN_BUSY_TIMEOUT_MS = 20;
 
 /**
  * A file given as --db that is not a Floorwatch database: refused before anything is written to it,

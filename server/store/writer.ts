@@ -1,6 +1,10 @@
-import type { Db } from './db.js';
+import type { Worker } from 'node:worker_threads';
+import { WRITER_BUSY_TIMEOUT_MS, type Db } from './db.js';
 import type { DeviceKind, Reading } from '../core/types.js';
 import { powerSourceCode, prepareSampleInserts } from './samples.js';
+import { packRows } from './packed.js';
+import { probeWrite, type ProbeResult } from './probe.js';
+import { startStoreThread, type StoreThreadCall, type StoreThreadReply, type StoreThreadRequest } from './thread.js';
 
 /** A validated reading with the device's kind and integer key resolved once. */
 export interface StoredReading {
@@ -20,9 +24,13 @@ export interface Writer {
   write(rows: StoredReading[]): Promise<void>;
   /** Number of readings waiting for the next commit. */
   queued(): number;
-  /** Commits whatever is queued now (SIGTERM drain). */
-  flush(): void;
-  close(): void;
+  /** Commits whatever is queued now (SIGTERM drain); resolves once nothing is queued or being committed. */
+  flush(): Promise<void>;
+  /** Whether the writer's connection takes a write now (GET /readyz). */
+  probe(): Promise<ProbeResult>;
+  /** A PRAGMA on the writer's own connection (fault tests: max_page_count, query_only). */
+  pragma(sql: string): Promise<unknown>;
+  close(): Promise<void>;
 }
 
 export interface WriterOptions {
@@ -75,6 +83,8 @@ export function createWriter(db: Db, opts: WriterOptions = {}): Writer {
   }
 
   return {
+    probe: () => Promise.resolve(probeWrite(db)),
+    pragma: (sql) => Promise.resolve(db.pragma(sql, { simple: true })),
     write(rows) {
       if (closed) return Promise.reject(new Error('store is closed'));
       if (rows.length === 0) return Promise.resolve();
@@ -88,10 +98,143 @@ export function createWriter(db: Db, opts: WriterOptions = {}): Writer {
       });
     },
     queued: () => queuedRows,
-    flush,
+    flush: () => Promise.resolve(flush()),
     close() {
       flush();
       closed = true;
+      return Promise.resolve();
+    },
+  };
+}
+
+/**
+ * The same group commit with the commits on a worker thread that owns its own connection: a commit
+ * waiting for another process's write lock (busy_timeout 5 s) or a large one (a 50,000-reading push
+ * with its rollup triggers) blocks that thread, never the event loop that answers /healthz. The main
+ * thread packs each group into one transferred Float64Array (packed.ts), keeps one commit in flight
+ * (writes that arrive meanwhile form the next group: fewer, larger commits under load), and on each
+ * answer applies afterCommit and settles the callers, in order. `inTransaction` is not supported here
+ * (rollups are SQL triggers, inside the transaction).
+ */
+export function createThreadWriter(path: string, opts: Omit<WriterOptions, 'inTransaction'> & { synchronous?: 'FULL' | 'NORMAL'; busyTimeoutMs?: number } = {}): Writer {
+  const worker: Worker = startStoreThread({ role: 'writer', path, synchronous: opts.synchronous ?? 'FULL', busyTimeoutMs: opts.busyTimeoutMs ?? WRITER_BUSY_TIMEOUT_MS });
+  // The server's listener keeps the process up; the thread alone does not.
+  worker.unref();
+  let nextId = 1;
+  const calls = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  let queue: Pending[] = [];
+  let queuedRows = 0;
+  let inFlight = false;
+  let scheduled = false;
+  let closed = false;
+  let dead: Error | null = null;
+  let idle: (() => void)[] = [];
+
+  const fail = (err: Error) => {
+    if (dead !== null) return;
+    dead = err;
+    opts.onError?.(err);
+    for (const c of calls.values()) c.reject(err);
+    calls.clear();
+    for (const p of queue) p.reject(err);
+    queue = [];
+    queuedRows = 0;
+    settleIdle();
+  };
+  worker.on('message', (m: StoreThreadReply) => {
+    const c = calls.get(m.id);
+    if (c === undefined) return;
+    calls.delete(m.id);
+    if (m.ok) c.resolve(m.value);
+    else c.reject(Object.assign(new Error(m.error.message), m.error.code === undefined ? {} : { code: m.error.code }));
+  });
+  worker.on('error', (e) => fail(new Error(`store writer thread failed: ${e.message}`)));
+  worker.on('exit', (code) => fail(new Error(`store writer thread exited (${code})`)));
+
+  function call(req: StoreThreadCall, transfer: ArrayBuffer[] = []): Promise<unknown> {
+    if (dead !== null) return Promise.reject(dead);
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      calls.set(id, { resolve, reject });
+      const msg: StoreThreadRequest = { ...req, id };
+      worker.postMessage(msg, transfer);
+    });
+  }
+
+  function settleIdle(): void {
+    if (inFlight || queue.length > 0) return;
+    const waiting = idle;
+    idle = [];
+    for (const w of waiting) w();
+  }
+
+  function send(): void {
+    scheduled = false;
+    if (inFlight || queue.length === 0 || dead !== null) return settleIdle();
+    const batch = queue;
+    queue = [];
+    queuedRows = 0;
+    inFlight = true;
+    const buf = packRows(batch.map((p) => p.rows));
+    call({ op: 'commit', buf: buf.buffer as ArrayBuffer }, [buf.buffer as ArrayBuffer]).then(
+      () => {
+        for (const p of batch) {
+          try {
+            opts.afterCommit?.(p.rows);
+          } finally {
+            p.resolve();
+          }
+        }
+      },
+      (e: Error) => {
+        if (dead === null) opts.onError?.(e);
+        for (const p of batch) p.reject(e);
+      },
+    ).finally(() => {
+      inFlight = false;
+      send();
+    });
+  }
+
+  return {
+    write(rows) {
+      if (closed) return Promise.reject(new Error('store is closed'));
+      if (dead !== null) return Promise.reject(dead);
+      if (rows.length === 0) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        queue.push({ rows, resolve, reject });
+        queuedRows += rows.length;
+        if (!scheduled && !inFlight) {
+          scheduled = true;
+          setImmediate(send);
+        }
+      });
+    },
+    queued: () => queuedRows,
+    flush() {
+      if (!inFlight && !scheduled) send();
+      return new Promise<void>((resolve) => {
+        idle.push(resolve);
+        settleIdle();
+      });
+    },
+    async probe() {
+      try {
+        return (await call({ op: 'probe' })) as ProbeResult;
+      } catch (e) {
+        return { ok: false, at: Date.now(), error: (e as Error).message };
+      }
+    },
+    pragma: (sql) => call({ op: 'pragma', sql }),
+    async close() {
+      if (closed) return;
+      await this.flush();
+      closed = true;
+      if (dead === null) {
+        await call({ op: 'close' }).catch(() => {});
+        dead = new Error('store is closed');
+      }
+      await worker.terminate();
     },
   };
 }
