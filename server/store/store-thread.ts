@@ -64,15 +64,15 @@ if (data.role === 'check') {
 } else {
   const db = openConnection(data.path, { synchronous: data.synchronous, busyTimeoutMs: data.busyTimeoutMs });
   const stmts = prepareSampleInserts(db);
-  const commit = db.transaction((buf: Float64Array) =>
-    unpackRows(buf, (kind, ts, key, source, values) => stmts.insert[kind](ts, key, source, values)));
+  const commit = db.transaction((buf: Float64Array, length: number) =>
+    unpackRows(buf, length, (kind, ts, key, source, values) => stmts.insert[kind](ts, key, source, values)));
 
   port.on('message', (m: StoreThreadRequest) => {
     let reply: StoreThreadReply;
     try {
       switch (m.op) {
         case 'commit':
-          reply = { id: m.id, ok: true, value: commit(new Float64Array(m.buf)) };
+          reply = { id: m.id, ok: true, value: commit(new Float64Array(m.buf), m.length) };
           break;
         case 'pragma':
           reply = { id: m.id, ok: true, value: db.pragma(m.sql, { simple: true }) };

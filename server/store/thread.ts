@@ -12,7 +12,7 @@ export type StoreThreadData =
   | { role: 'check'; path: string; busyTimeoutMs: number; maxErrors: number };
 
 export type StoreThreadCall =
-  | { op: 'commit'; buf: ArrayBuffer }
+  | { op: 'commit'; buf: ArrayBuffer; length: number }
   | { op: 'pragma'; sql: string }
   | { op: 'probe' }
   | { op: 'close' };
