@@ -114,7 +114,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   };
   // Ingest commits on their own thread and connection (store/writer.ts); an in-memory database has no
   // file for a second connection to open.
-  const writer = opts.dbPath === ':memory:' ? createWriter(db, writerOpts) : createThreadWriter(opts.dbPath, writerOpts);
+  const writer = opts.dbPath === ':memory:' ? createWriter(db, writerOpts) : createThreadWriter(opts.dbPath, { ...writerOpts, retention: model.retention });
   const integrity = opts.dbPath === ':memory:' ? null : createIntegrityMonitor(opts.dbPath, {
     onResult: (r) => { if (!r.ok) logger.error({ problems: r.problems }, 'database: integrity check failed'); },
   });
@@ -132,8 +132,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   hub.on('update', (u) => {
     background.run('rollups', () => scopeRollups.record(hub.figures(), u.ts));
   });
-  const retention = createRetention(db, model.retention);
-  background.every('retention', 1000, () => void retention.step(), { unref: true });
+  // On the writer thread where there is one (it takes turns with the commits there instead of losing
+  // the lock to them), else on the main connection.
+  const retentionStep = writer.retentionStep?.bind(writer);
+  if (retentionStep !== undefined) background.every('retention', 1000, () => background.runAsync('retention', retentionStep), { unref: true });
+  else {
+    const retention = createRetention(db, model.retention);
+    background.every('retention', 1000, () => void retention.step(), { unref: true });
+  }
 
   const app = express();
   app.disable('x-powered-by');

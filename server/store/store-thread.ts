@@ -3,6 +3,9 @@
 //   writer: owns the ingest connection; commits packed rows (samples + the rollup triggers) in one
 //     transaction per message and answers each; runs PRAGMAs and the write probe on that connection.
 //     Its 5 s busy_timeout, while another process holds the write lock, blocks this thread only.
+//     Retention's steps run here too: on the main connection (20 ms busy timeout) they lost the lock to
+//     this thread's commits under load (6 of 8 steps failed with SQLITE_BUSY in 8 s of the ingest bench),
+//     and here they simply take turns with the commits.
 //   check: one PRAGMA quick_check over its own read-only connection, posts the result and exits.
 
 import { parentPort, workerData } from 'node:worker_threads';
@@ -10,6 +13,7 @@ import { openConnection, type Db } from './db.js';
 import { prepareSampleInserts } from './samples.js';
 import { unpackRows } from './packed.js';
 import { probeWrite } from './probe.js';
+import { createRetention } from './retention.js';
 import type { StoreThreadData, StoreThreadReply, StoreThreadRequest } from './thread.js';
 
 const data = workerData as StoreThreadData;
@@ -64,6 +68,7 @@ if (data.role === 'check') {
 } else {
   const db = openConnection(data.path, { synchronous: data.synchronous, busyTimeoutMs: data.busyTimeoutMs });
   const stmts = prepareSampleInserts(db);
+  const retention = data.retention === undefined ? null : createRetention(db, data.retention);
   const commit = db.transaction((buf: Float64Array, length: number) =>
     unpackRows(buf, length, (kind, ts, key, source, values) => stmts.insert[kind](ts, key, source, values)));
 
@@ -76,6 +81,10 @@ if (data.role === 'check') {
           break;
         case 'pragma':
           reply = { id: m.id, ok: true, value: db.pragma(m.sql, { simple: true }) };
+          break;
+        case 'retention':
+          if (retention === null) throw new Error('store-thread: no retention settings');
+          reply = { id: m.id, ok: true, value: retention.step() };
           break;
         case 'probe':
           reply = { id: m.id, ok: true, value: probeWrite(db) };

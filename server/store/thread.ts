@@ -6,15 +6,17 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { packageRoot } from './paths.js';
+import type { RetentionSettings } from '../core/types.js';
 
 export type StoreThreadData =
-  | { role: 'writer'; path: string; synchronous: 'FULL' | 'NORMAL'; busyTimeoutMs: number }
+  | { role: 'writer'; path: string; synchronous: 'FULL' | 'NORMAL'; busyTimeoutMs: number; retention?: RetentionSettings }
   | { role: 'check'; path: string; busyTimeoutMs: number; maxErrors: number };
 
 export type StoreThreadCall =
   | { op: 'commit'; buf: ArrayBuffer; length: number }
   | { op: 'pragma'; sql: string }
   | { op: 'probe' }
+  | { op: 'retention' }
   | { op: 'close' };
 export type StoreThreadRequest = StoreThreadCall & { id: number };
 
@@ -23,7 +25,7 @@ export type StoreThreadReply =
   | { id: number; ok: false; error: { message: string; code?: string } };
 
 /** Source files whose compiled form the thread runs (a stale dist/ would run old code). */
-const THREAD_SOURCES = ['server/store/store-thread.ts', 'server/store/packed.ts', 'server/store/samples.ts', 'server/store/db.ts', 'server/store/probe.ts', 'server/core/types.ts'];
+const THREAD_SOURCES = ['server/store/store-thread.ts', 'server/store/packed.ts', 'server/store/samples.ts', 'server/store/db.ts', 'server/store/probe.ts', 'server/store/retention.ts', 'server/store/rollups.ts', 'server/core/types.ts'];
 
 /**
  * The compiled thread entry. Node 20 cannot run a .ts file as a worker, and the tests import the TS
