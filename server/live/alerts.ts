@@ -45,7 +45,7 @@ export function createSiteAlerts(opts: {
   if (saved) engine.restore(saved);
 
   // Operator actions take effect at once; their audit entries and the state are written with them, and
-  // when the database refuses (another process holds the write lock: the main connection waits 20 ms,
+  // when the database refuses (another process holds the write lock: the main connection waits 1 ms,
   // not 5 s) they stay here and go out with the next save (the alerts_save timer, every 10 s), in order.
   let unsavedAudit: AuditEntry[] = [];
   const persist = (t: number): void => {

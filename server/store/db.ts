@@ -8,13 +8,16 @@ export type Db = Database.Database;
 /** The busy timeout of the ingest writer's connection, on its own thread: a wait there blocks only that thread. */
 export const WRITER_BUSY_TIMEOUT_MS = 5000;
 /**
- * The busy timeout of the main thread's connection (retention, alert-state save and audit, scope
- * rollups): the driver is synchronous, so this is how long the event loop can wait per statement while
- * another process holds the write lock. Its writers fail fast instead, are counted by the background
- * guard (floorwatch_background_errors_total) and retry on their next run; 20 ms leaves /healthz its
- * 100 ms with a few of them in one turn of the loop.
+ * The busy timeout of the main thread's connection (alert-state save and audit, scope rollups; the
+ * ingest commits, retention and the write probe are on the writer thread): the driver is synchronous,
+ * so this is how long the event loop waits per statement while another process holds the write lock.
+ * Its writers fail fast instead, are counted by the background guard (floorwatch_background_errors_total)
+ * and retry on their next run, keeping what they had to write. 20 ms was tried first: SQLite's busy
+ * handler sleeps 1, 2, 5, 10 ms in turn, and on the loaded 2-core box each sleep woke late, so /healthz
+ * reached 256-447 ms during the 6 s lock of the fault test (two test files in parallel); with 1 ms (one
+ * sleep) 73 ms under the same load, 37-44 ms alone.
  */
-export const MAIN_BUSY_TIMEOUT_MS = 20;
+export const MAIN_BUSY_TIMEOUT_MS = 1;
 
 /**
  * A file given as --db that is not a Floorwatch database: refused before anything is written to it,
