@@ -9,8 +9,9 @@ import { runAgentCommand } from './agent/nvidia-smi.js';
 import { runEmulateCommand } from './emulate/index.js';
 
 const USAGE = `usage:
-  floorwatch serve [--config FILE] [--port N] [--host H] [--db PATH]
+  floorwatch serve [--config FILE] [--port N] [--host H] [--db PATH] [--init-db]
       without --config: the built-in simulated demo site (what \`npm start\` runs)
+      --db PATH that does not exist is created; --init-db also starts a new database in a 0-byte file
   floorwatch check-config FILE
   floorwatch agent nvidia-smi --url URL --token T [--interval 5] [--node ID]
   floorwatch emulate [--miners N] [--base-port P] [--model M] [--dcgm-port P] [--gpus N]`;
@@ -30,7 +31,7 @@ function intOption(v: string | undefined, name: string, dflt: number): number {
 async function serve(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { config: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, db: { type: 'string' } },
+    options: { config: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, db: { type: 'string' }, 'init-db': { type: 'boolean', default: false } },
     strict: true,
   });
   const demo = values.config === undefined;
@@ -46,7 +47,7 @@ async function serve(argv: string[]): Promise<void> {
   }
   const port = intOption(values.port ?? (process.env.PORT || undefined), 'port', 8080);
   const dbPath = resolve(values.db ?? (demo ? 'data/demo.db' : 'data/floorwatch.db'));
-  const server = await startServer({ model, dbPath, port, host: values.host });
+  const server = await startServer({ model, dbPath, port, host: values.host, initDb: values['init-db'] });
   const devices = model.devices.size;
   console.log(`floorwatch: ${demo ? 'demo site' : 'site'} "${model.name}", ${model.halls.length} halls, ${devices} devices; db ${dbPath}`);
   console.log(`floorwatch: dashboard ${server.url}/  ingest ${server.url}/api/v1/ingest  metrics ${server.url}/metrics`);

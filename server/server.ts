@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { SiteModel } from './core/types.js';
-import { openDatabase, type Db } from './store/db.js';
+import { MAIN_BUSY_TIMEOUT_MS, openDatabase, type Db } from './store/db.js';
 import { readRecent, registerDevices } from './store/samples.js';
-import { createWriter, type Writer } from './store/writer.js';
+import { createThreadWriter, createWriter, type Writer, type WriterOptions } from './store/writer.js';
+import { createIntegrityMonitor } from './store/integrity.js';
 import { packageRoot } from './store/paths.js';
 import { createLiveState, type LiveState } from './live/state.js';
 import { createHub, type Hub } from './live/hub.js';
@@ -45,6 +46,14 @@ export interface ServerOptions {
   drainMs?: number;
   /** poll the devices that have an address or exporter (default true) */
   collectors?: boolean;
+  /** start a new database in a 0-byte --db file instead of refusing it (`serve --init-db`) */
+  initDb?: boolean;
+  /** alert-state save period (ms, default 10 s) */
+  alertsSaveMs?: number;
+  /** scope (rack/hall/site) rollups are written at least this often (ms, default 10 s) */
+  rollupFlushMs?: number;
+  /** PRAGMA quick_check period after the one at start (ms, default 1 h) */
+  integrityCheckMs?: number;
 }
 
 export interface RunningServer {
@@ -69,7 +78,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const { model } = opts;
   const logger = opts.logger ?? createLogger({ sink: opts.log });
   const log = (line: string) => logger.warn(line);
-  const db = openDatabase(opts.dbPath);
+  const db = openDatabase(opts.dbPath, { initDb: opts.initDb, busyTimeoutMs: MAIN_BUSY_TIMEOUT_MS });
   const keys = registerDevices(db, model.devices.values());
   const staleAfterMs = (opts.staleAfterS ?? 60) * 1000;
   const live = createLiveState(model, { carryMs: staleAfterMs });
@@ -94,7 +103,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   let inFlight = 0;
   let lastRequestAt = 0;
   let scheduler: SchedulerHandle | undefined;
-  const writer = createWriter(db, {
+  const writerOpts: WriterOptions = {
     afterCommit: (rows) => {
       lastStoreError = null;
       for (const r of rows) live.apply(r.reading);
@@ -103,6 +112,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       lastStoreError = { at: Date.now(), message: err.message };
       log(`store: commit failed: ${err.message}`);
     },
+  };
+  // Ingest commits on their own thread and connection (store/writer.ts); an in-memory database has no
+  // file for a second connection to open.
+  const writer = opts.dbPath === ':memory:' ? createWriter(db, writerOpts) : createThreadWriter(opts.dbPath, { ...writerOpts, retention: model.retention });
+  const integrity = opts.dbPath === ':memory:' ? null : createIntegrityMonitor(opts.dbPath, {
+    onResult: (r) => { if (!r.ok) logger.error({ problems: r.problems }, 'database: integrity check failed'); },
   });
   const pipeline = createIngestPipeline({
     model, keys, writer, live,
@@ -114,12 +129,18 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   // History: rack/hall/site rollups from each tick's figures (device rollups are SQL triggers), and
   // retention in small steps on a timer.
-  const scopeRollups = createScopeRollups(db, { scopes: registerScopes(db, scopeNames(hub.figures())) });
+  const scopeRollups = createScopeRollups(db, { scopes: registerScopes(db, scopeNames(hub.figures())), flushEveryMs: opts.rollupFlushMs });
   hub.on('update', (u) => {
     background.run('rollups', () => scopeRollups.record(hub.figures(), u.ts));
   });
-  const retention = createRetention(db, model.retention);
-  background.every('retention', 1000, () => void retention.step(), { unref: true });
+  // On the writer thread where there is one (it takes turns with the commits there instead of losing
+  // the lock to them), else on the main connection.
+  const retentionStep = writer.retentionStep?.bind(writer);
+  if (retentionStep !== undefined) background.every('retention', 1000, () => background.runAsync('retention', retentionStep), { unref: true });
+  else {
+    const retention = createRetention(db, model.retention);
+    background.every('retention', 1000, () => void retention.step(), { unref: true });
+  }
 
   const app = express();
   app.disable('x-powered-by');
@@ -135,7 +156,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   app.use(securityHeaders());
   app.use(cors(model.auth.cors_origins ?? []));
   app.use(healthRouter({
-    db,
+    probe: () => writer.probe(),
+    integrity: integrity === null ? undefined : () => ({ last: integrity.last(), running: integrity.running() }),
     draining: () => draining,
     lastStoreError: () => lastStoreError,
     collectors: () => (scheduler === undefined ? null : { running: !draining, last_ok: Object.fromEntries(collectorsLastOk) }),
@@ -168,7 +190,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     http.listen(opts.port ?? 8080, opts.host ?? '0.0.0.0', () => resolve());
   });
   background.every('tick', opts.tickMs ?? 1000, () => hub.tick());
-  background.every('alerts_save', 10_000, () => alerts.save());
+  background.every('alerts_save', opts.alertsSaveMs ?? 10_000, () => alerts.save());
+  if (integrity !== null) {
+    background.run('integrity_check', () => integrity.check());
+    background.every('integrity_check', opts.integrityCheckMs ?? 3_600_000, () => integrity.check(), { unref: true });
+  }
 
   // Collectors hand their readings to the same pipeline as a push; a poll failure marks the device
   // down with its reason (and counts it), a success feeds the "collector stopped delivering" rule.
@@ -229,7 +255,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       http.closeAllConnections();
       await new Promise<void>((resolve) => void io.close(() => resolve()));
       background.run('rollups', () => scopeRollups.flush());
-      writer.close();
+      await writer.close();
+      await integrity?.stop();
       background.run('alerts_save', () => alerts.save());
       db.close();
     },

@@ -1,8 +1,14 @@
 import express, { type Router } from 'express';
-import type { Db } from '../store/db.js';
+import type { ProbeResult } from '../store/probe.js';
+import type { IntegrityResult } from '../store/integrity.js';
+
+export { probeWrite, type ProbeResult } from '../store/probe.js';
 
 export interface HealthOptions {
-  db: Db;
+  /** a write probe on the ingest writer's connection (Writer.probe) */
+  probe: () => Promise<ProbeResult>;
+  /** the last finished PRAGMA quick_check and whether one is running; absent: not checked */
+  integrity?: () => { last: IntegrityResult | null; running: boolean };
   /** true once shutdown began: a load balancer should stop sending before the listener goes */
   draining: () => boolean;
   /** collectors: 'off' when the site polls nothing; otherwise the last successful poll per collector */
@@ -14,61 +20,79 @@ export interface HealthOptions {
 }
 
 const STORE_ERROR_HOLD_MS = 10_000;
-
-export interface ProbeResult {
-  ok: boolean;
-  at: number;
-  error?: string;
-}
-
 /**
- * Whether the database takes a write now: a committed write of one fresh page (a 4 KiB blob, inserted
- * and deleted in one transaction) so a full database or disk fails here as an ingest commit would, not
- * only later when a push is lost. The row never outlives the transaction.
+ * How long /readyz waits for a probe whose answer it needs: the first one (nothing is known yet; a probe
+ * takes 1-5 ms on the writer thread when nothing is ahead of it), and one after a failure (which must be
+ * seen to persist, or to have cleared, before it is reported).
  */
-export function probeWrite(db: Db): ProbeResult {
-  const at = Date.now();
-  try {
-    db.transaction(() => {
-      db.prepare('CREATE TABLE IF NOT EXISTS health_probe (id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, pad BLOB)').run();
-      db.prepare('INSERT OR REPLACE INTO health_probe (id, ts, pad) VALUES (1, ?, zeroblob(4096))').run(at);
-      db.prepare('DELETE FROM health_probe').run();
-    })();
-    return { ok: true, at };
-  } catch (e) {
-    return { ok: false, at, error: (e as Error).message };
-  }
-}
+const FIRST_PROBE_WAIT_MS = 1000;
+const REPROBE_WAIT_MS = 100;
+/**
+ * A probe still unanswered after this long means the writer is stuck behind a lock (another process's
+ * BEGIN IMMEDIATE, a backup): not ready, without waiting for its 5 s busy timeout. Above the few hundred
+ * ms a 50,000-reading commit ahead of the probe takes.
+ */
+const PROBE_STUCK_MS = 2000;
 
 /**
  * GET /healthz: the process answers (liveness; never touches the database, so a full disk does not get
- * the process restarted in a loop). GET /readyz: 200 only when the database takes a write, the process
- * is not draining, and the collectors' scheduler runs where the site has polled devices; 503 naming why.
+ * the process restarted in a loop). GET /readyz: 200 only when the database takes a write, its last
+ * integrity check found nothing, the process is not draining, and the collectors' scheduler runs where
+ * the site has polled devices; 503 naming why. It never waits on the database for more than
+ * REPROBE_WAIT_MS (FIRST_PROBE_WAIT_MS for the first probe): the probe runs on the writer thread, and a stale good result is answered at once while
+ * a fresh probe runs.
  */
 export function healthRouter(opts: HealthOptions): Router {
   const router = express.Router();
   const every = opts.probeEveryMs ?? 1000;
   let last: ProbeResult | null = null;
+  let probing: Promise<void> | null = null;
+  let probeStarted = 0;
+
+  const startProbe = (): Promise<void> => {
+    if (probing === null) {
+      probeStarted = Date.now();
+      probing = opts.probe().then((r) => {
+        last = r;
+        probing = null;
+      });
+    }
+    return probing;
+  };
 
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
 
-  router.get('/readyz', (_req, res) => {
-    if (last === null || Date.now() - last.at >= every || !last.ok) last = probeWrite(opts.db);
+  router.get('/readyz', async (_req, res) => {
+    if (last === null || !last.ok) {
+      // an answer is needed (none yet, or a failure that must be seen to persist before it is reported)
+      const p = startProbe();
+      const wait = last === null ? FIRST_PROBE_WAIT_MS : REPROBE_WAIT_MS;
+      await Promise.race([p, new Promise((r) => setTimeout(r, wait))]);
+    } else if (Date.now() - last.at >= every) void startProbe();
     const collectors = opts.collectors();
     const problems: string[] = [];
     if (opts.draining()) problems.push('draining: shutting down');
-    if (!last.ok) problems.push(`database: not writable (${last.error})`);
+    const pendingMs = probing === null ? 0 : Date.now() - probeStarted;
+    const probe: ProbeResult | null = last;
+    if (probe === null || (probing !== null && pendingMs >= PROBE_STUCK_MS)) {
+      problems.push(`database: not writable (a write has waited ${pendingMs} ms for the database; another process may hold its write lock)`);
+    } else if (!probe.ok) problems.push(`database: not writable (${probe.error})`);
     const storeError = opts.lastStoreError();
     // A failed ingest commit counts for a while even if the small probe got through (a page freed by the
     // probe's own delete can be reused); the next good commit clears it.
-    if (last.ok && storeError !== null && Date.now() - storeError.at < STORE_ERROR_HOLD_MS) problems.push(`database: last commit failed (${storeError.message})`);
+    if (probe !== null && probe.ok && storeError !== null && Date.now() - storeError.at < STORE_ERROR_HOLD_MS) problems.push(`database: last commit failed (${storeError.message})`);
+    const integrity = opts.integrity?.();
+    if (integrity?.last && !integrity.last.ok) problems.push(`database: integrity check failed (${integrity.last.problems.slice(0, 3).join('; ')})`);
     if (collectors !== null && !collectors.running) problems.push('collectors: stopped');
     const body = {
       status: problems.length === 0 ? 'ready' : 'not ready',
       problems,
-      database: { writable: last.ok, probed_at: last.at, last_commit_error: storeError },
+      database: {
+        writable: probe?.ok ?? false, probed_at: probe?.at ?? null, last_commit_error: storeError,
+        ...(integrity === undefined ? {} : { integrity: integrity.last === null ? { running: integrity.running } : { ...integrity.last, running: integrity.running } }),
+      },
       collectors: collectors === null ? 'off' : collectors,
     };
     res.status(problems.length === 0 ? 200 : 503).json(body);

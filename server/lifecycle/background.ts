@@ -8,6 +8,12 @@
 export interface BackgroundTasks {
   /** runs `fn` now under the guard; false when it threw */
   run(task: string, fn: () => void): boolean;
+  /**
+   * runs the async `fn` now under the guard, unless the previous run of `task` is still pending (a step
+   * on the writer thread waiting behind another process's lock is not queued again); a rejection is
+   * logged and counted like a throw
+   */
+  runAsync(task: string, fn: () => Promise<unknown>): void;
   /** `fn` every `ms` under the guard until stopAll(); `unref`: the timer alone does not keep the process up */
   every(task: string, ms: number, fn: () => void, opts?: { unref?: boolean }): void;
   /** failures so far, per task (floorwatch_background_errors_total) */
@@ -38,8 +44,24 @@ export function createBackgroundTasks(opts: {
       return false;
     }
   };
+  const pending = new Set<string>();
   return {
     run,
+    runAsync(task, fn) {
+      if (pending.has(task)) return;
+      let p: Promise<unknown> | undefined;
+      if (!run(task, () => void (p = fn()))) return;
+      pending.add(task);
+      (p as Promise<unknown>).then(
+        () => pending.delete(task),
+        (e: unknown) => {
+          pending.delete(task);
+          run(task, () => {
+            throw e;
+          });
+        },
+      );
+    },
     every(task, ms, fn, o = {}) {
       const t = setInterval(() => void run(task, fn), ms);
       if (o.unref) t.unref();

@@ -3,7 +3,7 @@ import { visitDeviceStatuses, type SiteIndex } from '../core/compute.js';
 import { createAlertEngine, type AlertEngine, type EngineAlertView, type FiringCount } from '../alerts/engine.js';
 import { defaultRules, mergeRules, parseAlertRules, type AlertRule } from '../alerts/rules.js';
 import type { Db } from '../store/db.js';
-import { appendAudit, loadAlertState, saveAlertState } from '../store/alerts.js';
+import { appendAudit, loadAlertState, saveAlertState, type AuditEntry } from '../store/alerts.js';
 import type { AlertSource } from './hub.js';
 
 export interface SiteAlerts extends AlertSource {
@@ -44,6 +44,28 @@ export function createSiteAlerts(opts: {
   const saved = loadAlertState(db);
   if (saved) engine.restore(saved);
 
+  // Operator actions take effect at once; their audit entries and the state are written with them, and
+  // when the database refuses (another process holds the write lock: the main connection waits 1 ms,
+  // not 5 s) they stay here and go out with the next save (the alerts_save timer, every 10 s), in order.
+  let unsavedAudit: AuditEntry[] = [];
+  const persist = (t: number): void => {
+    const audit = unsavedAudit;
+    db.transaction(() => {
+      for (const e of audit) appendAudit(db, e);
+      saveAlertState(db, engine.snapshot(), t);
+    })();
+    unsavedAudit = unsavedAudit.slice(audit.length);
+  };
+  const audited = (e: AuditEntry): void => {
+    revision++;
+    unsavedAudit.push(e);
+    try {
+      persist(e.ts);
+    } catch {
+      /* kept in unsavedAudit: the next save() writes it, or throws to the background guard that counts it */
+    }
+  };
+
   return {
     engine,
     evaluate(figures: Figures, input: LiveInput): AlertView[] {
@@ -59,35 +81,23 @@ export function createSiteAlerts(opts: {
     acknowledge(key, by, note) {
       const t = now();
       const v = engine.acknowledge(key, by, note, t);
-      if (v) {
-        revision++;
-        appendAudit(db, { ts: t, key, action: 'acknowledge', actor: by, note });
-        saveAlertState(db, engine.snapshot(), t);
-      }
+      if (v) audited({ ts: t, key, action: 'acknowledge', actor: by, note });
       return v;
     },
     shelve(key, until, by, note) {
       const t = now();
       const v = engine.shelve(key, until, by, note, t);
-      if (v) {
-        revision++;
-        appendAudit(db, { ts: t, key, action: 'shelve', actor: by, note, until });
-        saveAlertState(db, engine.snapshot(), t);
-      }
+      if (v) audited({ ts: t, key, action: 'shelve', actor: by, note, until });
       return v;
     },
     unshelve(key, by, note) {
       const t = now();
       const ok = engine.unshelve(key);
-      if (ok) {
-        revision++;
-        appendAudit(db, { ts: t, key, action: 'unshelve', actor: by, note });
-        saveAlertState(db, engine.snapshot(), t);
-      }
+      if (ok) audited({ ts: t, key, action: 'unshelve', actor: by, note });
       return ok;
     },
     save() {
-      saveAlertState(db, engine.snapshot(), now());
+      persist(now());
     },
   };
 }

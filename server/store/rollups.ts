@@ -242,16 +242,35 @@ export function createScopeRollups(db: Db, opts: { scopes: Map<string, number>; 
     return id;
   };
 
-  const write = db.transaction((rows: Acc[], b: number) => {
-    for (const r of rows) {
-      stmts[0].run(r.scope, r.metric, b, r.sum, r.cnt, r.min, r.max);
-      stmts[1].run(r.scope, r.metric, b - (b % HOUR_MS), r.sum, r.cnt, r.min, r.max);
+  const write = db.transaction((parts: { rows: Acc[]; bucket: number }[]) => {
+    for (const { rows, bucket: b } of parts) {
+      for (const r of rows) {
+        stmts[0].run(r.scope, r.metric, b, r.sum, r.cnt, r.min, r.max);
+        stmts[1].run(r.scope, r.metric, b - (b % HOUR_MS), r.sum, r.cnt, r.min, r.max);
+      }
     }
   });
 
-  function flush(): void {
-    if (bucket !== null && acc.size > 0) write([...acc.values()], bucket);
+  // Accumulations not yet written: a write refused (another process holds the write lock; the main
+  // connection waits 1 ms) keeps them here for the next try, and the ticks meanwhile go on counting
+  // into a fresh accumulator. Bounded: a lock held for hours loses the oldest, not the process's memory.
+  let unwritten: { rows: Acc[]; bucket: number }[] = [];
+  const MAX_UNWRITTEN = 360;
+  function stash(): void {
+    if (bucket !== null && acc.size > 0) unwritten.push({ rows: [...acc.values()], bucket });
+    if (unwritten.length > MAX_UNWRITTEN) unwritten = unwritten.slice(-MAX_UNWRITTEN);
     acc = new Map();
+  }
+
+  function writeUnwritten(): void {
+    if (unwritten.length === 0) return;
+    write(unwritten);
+    unwritten = [];
+  }
+
+  function flush(): void {
+    stash();
+    writeUnwritten();
   }
 
   return {
@@ -261,10 +280,18 @@ export function createScopeRollups(db: Db, opts: { scopes: Map<string, number>; 
       prevTs = ts;
       const b = ts - (ts % MINUTE_MS);
       if (bucket !== null && b !== bucket) {
-        flush();
+        stash();
         lastFlush = ts;
       }
       bucket = b;
+      // the minutes before this tick (the one that just ended, or ones a refused write kept), first; a
+      // refusal is thrown to the background guard once this tick is counted, so it loses nothing
+      let refused: unknown;
+      try {
+        writeUnwritten();
+      } catch (e) {
+        refused = e;
+      }
       for (const s of scopeSamples(figures, dt)) {
         const scope = scopeId(s.scope);
         const metric = SCOPE_METRIC_CODE.get(s.metric) as number;
@@ -278,6 +305,7 @@ export function createScopeRollups(db: Db, opts: { scopes: Map<string, number>; 
           if (s.value > a.max) a.max = s.value;
         }
       }
+      if (refused !== undefined) throw refused;
       if (ts - lastFlush >= flushEveryMs) {
         flush();
         lastFlush = ts;

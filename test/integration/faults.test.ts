@@ -40,6 +40,8 @@ describe('a full database', () => {
 
       const pages = s.db.pragma('page_count', { simple: true }) as number;
       expect(s.db.pragma(`max_page_count = ${pages}`, { simple: true })).toBe(pages);
+      // the pragma is per connection, and ingest commits on the writer thread's own (issue 11 case 2)
+      expect(await s.writer.pragma(`max_page_count = ${pages}`)).toBe(pages);
       const before = countSamples(s.db).asic;
       let full: Awaited<ReturnType<typeof post>> | undefined;
       let acked = 0;
@@ -62,6 +64,7 @@ describe('a full database', () => {
 
       // Space returns.
       s.db.pragma('max_page_count = 1073741823');
+      await s.writer.pragma('max_page_count = 1073741823');
       const again = await post(url, batch(1000, ts0 + 100_000));
       expect(again.status).toBe(200);
       expect(again.json.accepted).toBe(1000);
@@ -86,6 +89,7 @@ describe('a read-only database', () => {
       const url = `${s.url}/api/v1/ingest`;
       const ts0 = Date.now() - 60_000;
       s.db.pragma('query_only = ON');
+      await s.writer.pragma('query_only = ON'); // per connection: also the writer thread's (issue 11 case 2)
       const r = await post(url, batch(30, ts0));
       expect(r.status).toBe(503);
       expect(r.json.error).toBe('store unavailable, nothing of this batch was stored: attempt to write a readonly database');
@@ -93,6 +97,7 @@ describe('a read-only database', () => {
       expect(notReady.status).toBe(503);
       expect(((await notReady.json()) as { problems: string[] }).problems).toEqual(['database: not writable (attempt to write a readonly database)']);
       s.db.pragma('query_only = OFF');
+      await s.writer.pragma('query_only = OFF');
       expect((await post(url, batch(30, ts0))).json.accepted).toBe(30);
       expect((await fetch(`${s.url}/readyz`)).status).toBe(200);
       expect(countSamples(s.db).asic).toBe(30);

@@ -21,4 +21,26 @@ describe('background tasks', () => {
     expect(bg.run('save', () => { throw 'not an Error'; })).toBe(false);
     expect(logged.at(-1)).toBe('save: not an Error');
   });
+
+  it('an async step (on the writer thread) is counted when it rejects, and not started again while pending', async () => {
+    const logged: string[] = [];
+    const bg = createBackgroundTasks({ log: (t, e) => logged.push(`${t}: ${e.message}`) });
+    let starts = 0;
+    let release: () => void = () => {};
+    const slow = () => {
+      starts++;
+      return new Promise<void>((r) => (release = r));
+    };
+    bg.runAsync('retention', slow);
+    bg.runAsync('retention', slow);
+    expect(starts).toBe(1);
+    release();
+    await new Promise((r) => setTimeout(r, 0));
+    bg.runAsync('retention', () => Promise.reject(new Error('database is locked')));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(bg.errors().get('retention')).toBe(1);
+    expect(logged).toEqual(['retention: database is locked']);
+    bg.runAsync('retention', slow);
+    expect(starts).toBe(2);
+  });
 });

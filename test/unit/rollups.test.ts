@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -141,6 +142,31 @@ describe('scope rollups from the tick', () => {
     // 2000/3600 + 3000/3600 + 3600/3600 + 4000/3600 Wh
     expect(e.cnt).toBe(4);
     expect(e.sum).toBeCloseTo((2000 + 3000 + 3600 + 4000) / 3600, 9);
+    db.close();
+    t.cleanup();
+  });
+
+  it('a write refused by another connection\'s lock loses no tick: the minutes wait and go out with the next one (issue 11 case 2)', () => {
+    const t = tempDir();
+    const path = join(t.dir, 'l.db');
+    const db = openDatabase(path, { busyTimeoutMs: 1 });
+    const other = new Database(path);
+    // written only when the minute turns (and by flush())
+    const r = createScopeRollups(db, { scopes: registerScopes(db, ['site', 'hall:H', 'rack:R1']), flushEveryMs: 10_000_000 });
+    const f = (w: number) => figures({ rack_w: w, ths: 100, it_w: w, fac_w: w * 1.2, inlet: 25 });
+    const get = (bucket: number) => db.prepare(
+      "SELECT sum, cnt FROM rollup_scope_minute WHERE scope = (SELECT id FROM rollup_scopes WHERE name = 'rack:R1') AND metric = ? AND bucket = ?",
+    ).get(SCOPE_METRIC_CODE.get('power_w'), bucket);
+    r.record(f(1000), 58_000);
+    other.exec('BEGIN IMMEDIATE');
+    expect(() => r.record(f(2000), 60_000)).toThrow(/locked/); // minute 0 refused; this tick still counted
+    expect(() => r.record(f(3000), 61_000)).toThrow(/locked/);
+    other.exec('COMMIT');
+    r.record(f(4000), 62_000);
+    expect(get(0)).toEqual({ sum: 1000, cnt: 1 });
+    r.flush();
+    expect(get(60_000)).toEqual({ sum: 9000, cnt: 3 });
+    other.close();
     db.close();
     t.cleanup();
   });

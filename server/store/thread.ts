@@ -1,0 +1,54 @@
+// The main thread's side of the store's worker thread (store-thread.ts): where its code is, and the
+// messages both sides exchange.
+
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { packageRoot } from './paths.js';
+import type { RetentionSettings } from '../core/types.js';
+
+export type StoreThreadData =
+  | { role: 'writer'; path: string; synchronous: 'FULL' | 'NORMAL'; busyTimeoutMs: number; retention?: RetentionSettings }
+  | { role: 'check'; path: string; busyTimeoutMs: number; maxErrors: number };
+
+export type StoreThreadCall =
+  | { op: 'commit'; buf: ArrayBuffer; length: number }
+  | { op: 'pragma'; sql: string }
+  | { op: 'probe' }
+  | { op: 'retention' }
+  | { op: 'close' };
+export type StoreThreadRequest = StoreThreadCall & { id: number };
+
+export type StoreThreadReply =
+  | { id: number; ok: true; value?: unknown }
+  | { id: number; ok: false; error: { message: string; code?: string } };
+
+/** Source files whose compiled form the thread runs (a stale dist/ would run old code). */
+const THREAD_SOURCES = ['server/store/store-thread.ts', 'server/store/packed.ts', 'server/store/samples.ts', 'server/store/db.ts', 'server/store/probe.ts', 'server/store/retention.ts', 'server/store/rollups.ts', 'server/core/types.ts'];
+
+/**
+ * The compiled thread entry. Node 20 cannot run a .ts file as a worker, and the tests import the TS
+ * sources (vitest): from there the thread runs dist/server/store/store-thread.js, so `npm test` (which
+ * builds first) works, and a single test file needs `npm run build` once after a change to the files
+ * above (checked here by mtime, with the fix in the message, rather than running stale code). From dist
+ * (the CLI, the bench) it is the sibling file.
+ */
+export function storeThreadEntry(): string {
+  const here = fileURLToPath(import.meta.url);
+  if (here.endsWith('.js')) return join(dirname(here), 'store-thread.js');
+  const root = packageRoot();
+  const built = join(root, 'dist', 'server', 'store', 'store-thread.js');
+  if (!existsSync(built)) throw new Error(`${built} is missing: the store's writer thread runs compiled JS; run \`npm run build\``);
+  for (const src of THREAD_SOURCES) {
+    const out = join(root, 'dist', src.replace(/\.ts$/, '.js'));
+    if (!existsSync(out) || statSync(join(root, src)).mtimeMs > statSync(out).mtimeMs) {
+      throw new Error(`${out} is older than ${src}: the store's writer thread runs compiled JS; run \`npm run build\``);
+    }
+  }
+  return built;
+}
+
+export function startStoreThread(data: StoreThreadData): Worker {
+  return new Worker(storeThreadEntry(), { workerData: data });
+}
