@@ -55,6 +55,8 @@ interface Track {
   lTs: number;
   lPlace: number;
   lMetrics: Valued;
+  /** metrics the newest reading named as null ("[N/A]"): shown as null unless an older value is carried */
+  lNull: MetricName[] | null;
   lPower: PowerSource | undefined;
   oTs: Float64Array;
   oPlace: Float64Array;
@@ -80,6 +82,12 @@ function valued(cols: readonly MetricName[], metrics: Reading['metrics']): Value
   return out;
 }
 
+function namedNull(cols: readonly MetricName[], metrics: Reading['metrics']): MetricName[] | null {
+  let out: MetricName[] | null = null;
+  for (let i = 0; i < cols.length; i++) if (metrics[cols[i]] === null) (out ??= []).push(cols[i]);
+  return out;
+}
+
 export function createLiveState(model: SiteModel, opts: LiveStateOptions = {}): LiveState {
   const carryMs = opts.carryMs ?? 60_000;
   const clock = opts.now ?? Date.now;
@@ -90,7 +98,7 @@ export function createLiveState(model: SiteModel, opts: LiveStateOptions = {}): 
     const cols = METRICS_BY_KIND[d.kind] as readonly MetricName[];
     const n = cols.length;
     tracks.set(d.id, {
-      cols, lTs: NaN, lPlace: NaN, lMetrics: {}, lPower: undefined, power: null,
+      cols, lTs: NaN, lPlace: NaN, lMetrics: {}, lNull: null, lPower: undefined, power: null,
       oTs: new Float64Array(n).fill(NaN), oPlace: new Float64Array(n).fill(NaN), oVal: new Float64Array(n),
     });
   }
@@ -127,14 +135,17 @@ export function createLiveState(model: SiteModel, opts: LiveStateOptions = {}): 
       else if (!Number.isNaN(oPlace[i]) && lMetrics[cols[i]] === undefined) carried = true;
     }
     // The common case (each reading carries the same metrics) shares the reading's object: no copy.
-    if (!carried) live.metrics = lMetrics;
+    if (!carried && t.lNull === null) live.metrics = lMetrics;
     else {
-      const metrics: Valued = {};
+      const metrics: DeviceLive['metrics'] = {};
       for (let i = 0; i < cols.length; i++) {
         const v = lMetrics[cols[i]];
         if (v !== undefined) metrics[cols[i]] = v;
         else if (!Number.isNaN(oPlace[i])) metrics[cols[i]] = oVal[i];
       }
+      // A device that says it does not know ("[N/A]", a DCGM blank) shows null, not an absent key. The
+      // store cannot tell null from absent, so after a restart such a metric is absent: both mean no value.
+      if (t.lNull !== null) for (const name of t.lNull) if (metrics[name] === undefined) metrics[name] = null;
       live.metrics = metrics;
     }
     live.ts = t.lPlace;
@@ -144,23 +155,26 @@ export function createLiveState(model: SiteModel, opts: LiveStateOptions = {}): 
     else if (live.power_source !== undefined) delete live.power_source;
   }
 
-  function place(reading: Reading, arrivedAt: number): void {
+  function place(reading: Reading, arrivedAt: number, restoring: boolean): void {
     const live = devices.get(reading.device);
     const t = tracks.get(reading.device);
     if (!live || !t) return;
     const ts = reading.ts;
     const at = Math.min(ts, arrivedAt);
     const metrics = valued(t.cols, reading.metrics);
+    const nulls = restoring || metrics === reading.metrics ? null : namedNull(t.cols, reading.metrics);
     // (updated in place: an object per reading here was a third of apply()'s cost)
     if (ts === t.lTs) {
       // the newest reading again: it replaces that reading whole, keeping its place
       t.lMetrics = metrics;
+      t.lNull = nulls;
       t.lPower = reading.power_source;
     } else if (Number.isNaN(t.lPlace) || at >= t.lPlace) {
       if (!Number.isNaN(t.lPlace)) fold(t, t.lTs, t.lPlace, t.lMetrics, t.lPower);
       t.lTs = ts;
       t.lPlace = at;
       t.lMetrics = metrics;
+      t.lNull = nulls;
       t.lPower = reading.power_source;
     } else {
       // older than what is shown: stored for history, and a candidate for the metrics the newest lacks
@@ -181,10 +195,10 @@ export function createLiveState(model: SiteModel, opts: LiveStateOptions = {}): 
       return out;
     },
     apply(reading, arrivedAt = clock()) {
-      place(reading, arrivedAt);
+      place(reading, arrivedAt, false);
     },
     restore(reading, restartedAt) {
-      place(reading, reading.ts <= restartedAt ? restartedAt : Math.min(restartedAt, reading.ts - MAX_FUTURE_SKEW_MS));
+      place(reading, reading.ts <= restartedAt ? restartedAt : Math.min(restartedAt, reading.ts - MAX_FUTURE_SKEW_MS), true);
     },
     setError(device, reason, ts) {
       const live = devices.get(device);

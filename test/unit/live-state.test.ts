@@ -55,4 +55,18 @@ describe('live state', () => {
     live.apply(r(NOW + 61_000, { hashrate_ths: 205 }), NOW + 61_000);
     expect(d.metrics).toEqual({ hashrate_ths: 205 });
   });
+
+  it('a metric the newest reading names as null ("[N/A]") shows null, unless an older value within the window is carried', () => {
+    const live = createLiveState(smallSite());
+    live.apply(r(NOW, { hashrate_ths: 200, fan_rpm: null }), NOW);
+    const d = live.devices.get('M-01-01')!;
+    expect(d.metrics).toEqual({ hashrate_ths: 200, fan_rpm: null });
+    expect('fan_rpm' in d.metrics).toBe(true);
+    live.apply(r(NOW + 1000, { hashrate_ths: null, power_w: 3500 }), NOW + 1000);
+    expect(d.metrics).toEqual({ hashrate_ths: 200, power_w: 3500 });
+    // restored from the store, where null and absent are both NULL: no key, which is the same "no value"
+    const after = createLiveState(smallSite());
+    after.restore(r(NOW, { hashrate_ths: 200, fan_rpm: null }), NOW + 2000);
+    expect(after.devices.get('M-01-01')!.metrics).toEqual({ hashrate_ths: 200 });
+  });
 });
