@@ -28,6 +28,8 @@ import { createBackgroundTasks } from './lifecycle/background.js';
 import { healthRouter } from './http/health.js';
 import { cors, guardSocket, ingestRateLimit, securityHeaders } from './http/security.js';
 import { requireMetricsToken, requireRead } from './http/auth.js';
+import { canonicalUrl } from './http/paths.js';
+import { finalErrorHandler, notFoundHandler } from './http/errors.js';
 
 export interface ServerOptions {
   model: SiteModel;
@@ -130,6 +132,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (draining) res.setHeader('Connection', 'close');
     next();
   });
+  app.use(canonicalUrl());
   app.use(requestLogger(logger));
   app.use(securityHeaders());
   app.use(cors(model.auth.cors_origins ?? []));
@@ -157,7 +160,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   app.use('/api', (_req, res) => {
     res.status(404).json({ error: 'no such API endpoint' });
   });
+  app.use(notFoundHandler());
   app.use(bodyErrorHandler);
+  app.use(finalErrorHandler(logger));
 
   const http = createServer(app);
   const { io } = attachLive(http, hub, { corsOrigins: model.auth.cors_origins ?? [] });

@@ -100,7 +100,8 @@ export function bodyErrorHandler(err: unknown, _req: Request, res: Response, nex
     res.status(413).json({ error: `body: larger than the limit of ${e.limit} bytes` });
     return;
   }
-  if (e && typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+  // Only body-parser's own errors (they carry a `type`); a bad path or a route's error goes on to the final handler.
+  if (e && typeof e.type === 'string' && typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
     res.status(e.status).json({ error: `body: ${e.message ?? 'bad request'}` });
     return;
   }

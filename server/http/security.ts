@@ -3,6 +3,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Server as IoServer } from 'socket.io';
 import type { AuthSettings } from '../core/types.js';
 import { accessOf, matchToken, bearerToken } from './auth.js';
+import { guardPath } from './paths.js';
 
 /**
  * The dashboard is one bundle from our own origin talking to our own socket: nothing else may load,
@@ -117,7 +118,8 @@ export function ingestRateLimit(auth: AuthSettings, now: () => number = Date.now
   const rate = auth.ingest_rate_per_s ?? DEFAULT_INGEST_RATE_PER_S;
   const limiter = createRateLimiter(rate, auth.ingest_burst ?? Math.max(1, Math.ceil(rate * 2)));
   return (req, res, next) => {
-    if (req.method !== 'POST' || req.path !== '/api/v1/ingest') return next();
+    // Compared in the normal form: express routes `/API/v1/ingest` to the same handler.
+    if (req.method !== 'POST' || guardPath(req.path) !== '/api/v1/ingest') return next();
     const who = matchToken(bearerToken(req), auth.ingest_tokens);
     if (who === null) return next();
     const wait = limiter.take(who, now());
