@@ -2,6 +2,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import type { SiteModel } from '../core/types.js';
 import type { IngestPipeline } from '../ingest/pipeline.js';
 import { bearerToken, matchToken } from './auth.js';
+import { parseJsonBody } from './json.js';
 
 export interface IngestRouteOptions {
   model: SiteModel;
@@ -51,14 +52,12 @@ export function ingestRouter(opts: IngestRouteOptions): Router {
     raw,
     async (req: Request, res: Response) => {
       const body: unknown = req.body;
-      const text = Buffer.isBuffer(body) ? body.toString('utf8') : '';
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch (e) {
-        res.status(400).json({ error: `body: not valid JSON (${(e as Error).message})` });
+      const result = parseJsonBody(Buffer.isBuffer(body) ? body : Buffer.alloc(0));
+      if (!result.ok) {
+        res.status(400).json(result.field === undefined ? { error: result.error } : { error: result.error, field: result.field });
         return;
       }
+      const parsed = result.value;
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
         res.status(400).json({ error: 'body: expected an object {"readings": [...]}' });
         return;
