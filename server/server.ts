@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
+import type { Server as IoServer } from 'socket.io';
 import type { SiteModel } from './core/types.js';
 import { openDatabase, type Db } from './store/db.js';
 import { readRecent, registerDevices } from './store/samples.js';
@@ -61,6 +62,8 @@ export interface RunningServer {
   exposition: Exposition;
   alerts: SiteAlerts;
   scheduler?: SchedulerHandle;
+  /** socket.io server (/live) */
+  io: IoServer;
   close(): Promise<void>;
 }
 
@@ -209,7 +212,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   let closed = false;
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    port, http, db, live, hub, pipeline, writer, exposition, alerts, scheduler,
+    port, http, db, live, hub, pipeline, writer, exposition, alerts, scheduler, io,
     async close() {
       if (closed) return;
       closed = true;
