@@ -31,6 +31,7 @@ import { cors, guardSocket, ingestRateLimit, securityHeaders } from './http/secu
 import { requireMetricsToken, requireRead } from './http/auth.js';
 import { canonicalUrl } from './http/paths.js';
 import { finalErrorHandler, notFoundHandler } from './http/errors.js';
+import { createBodyBudget } from './http/body.js';
 
 export interface ServerOptions {
   model: SiteModel;
@@ -48,6 +49,10 @@ export interface ServerOptions {
   drainMs?: number;
   /** poll the devices that have an address or exporter (default true) */
   collectors?: boolean;
+  /** bytes all in-flight request bodies may hold at once; beyond, 503 with Retry-After (default 64 MiB) */
+  maxBufferedBodyBytes?: number;
+  /** how long a request body may take to arrive in full; beyond, 408 and its share is released (default 30 s) */
+  bodyTimeoutMs?: number;
 }
 
 export interface RunningServer {
@@ -147,7 +152,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   }));
   app.use(ingestRateLimit(model.auth));
   app.use(requireRead(model.auth));
-  app.use(ingestRouter({ model, pipeline }));
+  app.use(ingestRouter({ model, pipeline, bodyBudget: createBodyBudget(opts.maxBufferedBodyBytes), bodyTimeoutMs: opts.bodyTimeoutMs }));
   app.use(apiRouter(hub));
   app.use(historyRouter(db, model));
   app.use(alertsRouter({ model, alerts, db }));
