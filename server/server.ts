@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
+import type { Server as IoServer } from 'socket.io';
 import type { SiteModel } from './core/types.js';
 import { MAIN_BUSY_TIMEOUT_MS, openDatabase, type Db } from './store/db.js';
 import { readRecent, registerDevices } from './store/samples.js';
@@ -29,6 +30,9 @@ import { createBackgroundTasks } from './lifecycle/background.js';
 import { healthRouter } from './http/health.js';
 import { cors, guardSocket, ingestRateLimit, securityHeaders } from './http/security.js';
 import { requireMetricsToken, requireRead } from './http/auth.js';
+import { canonicalUrl } from './http/paths.js';
+import { finalErrorHandler, notFoundHandler } from './http/errors.js';
+import { createBodyBudget } from './http/body.js';
 
 export interface ServerOptions {
   model: SiteModel;
@@ -54,6 +58,10 @@ export interface ServerOptions {
   rollupFlushMs?: number;
   /** PRAGMA quick_check period after the one at start (ms, default 1 h) */
   integrityCheckMs?: number;
+  /** bytes all in-flight request bodies may hold at once; beyond, 503 with Retry-After (default 64 MiB) */
+  maxBufferedBodyBytes?: number;
+  /** how long a request body may take to arrive in full; beyond, 408 and its share is released (default 30 s) */
+  bodyTimeoutMs?: number;
 }
 
 export interface RunningServer {
@@ -68,6 +76,8 @@ export interface RunningServer {
   exposition: Exposition;
   alerts: SiteAlerts;
   scheduler?: SchedulerHandle;
+  /** socket.io server (/live) */
+  io: IoServer;
   close(): Promise<void>;
 }
 
@@ -152,6 +162,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (draining) res.setHeader('Connection', 'close');
     next();
   });
+  app.use(canonicalUrl());
   app.use(requestLogger(logger));
   app.use(securityHeaders());
   app.use(cors(model.auth.cors_origins ?? []));
@@ -164,7 +175,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   }));
   app.use(ingestRateLimit(model.auth));
   app.use(requireRead(model.auth));
-  app.use(ingestRouter({ model, pipeline }));
+  app.use(ingestRouter({ model, pipeline, bodyBudget: createBodyBudget(opts.maxBufferedBodyBytes), bodyTimeoutMs: opts.bodyTimeoutMs }));
   app.use(apiRouter(hub));
   app.use(historyRouter(db, model));
   app.use(alertsRouter({ model, alerts, db }));
@@ -180,7 +191,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   app.use('/api', (_req, res) => {
     res.status(404).json({ error: 'no such API endpoint' });
   });
+  app.use(notFoundHandler());
   app.use(bodyErrorHandler);
+  app.use(finalErrorHandler(logger));
 
   const http = createServer(app);
   const { io } = attachLive(http, hub, { corsOrigins: model.auth.cors_origins ?? [] });
@@ -231,7 +244,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   let closed = false;
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    port, http, db, live, hub, pipeline, writer, exposition, alerts, scheduler,
+    port, http, db, live, hub, pipeline, writer, exposition, alerts, scheduler, io,
     async close() {
       if (closed) return;
       closed = true;

@@ -147,7 +147,8 @@ export function connectLive(url = '/live'): LiveClient {
   const rackListeners = new Map<string, Set<RackListener>>();
   const socket: Socket = io(url, {
     transports: ['websocket'],
-    ...(token !== null ? { auth: { token } } : {}),
+    // In the handshake query too: the server checks a token there, before it gives out an engine session.
+    ...(token !== null ? { auth: { token }, query: { token } } : {}),
     // A wall has nobody to press reload: keep trying forever, but not so slowly that a restart looks long.
     reconnection: true,
     reconnectionDelay: 500,

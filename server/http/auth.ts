@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { AuthSettings } from '../core/types.js';
+import { guardPath, isPublicPath } from './paths.js';
 
 export function sha256Hex(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
@@ -62,23 +63,23 @@ export function accessOf(token: string | null, auth: AuthSettings): Access {
 }
 
 /**
- * With `auth.read_token` set, reading the site (REST GETs under /api, the dashboard page) needs the read
- * token or a write token (and so does /metrics when it has no token of its own); without it reads are
- * open, as on a closed control-room network. Pushes and
- * operator actions check their write token themselves, so only GET/HEAD are guarded here.
+ * With `auth.read_token` set, every GET/HEAD needs the read token or a write token except the public
+ * paths (isPublicPath: health and the client bundle); without it reads are open, as on a closed
+ * control-room network. Deny by default, on one normal form of the path (guardPath), so no spelling
+ * (`/API/v1/site`, `/%69ndex.html`, `/assets/..%2findex.html`) and no route added later is left open.
+ * Pushes and operator actions check their write token themselves, so only GET/HEAD are guarded here.
  */
 export function requireRead(auth: AuthSettings): (req: Request, res: Response, next: NextFunction) => void {
   return (req, res, next) => {
     if (auth.read_token_sha256 === undefined || (req.method !== 'GET' && req.method !== 'HEAD')) return next();
-    // The site's data is guarded; the client bundle and icons are public code, and the page's own asset
-    // requests carry no token (the kiosk URL's token is in the page's URL only).
-    const guarded = req.path.startsWith('/api/') || req.path === '/' || req.path === '/index.html' || req.path === '/metrics';
-    if (!guarded) return next();
-    // /metrics has its own bearer when one is configured (Prometheus holds that one, not the read token).
-    if (req.path === '/metrics' && auth.metrics_token_sha256 !== undefined) return next();
+    const form = guardPath(req.path);
+    if (form !== null && isPublicPath(form)) return next();
+    // /metrics has its own bearer when one is configured (Prometheus holds that one, not the read token);
+    // only the metrics route answers this form, and it checks that bearer itself.
+    if (form === '/metrics' && auth.metrics_token_sha256 !== undefined) return next();
     if (accessOf(presentedToken(req), auth) !== null) return next();
     res.set('WWW-Authenticate', 'Basic realm="floorwatch", charset="UTF-8"');
-    if (req.path.startsWith('/api/')) {
+    if (form === null || form === '/api' || form.startsWith('/api/')) {
       res.status(401).json({ error: 'Authorization: a read token is required (Bearer, Basic password, or ?token=)' });
     } else {
       res.status(401).type('text/plain').send('Floorwatch: a read token is required. Wall displays: open /?token=<read token>.\n');

@@ -2,6 +2,8 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import type { SiteModel } from '../core/types.js';
 import type { IngestPipeline } from '../ingest/pipeline.js';
 import { bearerToken, matchToken } from './auth.js';
+import { parseJsonBodyYielding } from './json.js';
+import { createBodyBudget, readBody, DEFAULT_BODY_TIMEOUT_MS, type BodyBudget, type BodyError } from './body.js';
 
 export interface IngestRouteOptions {
   model: SiteModel;
@@ -11,6 +13,10 @@ export interface IngestRouteOptions {
   /** readings per body (413 beyond): bounds the work one request can ask for */
   maxReadings?: number;
   onStoreError?: (err: Error) => void;
+  /** bytes all in-flight bodies may hold at once (503 beyond); shared with other routes that buffer bodies */
+  bodyBudget?: BodyBudget;
+  /** how long a body may take to arrive in full (408 beyond) */
+  bodyTimeoutMs?: number;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
@@ -25,12 +31,17 @@ function isJsonContentType(req: Request): boolean {
 
 /**
  * POST /api/v1/ingest (DESIGN.md §5). Order of checks: token (401), content type (415), size (413),
- * JSON and shape (400); then every reading is validated on its own and the answer waits for the commit.
+ * room in the body budget (503 with Retry-After), the body in full in time (408), JSON and shape (400);
+ * then every reading is validated on its own and the answer waits for the commit.
  */
 export function ingestRouter(opts: IngestRouteOptions): Router {
   const router = express.Router();
   const maxReadings = opts.maxReadings ?? DEFAULT_MAX_READINGS;
-  const raw = express.raw({ type: () => true, limit: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES });
+  const bodyOptions = {
+    maxBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    budget: opts.bodyBudget ?? createBodyBudget(),
+    timeoutMs: opts.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
+  };
 
   router.post(
     '/api/v1/ingest',
@@ -48,17 +59,23 @@ export function ingestRouter(opts: IngestRouteOptions): Router {
       }
       next();
     },
-    raw,
     async (req: Request, res: Response) => {
-      const body: unknown = req.body;
-      const text = Buffer.isBuffer(body) ? body.toString('utf8') : '';
-      let parsed: unknown;
+      let body: Buffer;
       try {
-        parsed = JSON.parse(text);
+        body = await readBody(req, res, bodyOptions);
       } catch (e) {
-        res.status(400).json({ error: `body: not valid JSON (${(e as Error).message})` });
+        const err = e as BodyError;
+        if (res.headersSent || res.destroyed) return;
+        if (err.retryAfterS !== undefined) res.set('Retry-After', String(err.retryAfterS));
+        res.status(err.status ?? 400).json({ error: err.message });
         return;
       }
+      const result = await parseJsonBodyYielding(body);
+      if (!result.ok) {
+        res.status(400).json(result.field === undefined ? { error: result.error } : { error: result.error, field: result.field });
+        return;
+      }
+      const parsed = result.value;
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
         res.status(400).json({ error: 'body: expected an object {"readings": [...]}' });
         return;
@@ -100,7 +117,8 @@ export function bodyErrorHandler(err: unknown, _req: Request, res: Response, nex
     res.status(413).json({ error: `body: larger than the limit of ${e.limit} bytes` });
     return;
   }
-  if (e && typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+  // Only body-parser's own errors (they carry a `type`); a bad path or a route's error goes on to the final handler.
+  if (e && typeof e.type === 'string' && typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
     res.status(e.status).json({ error: `body: ${e.message ?? 'bad request'}` });
     return;
   }

@@ -1,8 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
-import type { Server as IoServer } from 'socket.io';
+import type { Server as IoServer, Socket as IoSocket } from 'socket.io';
+import { SOCKET_JOIN_TIMEOUT_MS } from '../realtime/live.js';
 import type { AuthSettings } from '../core/types.js';
 import { accessOf, matchToken, bearerToken } from './auth.js';
+import { guardPath } from './paths.js';
 
 /**
  * The dashboard is one bundle from our own origin talking to our own socket: nothing else may load,
@@ -117,7 +119,8 @@ export function ingestRateLimit(auth: AuthSettings, now: () => number = Date.now
   const rate = auth.ingest_rate_per_s ?? DEFAULT_INGEST_RATE_PER_S;
   const limiter = createRateLimiter(rate, auth.ingest_burst ?? Math.max(1, Math.ceil(rate * 2)));
   return (req, res, next) => {
-    if (req.method !== 'POST' || req.path !== '/api/v1/ingest') return next();
+    // Compared in the normal form: express routes `/API/v1/ingest` to the same handler.
+    if (req.method !== 'POST' || guardPath(req.path) !== '/api/v1/ingest') return next();
     const who = matchToken(bearerToken(req), auth.ingest_tokens);
     if (who === null) return next();
     const wait = limiter.take(who, now());
@@ -127,35 +130,77 @@ export function ingestRateLimit(auth: AuthSettings, now: () => number = Date.now
   };
 }
 
+/** The read credential of a socket.io handshake: `auth: {token}`, `?token=`, or an Authorization header. */
+function socketToken(auth: unknown, query: Record<string, unknown>, header: string | undefined): string | null {
+  const fromAuth = (auth as { token?: unknown } | undefined)?.token;
+  if (typeof fromAuth === 'string') return fromAuth;
+  if (typeof query.token === 'string') return query.token;
+  if (typeof header === 'string') {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (m) return m[1];
+    const b = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+    if (b) {
+      const d = Buffer.from(b[1], 'base64').toString('utf8');
+      return d.includes(':') ? d.slice(d.indexOf(':') + 1) : null;
+    }
+  }
+  return null;
+}
+
+type EngineSocket = IoSocket['conn'];
+
+export const NO_DEFAULT_NAMESPACE = 'no such namespace "/" (the live feed is /live)';
+
 /**
- * socket.io /live under the same rules as REST: a browser's Origin must be ours or listed (checked at
- * the engine handshake, which covers the websocket upgrade that CORS headers do not), and with a read
- * token configured the client must present it (`auth: {token}`, `?token=` or an Authorization header).
+ * socket.io under the same rules as REST (issue 11 case 7: the default namespace `/` took any client
+ * and held it; 2,000 held cost 22 MB). At the engine handshake, which covers the websocket upgrade that
+ * CORS headers do not: a browser's Origin must be ours or listed, and a token presented there (`?token=`,
+ * as the wall's client sends it, or an Authorization header) must be valid, so a wrong one never gets an
+ * engine session. A client that presents its token only in socket.io's `auth` is judged at the namespace.
+ * `/` serves nothing and refuses everyone; /live needs the read token when one is configured; any other
+ * namespace does not exist. An engine connection left in no namespace after a refusal is closed by the
+ * server (a client that ignores the refusal would otherwise hold it until socket.io's join timeout).
  */
 export function guardSocket(io: IoServer, auth: AuthSettings): void {
   const allowed = auth.cors_origins ?? [];
+  const guarded = auth.read_token_sha256 !== undefined;
   io.engine.opts.allowRequest = (req: IncomingMessage, cb: (err: string | null | undefined, success: boolean) => void) => {
-    cb(null, originAllowed(req.headers.origin, req.headers.host, allowed));
-  };
-  if (auth.read_token_sha256 === undefined) return;
-  io.of('/live').use((socket, next) => {
-    const h = socket.handshake;
-    const fromAuth = (h.auth as { token?: unknown } | undefined)?.token;
-    const fromQuery = h.query.token;
-    const header = h.headers.authorization;
-    let token: string | null = null;
-    if (typeof fromAuth === 'string') token = fromAuth;
-    else if (typeof fromQuery === 'string') token = fromQuery;
-    else if (typeof header === 'string') {
-      const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-      const b = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
-      if (m) token = m[1];
-      else if (b) {
-        const d = Buffer.from(b[1], 'base64').toString('utf8');
-        token = d.includes(':') ? d.slice(d.indexOf(':') + 1) : null;
-      }
+    if (!originAllowed(req.headers.origin, req.headers.host, allowed)) return cb('origin not allowed', false);
+    if (guarded) {
+      const q = new URLSearchParams((req.url ?? '').split('?')[1] ?? '');
+      const token = socketToken(undefined, { token: q.get('token') ?? undefined }, req.headers.authorization);
+      if (token !== null && accessOf(token, auth) === null) return cb('unauthorized: wrong read token', false);
     }
-    if (accessOf(token, auth) !== null) return next();
-    next(new Error('unauthorized: a read token is required'));
+    cb(null, true);
+  };
+  const live = io.of('/live');
+  const refuse = (socket: IoSocket, next: (err?: Error) => void, message: string): void => {
+    next(new Error(message));
+    const conn = socket.conn;
+    // After the refusal is sent: close the engine connection unless it also joined /live.
+    setImmediate(() => {
+      for (const s of live.sockets.values()) if (s.conn === conn) return;
+      // A websocket drains the refusal first; a polling transport has sent it already on the request
+      // that carried the CONNECT, and closed gracefully would wait 30 s for the next poll.
+      conn.close(conn.transport.name === 'polling');
+    });
+  };
+  io.of('/').use((socket, next) => refuse(socket, next, NO_DEFAULT_NAMESPACE));
+  // socket.io's own join timeout closes gracefully, and a polling session with no request waiting then
+  // lingers 30 s more for the client to fetch the close packet: measured, 200 such handshakes were all
+  // still held 7 s later. This one discards the transport, so the session goes at once.
+  io.engine.on('connection', (conn: EngineSocket) => {
+    const timer = setTimeout(() => {
+      for (const s of live.sockets.values()) if (s.conn === conn) return;
+      conn.close(true);
+    }, SOCKET_JOIN_TIMEOUT_MS);
+    timer.unref();
+    conn.once('close', () => clearTimeout(timer));
+  });
+  if (!guarded) return;
+  live.use((socket, next) => {
+    const h = socket.handshake;
+    if (accessOf(socketToken(h.auth, h.query, h.headers.authorization), auth) !== null) return next();
+    refuse(socket, next, 'unauthorized: a read token is required');
   });
 }

@@ -3,6 +3,13 @@ import { Server, type Namespace } from 'socket.io';
 import type { Hub } from '../live/hub.js';
 
 /**
+ * How long an engine connection may sit without joining a namespace before it is closed. socket.io's
+ * client sends CONNECT in the same turn the engine opens, so even a loaded wall on a slow link is far
+ * inside 5 s.
+ */
+export const SOCKET_JOIN_TIMEOUT_MS = 5000;
+
+/**
  * socket.io namespace /live (DESIGN.md §5): `snapshot` on connect and on `resync`, then `update` once a
  * second with what changed, `alert` on each alert state change, and `rack` device-level updates to
  * clients that `subscribe`d to that rack. Updates are volatile: a slow wall display drops frames (and
@@ -13,6 +20,10 @@ export function attachLive(http: HttpServer, hub: Hub, opts: { corsOrigins?: str
     serveClient: false,
     perMessageDeflate: false, // costs 5× the CPU for our small JSON frames (DESIGN.md §6)
     cors: opts.corsOrigins ? { origin: opts.corsOrigins } : undefined,
+    // A backstop only: guardSocket closes an engine connection that joined nothing after
+    // SOCKET_JOIN_TIMEOUT_MS, discarding its transport (socket.io's own close here is graceful, and a
+    // polling session then lingers 30 s more). The default, 45 s, let a flood of handshakes hold sessions.
+    connectTimeout: 2 * SOCKET_JOIN_TIMEOUT_MS,
   });
   const nsp = io.of('/live');
 
