@@ -2,7 +2,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import type { SiteModel } from '../core/types.js';
 import type { IngestPipeline } from '../ingest/pipeline.js';
 import { bearerToken, matchToken } from './auth.js';
-import { parseJsonBodyYielding } from './json.js';
+import { NOT_A_PUSH, parseJsonBodyYielding } from './json.js';
 import { createBodyBudget, readBody, DEFAULT_BODY_TIMEOUT_MS, type BodyBudget, type BodyError } from './body.js';
 
 export interface IngestRouteOptions {
@@ -77,7 +77,7 @@ export function ingestRouter(opts: IngestRouteOptions): Router {
       }
       const parsed = result.value;
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-        res.status(400).json({ error: 'body: expected an object {"readings": [...]}' });
+        res.status(400).json({ error: NOT_A_PUSH });
         return;
       }
       const extra = Object.keys(parsed).filter((k) => k !== 'readings');

@@ -10,6 +10,8 @@ export interface HealthSummary {
   count: number;
   /** slowest answer (ms), from the request sent to the body read */
   max_ms: number;
+  /** when the slowest probe was sent (epoch ms): to tell which part of a fault it met */
+  max_at: number;
   /** probes that failed (connection error, non-200, or no answer within 2 s) */
   failures: string[];
 }
@@ -21,7 +23,7 @@ const PROBER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const http = require('node:http');
 const { url, everyMs } = workerData;
-let stopped = false, count = 0, max = 0;
+let stopped = false, count = 0, max = 0, maxAt = 0;
 const failures = [];
 function probe() {
   if (stopped) return;
@@ -32,7 +34,7 @@ function probe() {
     done = true;
     const ms = performance.now() - t0;
     if (err) failures.push(err + ' after ' + Math.round(ms) + ' ms');
-    else { count++; if (ms > max) max = ms; }
+    else { count++; if (ms > max) { max = ms; maxAt = Date.now() - ms; } }
     setTimeout(probe, everyMs);
   };
   const req = http.get(url, { agent: false, timeout: 2000 }, (res) => {
@@ -45,7 +47,7 @@ function probe() {
 }
 parentPort.on('message', () => {
   stopped = true;
-  parentPort.postMessage({ count, max_ms: max, failures });
+  parentPort.postMessage({ count, max_ms: max, max_at: maxAt, failures });
 });
 probe();
 `;
