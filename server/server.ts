@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { SiteModel } from './core/types.js';
 import { openDatabase, type Db } from './store/db.js';
-import { readRecent, registerDevices } from './store/samples.js';
+import { registerDevices } from './store/samples.js';
+import { beginRun, createCheckpointer, heartbeat, type RestoreProgress } from './store/checkpoint.js';
 import { createWriter, type Writer } from './store/writer.js';
 import { packageRoot } from './store/paths.js';
 import { createLiveState, type LiveState } from './live/state.js';
@@ -45,6 +46,8 @@ export interface ServerOptions {
   drainMs?: number;
   /** poll the devices that have an address or exporter (default true) */
   collectors?: boolean;
+  /** period of the live-view checkpoint a restart starts from (ms) */
+  checkpointMs?: number;
 }
 
 export interface RunningServer {
@@ -59,11 +62,18 @@ export interface RunningServer {
   exposition: Exposition;
   alerts: SiteAlerts;
   scheduler?: SchedulerHandle;
+  /** settles once the live view is restored from the store (/readyz says "restoring live state" until then) */
+  restored: Promise<void>;
   close(): Promise<void>;
 }
 
-/** The live window replayed from the store on restart: older readings are stale anyway. */
-const REPLAY_WINDOW_MS = 15 * 60_000;
+/**
+ * The running-heartbeat period (ms): after a kill -9, up to this much of the time before the crash counts
+ * as downtime, i.e. a device silent since then looks that much younger. One tiny UPDATE per period.
+ */
+const HEARTBEAT_MS = 2000;
+/** Live-view checkpoint period (ms): a restart after kill -9 replays about this plus stale_after of raw rows. */
+const CHECKPOINT_MS = 10_000;
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const { model } = opts;
@@ -73,16 +83,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const keys = registerDevices(db, model.devices.values());
   const live = createLiveState(model);
   const staleAfterMs = (opts.staleAfterS ?? 60) * 1000;
-
-  // Restart: the live state continues from what was committed, so the wall shows the last known
-  // values (and their age) at once instead of an empty site.
-  const since = Date.now() - Math.max(REPLAY_WINDOW_MS, staleAfterMs);
-  for (const r of readRecent(db, since)) live.apply(r);
+  // Restart: the live state continues from what was committed (the checkpoint, then the raw rows after
+  // it, restored in slices once listening), and the time since the last heartbeat is an offline span
+  // that no device's age counts.
+  const plan = beginRun(db, Date.now(), staleAfterMs);
 
   const index = prepareIndex(model);
   const collectorsLastOk = new Map<string, number>();
   const alerts = createSiteAlerts({ model, index, db, staleAfterS: staleAfterMs / 1000, collectorsLastOk: () => collectorsLastOk });
-  const hub = createHub({ model, live, staleAfterMs, alerts, index });
+  const hub = createHub({ model, live, staleAfterMs, alerts, index, offline: () => plan.offline });
   const exposition = createExposition(model, hub, () => alerts.firingCounts());
   const background = createBackgroundTasks({
     log: (task, err) => logger.error({ task, err: err.message }, 'background step failed'),
@@ -136,6 +145,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   app.use(healthRouter({
     db,
     draining: () => draining,
+    restoring: () => (restoring === null ? null
+      : `restoring live state (${restoring.phase}: ${restoring.checkpoint_rows} checkpoint rows, ${restoring.replay_rows} raw rows so far)`),
     lastStoreError: () => lastStoreError,
     collectors: () => (scheduler === undefined ? null : { running: !draining, last_ok: Object.fromEntries(collectorsLastOk) }),
   }));
@@ -159,6 +170,22 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   app.use(bodyErrorHandler);
 
+  // The restore runs while the server listens; the figures tick (and with it the alert engine) starts
+  // only once the live view is back, so no device is judged on a half-restored view.
+  const checkpoint = createCheckpointer(db, keys, live, { marginMs: staleAfterMs, guard: background.run });
+  let restoring: RestoreProgress | null = { phase: 'checkpoint', checkpoint_rows: 0, replay_rows: 0 };
+  let closed = false;
+  const t0Restore = performance.now();
+  const restored = checkpoint.restore(plan, (p) => void (restoring = p)).then((p) => {
+    restoring = null;
+    if (closed) return;
+    logger.info({ ...p, ms: Math.round(performance.now() - t0Restore) }, 'live state restored');
+    background.run('tick', () => hub.tick());
+    background.every('tick', opts.tickMs ?? 1000, () => hub.tick());
+    background.every('checkpoint', opts.checkpointMs ?? CHECKPOINT_MS, () => void checkpoint.pass());
+  });
+  background.every('heartbeat', HEARTBEAT_MS, () => heartbeat(db, Date.now()), { unref: true });
+
   const http = createServer(app);
   const { io } = attachLive(http, hub, { corsOrigins: model.auth.cors_origins ?? [] });
   guardSocket(io, model.auth);
@@ -166,7 +193,6 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     http.once('error', reject);
     http.listen(opts.port ?? 8080, opts.host ?? '0.0.0.0', () => resolve());
   });
-  background.every('tick', opts.tickMs ?? 1000, () => hub.tick());
   background.every('alerts_save', 10_000, () => alerts.save());
 
   // Collectors hand their readings to the same pipeline as a push; a poll failure marks the device
@@ -201,10 +227,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const port = (http.address() as AddressInfo).port;
   const host = opts.host && opts.host !== '0.0.0.0' && opts.host !== '::' ? opts.host : 'localhost';
 
-  let closed = false;
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    port, http, db, live, hub, pipeline, writer, exposition, alerts, scheduler,
+    port, http, db, live, hub, pipeline, writer, exposition, alerts, scheduler, restored,
     async close() {
       if (closed) return;
       closed = true;
@@ -229,6 +254,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       await new Promise<void>((resolve) => void io.close(() => resolve()));
       background.run('rollups', () => scopeRollups.flush());
       writer.close();
+      // Every commit is applied: the whole live view goes to the checkpoint, so the next start replays nothing.
+      background.run('checkpoint', () => checkpoint.final(Date.now()));
       background.run('alerts_save', () => alerts.save());
       db.close();
     },

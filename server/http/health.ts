@@ -5,6 +5,8 @@ export interface HealthOptions {
   db: Db;
   /** true once shutdown began: a load balancer should stop sending before the listener goes */
   draining: () => boolean;
+  /** while the live view is being restored after a start: what is left to do; null once done */
+  restoring?: () => string | null;
   /** collectors: 'off' when the site polls nothing; otherwise the last successful poll per collector */
   collectors: () => { running: boolean; last_ok: Record<string, number> } | null;
   /** the last commit error of the ingest writer, cleared by the next good commit */
@@ -59,6 +61,8 @@ export function healthRouter(opts: HealthOptions): Router {
     const collectors = opts.collectors();
     const problems: string[] = [];
     if (opts.draining()) problems.push('draining: shutting down');
+    const restoring = opts.restoring?.() ?? null;
+    if (restoring !== null) problems.push(restoring);
     if (!last.ok) problems.push(`database: not writable (${last.error})`);
     const storeError = opts.lastStoreError();
     // A failed ingest commit counts for a while even if the small probe got through (a page freed by the
