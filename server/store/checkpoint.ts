@@ -13,11 +13,9 @@ import type { LiveState } from '../live/state.js';
 import type { OfflineSpan } from '../metrics/health.js';
 import {
   DEVICE_KINDS, METRICS_BY_KIND,
-  type DeviceKind, type DeviceLive, type MetricName, type PowerSource, type Reading,
+  type DeviceKind, type DeviceLive, type MetricName, type Reading,
 } from '../core/types.js';
-import { powerSourceCode } from './samples.js';
-
-const POWER_SOURCE_OF_CODE: PowerSource[] = ['device', 'estimate', 'meter'];
+import { powerSourceCode, powerSourceOf } from './samples.js';
 
 /** The raw window replayed when there is no checkpoint yet (a database from before migration 004). */
 export const LEGACY_REPLAY_MS = 15 * 60_000;
@@ -208,7 +206,7 @@ export function createCheckpointer(db: Db, keys: ReadonlyMap<string, number>, li
           const d = byKey[key];
           if (d === undefined) continue;
           const reading: Reading = { device: d.model.id, ts, metrics: JSON.parse(metrics) as Reading['metrics'] };
-          if (src !== null) reading.power_source = POWER_SOURCE_OF_CODE[src];
+          if (src !== null) reading.power_source = powerSourceOf(src);
           live.apply(reading);
           if (errReason !== null && errTs !== null) live.setError(d.model.id, errReason, errTs);
           // What is on disk already: the first pass need not write it again.
@@ -260,7 +258,7 @@ export function createCheckpointer(db: Db, keys: ReadonlyMap<string, number>, li
         }
         const reading: Reading = { device: d.model.id, ts, metrics };
         const src = row[2];
-        if (src !== null) reading.power_source = POWER_SOURCE_OF_CODE[src];
+        if (src !== null) reading.power_source = powerSourceOf(src);
         live.apply(reading);
       }
       progress.replay_rows += rows.length;

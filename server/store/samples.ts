@@ -75,32 +75,9 @@ export function powerSourceCode(src: PowerSource | undefined): number | null {
   return src === undefined ? null : POWER_SOURCE_CODE[src];
 }
 
-/**
- * Readings stored since `sinceTs`, oldest first, for rebuilding the live state on restart. A range scan
- * on the time-first key, so it costs the window, not the table.
- */
-export function* readRecent(db: Db, sinceTs: number): Generator<Reading> {
-  const names = new Map<number, string>();
-  for (const row of db.prepare('SELECT id, name FROM devices').iterate() as Iterable<{ id: number; name: string }>) {
-    names.set(row.id, row.name);
-  }
-  for (const kind of DEVICE_KINDS) {
-    const cols = METRICS_BY_KIND[kind] as readonly MetricName[];
-    const stmt = db.prepare(`SELECT * FROM samples_${kind} WHERE ts >= ? ORDER BY ts`);
-    for (const row of stmt.iterate(sinceTs) as Iterable<Record<string, number | null>>) {
-      const name = names.get(row.device as number);
-      if (name === undefined) continue;
-      const metrics: Reading['metrics'] = {};
-      for (const c of cols) {
-        if (row[c] !== undefined) metrics[c] = row[c];
-      }
-      const reading: Reading = { device: name, ts: row.ts as number, metrics };
-      if (row.power_source !== null && row.power_source !== undefined) {
-        reading.power_source = POWER_SOURCE_OF_CODE[row.power_source];
-      }
-      yield reading;
-    }
-  }
+/** The stored power_source code back to its name (the restore reads it from rows and the checkpoint). */
+export function powerSourceOf(code: number): PowerSource | undefined {
+  return POWER_SOURCE_OF_CODE[code];
 }
 
 /** Count of stored raw samples (readings) per kind, for tests and the benchmark. */
