@@ -9,6 +9,12 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase } from '../../server/store/db.js';
 import { prepareSampleInserts, registerDevices } from '../../server/store/samples.js';
+import { beginRun, createCheckpointer, readRuntime } from '../../server/store/checkpoint.js';
+import { createLiveState } from '../../server/live/state.js';
+import { deviceHealth, runningAgeMs } from '../../server/metrics/health.js';
+import { createAlertEngine } from '../../server/alerts/engine.js';
+import { defaultRules } from '../../server/alerts/rules.js';
+import { asic, figures, siteModel } from '../unit/alerts-fixture.js';
 import type { AlertView, DeviceKind, DeviceStatus, LiveSnapshot, Reading, SiteModel } from '../../server/core/types.js';
 import { BENCH_TOKEN, benchSite, benchSiteYaml } from '../bench/site.js';
 import { benchMetrics } from '../bench/scale.js';
@@ -288,4 +294,119 @@ describe('restore of a larger database', () => {
     p.kill('SIGKILL');
     await exited(p);
   }, 120_000);
+});
+
+describe('ages in Floorwatch running time', () => {
+  const T = 1_764_000_000_000;
+  it('leaves out the spans Floorwatch was away, clipped to the reading and now', () => {
+    expect(runningAgeMs(T + 100_000, T, undefined)).toBe(100_000);
+    expect(runningAgeMs(T + 100_000, T, [])).toBe(100_000);
+    expect(runningAgeMs(T + 100_000, T, [{ from: T + 10_000, to: T + 70_000 }])).toBe(40_000);
+    // a span that began before the reading counts only from the reading on; one still open only until now
+    expect(runningAgeMs(T + 100_000, T, [{ from: T - 50_000, to: T + 20_000 }])).toBe(80_000);
+    expect(runningAgeMs(T + 100_000, T, [{ from: T + 90_000, to: T + 500_000 }])).toBe(90_000);
+    expect(runningAgeMs(T + 100_000, T, [{ from: T + 10_000, to: T + 20_000 }, { from: T + 30_000, to: T + 50_000 }])).toBe(70_000);
+    expect(runningAgeMs(T + 100_000, T, [{ from: T - 90_000, to: T - 10_000 }])).toBe(100_000);
+  });
+
+  it('a device 50 s silent when Floorwatch stopped is up after 10 min away; one 70 s silent stays down', () => {
+    const model = siteModel();
+    const d = model.devices.get('A-01-01')!;
+    const offline = [{ from: T, to: T + 600_000 }];
+    const now = T + 600_000 + 1000;
+    const ctx = { now, stale_after_ms: STALE_AFTER_MS, offline };
+    expect(deviceHealth('asic', { model: d, ts: T - 50_000, metrics: {} }, ctx).health).toBe('up');
+    expect(deviceHealth('asic', { model: d, ts: T - 70_000, metrics: {} }, ctx)).toEqual({ health: 'down', reason: 'stale' });
+    // without the span, as before: both down
+    expect(deviceHealth('asic', { model: d, ts: T - 50_000, metrics: {} }, { now, stale_after_ms: STALE_AFTER_MS }).health).toBe('down');
+  });
+
+  it("an alert's `for` counts running time only: pending before a restart, it still waits out the rest", () => {
+    const model = siteModel();
+    const engine = createAlertEngine(defaultRules().filter((r) => r.name === 'DeviceDown'));
+    const down = [asic('A-01-01', {}, { health: 'down', reason: 'stale', last_seen: T - 70_000 })];
+    engine.evaluate({ now: T, figures: figures(), devices: down, model });
+    expect(engine.get('DeviceDown:device:A-01-01')?.state).toBe('pending');
+    // 20 s of running time, then Floorwatch away for 5 min, then back: 25 s of running time so far.
+    const restored = createAlertEngine(defaultRules().filter((r) => r.name === 'DeviceDown'));
+    restored.restore(engine.snapshot());
+    const offline = [{ from: T + 20_000, to: T + 320_000 }];
+    restored.evaluate({ now: T + 325_000, figures: figures(), devices: down, model, offline });
+    expect(restored.get('DeviceDown:device:A-01-01')?.state).toBe('pending');
+    restored.evaluate({ now: T + 359_000, figures: figures(), devices: down, model, offline });
+    expect(restored.get('DeviceDown:device:A-01-01')?.state).toBe('pending');
+    restored.evaluate({ now: T + 361_000, figures: figures(), devices: down, model, offline });
+    expect(restored.get('DeviceDown:device:A-01-01')?.state).toBe('firing');
+  });
+
+  it('DataStale does not fire for the time Floorwatch itself was away', () => {
+    const model = siteModel();
+    const engine = createAlertEngine(defaultRules().filter((r) => r.name === 'DataStale'));
+    const up = [asic('A-01-01', {}, { last_seen: T - 5000 })];
+    engine.evaluate({ now: T + 300_000, figures: figures(), devices: up, model, offline: [{ from: T, to: T + 299_000 }] });
+    expect(engine.active()).toEqual([]);
+    engine.evaluate({ now: T + 300_000, figures: figures(), devices: up, model });
+    expect(engine.active().map((a) => a.key)).toEqual(['DataStale:site']);
+  });
+});
+
+describe('the live-view checkpoint', () => {
+  const t = tempDir('floorwatch-checkpoint-');
+  afterAll(() => t.cleanup());
+
+  it('restores the merged live view from the checkpoint plus the raw rows after it, and nothing after a clean stop', async () => {
+    const model = benchSite({ devices: 250 });
+    const dbPath = join(t.dir, 'cp.db');
+    const db = openDatabase(dbPath);
+    const keys = registerDevices(db, model.devices.values());
+    const stmts = prepareSampleInserts(db);
+    const now = Date.now();
+    const plan0 = beginRun(db, now, STALE_AFTER_MS);
+    // A database without a runtime row: the legacy window, no checkpoint.
+    expect(plan0.checkpoint).toBe(false);
+    expect(plan0.replayFrom).toBe(now - 15 * 60_000);
+
+    const live = createLiveState(model);
+    const cp = createCheckpointer(db, keys, live, { marginMs: STALE_AFTER_MS });
+    await cp.restore(plan0);
+    // Two readings of one miner, each naming different metrics, merge in the live view.
+    const store = (r: Reading) => {
+      stmts.insertMetrics(model.devices.get(r.device)!.kind, r.ts, keys.get(r.device)!, null, r.metrics);
+      live.apply(r);
+    };
+    store({ device: 'M1-01-01', ts: now - 2000, metrics: { hashrate_ths: 201, power_w: 3500 } });
+    store({ device: 'M1-01-01', ts: now - 1000, metrics: { chip_temp_c: 70 } });
+    live.setError('M1-01-02', 'refused', now - 500);
+    store({ device: 'M1-01-02', ts: now - 3000, metrics: { hashrate_ths: 190 } });
+    await cp.pass();
+    expect(readRuntime(db)?.replay_from).toBeGreaterThanOrEqual(now - STALE_AFTER_MS);
+    // Committed after the pass: only the raw rows know it.
+    store({ device: 'M1-01-03', ts: now - 100, metrics: { hashrate_ths: 199 } });
+    store({ device: 'M1-01-01', ts: now, metrics: { power_w: 3600 } });
+
+    // As after a kill -9: a new process restores the same view.
+    const plan1 = beginRun(db, Date.now(), STALE_AFTER_MS);
+    expect(plan1.checkpoint).toBe(true);
+    const live1 = createLiveState(model);
+    const p1 = await createCheckpointer(db, keys, live1, { marginMs: STALE_AFTER_MS }).restore(plan1);
+    expect(p1.checkpoint_rows).toBe(2);
+    for (const id of ['M1-01-01', 'M1-01-02', 'M1-01-03']) {
+      const a = live.devices.get(id)!;
+      const b = live1.devices.get(id)!;
+      expect({ ts: b.ts, metrics: b.metrics, error: b.error }, id).toEqual({ ts: a.ts, metrics: a.metrics, error: a.error });
+    }
+    expect(live1.devices.get('M1-01-01')!.metrics).toEqual({ hashrate_ths: 201, power_w: 3600, chip_temp_c: 70 });
+
+    // A clean stop writes the whole view: the next start loads it and replays no raw row.
+    const cp1 = createCheckpointer(db, keys, live1, { marginMs: STALE_AFTER_MS });
+    await cp1.restore(plan1);
+    cp1.final(Date.now());
+    const plan2 = beginRun(db, Date.now(), STALE_AFTER_MS);
+    expect(plan2.replayFrom).toBeNull();
+    const live2 = createLiveState(model);
+    const p2 = await createCheckpointer(db, keys, live2, { marginMs: STALE_AFTER_MS }).restore(plan2);
+    expect(p2.replay_rows).toBe(0);
+    expect(live2.devices.get('M1-01-03')!.ts).toBe(now - 100);
+    db.close();
+  });
 });
