@@ -139,10 +139,11 @@ const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export function createCheckpointer(db: Db, keys: ReadonlyMap<string, number>, live: LiveState, opts: CheckpointOptions): Checkpointer {
   const sliceRows = opts.sliceRows ?? 2000;
-  // 20 ms of restore per turn of the event loop: with a 100k-device site pushing 10,000 readings/s
-  // meanwhile, 8 ms slices left the restore a sixth of the loop and it took 31 s; /healthz waits at most
-  // one slice (well under its 100 ms) plus whatever else that turn does.
-  const sliceMs = opts.sliceMs ?? 20;
+  // About 12 ms of restore per turn of the event loop. With 100k devices pushing 10,000 readings/s
+  // meanwhile, 8 ms slices (and whole-row replay) took 31 s to ready; 20 ms slices let /healthz reach
+  // 108 ms on a loaded 2-core machine (5,000 devices, 450k rows), since a slice is timed in wall clock
+  // and the process may lose its core mid-slice. Pages are small so one page never overshoots much.
+  const sliceMs = opts.sliceMs ?? 12;
   const guard = opts.guard ?? ((_task: string, fn: () => void) => (fn(), true));
   const written = new Map<DeviceLive, Written>();
   let stopped = false;
@@ -200,7 +201,7 @@ export function createCheckpointer(db: Db, keys: ReadonlyMap<string, number>, li
     };
 
     if (plan.checkpoint) {
-      const page = db.prepare('SELECT device, ts, power_source, metrics, error_reason, error_ts FROM live_checkpoint WHERE device > ? ORDER BY device LIMIT 500').raw(true);
+      const page = db.prepare('SELECT device, ts, power_source, metrics, error_reason, error_ts FROM live_checkpoint WHERE device > ? ORDER BY device LIMIT 250').raw(true);
       let after = -1;
       await step('restore', () => {
         const rows = page.all(after) as [number, number, number | null, string, string | null, number | null][];
@@ -216,7 +217,7 @@ export function createCheckpointer(db: Db, keys: ReadonlyMap<string, number>, li
           if (d.ts === ts) written.set(d, { ts, ets: d.error?.ts ?? -1 });
         }
         progress.checkpoint_rows += rows.length;
-        return rows.length === 500;
+        return rows.length === 250;
       });
     }
 
@@ -237,7 +238,7 @@ export function createCheckpointer(db: Db, keys: ReadonlyMap<string, number>, li
     step: (task: string, fn: () => boolean) => Promise<void>,
   ): Promise<void> {
     const cols = METRICS_BY_KIND[kind] as readonly MetricName[];
-    const PAGE = 2000;
+    const PAGE = 500;
     // Keyset pages of (ts, device) alone on the primary key: a range search per page, never a scan of the
     // table. Most rows of the window are older than what the checkpoint already gave their device; only
     // the others are read whole, by key. Measured on 274,788 rows of 100k miners: the whole rows in pages
