@@ -30,6 +30,7 @@ import type {
   SiteModel,
 } from '../core/types.js';
 import { compare, rackOut, type AlertRule, type CollectorTarget, type DeviceRule, type EvalContext } from './rules.js';
+import { runningAgeMs } from '../metrics/health.js';
 
 export interface ShelveInfo {
   by: string;
@@ -57,6 +58,11 @@ export interface AlertInput {
   curtailed?: ReadonlySet<string>;
   /** newest reading site-wide; computed from the devices' last_seen when not given */
   lastReadingAt?: number | null;
+  /**
+   * Spans Floorwatch was not running (restarts): a `for` counts only running time, so a pending alert
+   * restored after a restart still waits out the rest of its duration instead of firing at once.
+   */
+  offline?: readonly { from: number; to: number }[];
 }
 
 export interface AlertEngineOptions {
@@ -351,7 +357,7 @@ export function createAlertEngine(rules: readonly AlertRule[], opts: AlertEngine
     st.level = level;
     if (st.phase === 'pending') {
       if (!bad) end(slot, st, now, changes);
-      else if (now - st.since >= rule.for_ms) {
+      else if (runningAgeMs(now, st.since, ctx.offline) >= rule.for_ms) {
         if (rule.detail) st.detail = rule.detail(target, ctx);
         fire(st, now, changes);
       }
@@ -452,6 +458,7 @@ export function createAlertEngine(rules: readonly AlertRule[], opts: AlertEngine
       last_reading_at: input.lastReadingAt ?? null,
       started_at: startedAt,
       racks_out: racksOut,
+      offline: input.offline,
     };
     const findLast = input.lastReadingAt === undefined;
     let newest: number | null = null;

@@ -17,6 +17,7 @@ import {
   type SiteFigures,
   type SiteModel,
 } from '../core/types.js';
+import { runningAgeMs, type OfflineSpan } from '../metrics/health.js';
 
 export type Comparison = '>' | '>=' | '<' | '<=';
 export const COMPARISONS: readonly Comparison[] = ['>', '>=', '<', '<='];
@@ -47,6 +48,8 @@ export interface EvalContext {
   started_at: number;
   /** racks with at least RACK_OUTAGE_SHARE of their devices down: one rack alert speaks for them */
   racks_out: ReadonlySet<string>;
+  /** spans Floorwatch was not running (restarts): not counted as silence, nor towards a `for` */
+  offline?: readonly OfflineSpan[];
 }
 
 interface RuleCommon<T> {
@@ -322,7 +325,7 @@ export function defaultRules(opts: DefaultRuleOptions = {}): AlertRule[] {
     {
       name: 'DataStale', scope: 'site', severity: 'critical',
       op: '>=', threshold: staleAfterS, clear: staleAfterS, for_ms: 0,
-      value: (_s, ctx) => (ctx.now - (ctx.last_reading_at ?? ctx.started_at)) / 1000,
+      value: (_s, ctx) => runningAgeMs(ctx.now, ctx.last_reading_at ?? ctx.started_at, ctx.offline) / 1000,
       summary: 'DATA STALE: no reading from anywhere for {value} s',
     },
   ];

@@ -195,6 +195,7 @@ const sharedCtx: HealthContext = { now: 0, stale_after_ms: 0, nominal_ths: null 
 function healthOf(input: LiveInput, ref: DeviceRef, live: DeviceLive | undefined): HealthResult {
   sharedCtx.now = input.now;
   sharedCtx.stale_after_ms = input.stale_after_ms;
+  sharedCtx.offline = input.offline;
   sharedCtx.nominal_ths = ref.nominal_ths;
   return deviceHealth(ref.kind, live, sharedCtx);
 }

@@ -341,6 +341,8 @@ export interface LiveInput {
   now: number;
   /** a device with no reading for this long is down ('stale') */
   stale_after_ms: number;
+  /** spans (epoch ms) Floorwatch was not running, left out of every age; absent = none */
+  offline?: readonly { from: number; to: number }[];
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { RejectReason } from '../core/validate.js';
 import type { DeviceKind, DeviceModel, RackFigures, SiteModel } from '../core/types.js';
 import type { Hub } from '../live/hub.js';
+import { runningAgeMs } from '../metrics/health.js';
 
 export interface Exposition {
   registry: Registry;
@@ -139,7 +140,7 @@ export function createExposition(model: SiteModel, hub: Hub, firingCounts?: () =
         const input = hub.input();
         for (const live of input.devices.values()) {
           if (!perDevice && !INFRA_KINDS.has(live.model.kind)) continue;
-          const fresh = live.ts !== null && input.now - live.ts <= input.stale_after_ms && !(live.error && live.error.ts >= live.ts);
+          const fresh = live.ts !== null && runningAgeMs(input.now, live.ts, input.offline) <= input.stale_after_ms && !(live.error && live.error.ts >= live.ts);
           out.push(`floorwatch_device_up{${deviceLabel(live.model, true)}} ${fresh ? 1 : 0}`);
         }
       },

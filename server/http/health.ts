@@ -11,6 +11,8 @@ export interface HealthOptions {
   integrity?: () => { last: IntegrityResult | null; running: boolean };
   /** true once shutdown began: a load balancer should stop sending before the listener goes */
   draining: () => boolean;
+  /** while the live view is being restored after a start: what is left to do; null once done */
+  restoring?: () => string | null;
   /** collectors: 'off' when the site polls nothing; otherwise the last successful poll per collector */
   collectors: () => { running: boolean; last_ok: Record<string, number> } | null;
   /** the last commit error of the ingest writer, cleared by the next good commit */
@@ -74,6 +76,8 @@ export function healthRouter(opts: HealthOptions): Router {
     const collectors = opts.collectors();
     const problems: string[] = [];
     if (opts.draining()) problems.push('draining: shutting down');
+    const restoring = opts.restoring?.() ?? null;
+    if (restoring !== null) problems.push(restoring);
     const pendingMs = probing === null ? 0 : Date.now() - probeStarted;
     const probe: ProbeResult | null = last;
     if (probe === null || (probing !== null && pendingMs >= PROBE_STUCK_MS)) {

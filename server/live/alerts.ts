@@ -70,7 +70,7 @@ export function createSiteAlerts(opts: {
     engine,
     evaluate(figures: Figures, input: LiveInput): AlertView[] {
       const devices = (visit: (d: DeviceStatus) => void) => visitDeviceStatuses(input, index, visit);
-      const changes = engine.evaluate({ now: input.now, figures, devices, model, collectorsLastOk: opts.collectorsLastOk?.() });
+      const changes = engine.evaluate({ now: input.now, figures, devices, model, collectorsLastOk: opts.collectorsLastOk?.(), offline: input.offline });
       if (changes.length > 0) revision++;
       return changes;
     },

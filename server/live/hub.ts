@@ -107,6 +107,8 @@ export function createHub(opts: {
   alerts?: AlertSource;
   index?: SiteIndex;
   now?: () => number;
+  /** spans Floorwatch was not running (restarts): left out of every device's age */
+  offline?: () => readonly { from: number; to: number }[];
 }): Hub {
   const { model, live } = opts;
   const now = opts.now ?? Date.now;
@@ -122,7 +124,7 @@ export function createHub(opts: {
   const prevLoops = new Map<string, LoopFigures>();
   let sentAlertsRevision = 0;
 
-  const input = (): LiveInput => ({ model, devices: live.devices, now: now(), stale_after_ms: staleAfterMs });
+  const input = (): LiveInput => ({ model, devices: live.devices, now: now(), stale_after_ms: staleAfterMs, offline: opts.offline?.() });
   let current: Figures = computeFigures(input(), energy, index);
   changed(prevHalls, current.halls);
   changed(prevRacks, current.racks);

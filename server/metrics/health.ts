@@ -16,9 +16,33 @@ export interface HealthResult {
 
 const UP: HealthResult = Object.freeze({ health: 'up' });
 
+/** A span (epoch ms) during which Floorwatch itself was not running: nobody could hear the devices. */
+export interface OfflineSpan {
+  from: number;
+  to: number;
+}
+
+/**
+ * How long ago `ts` was in Floorwatch's own running time: the wall-clock age less the time Floorwatch was
+ * away in between, so a restart never makes a device look silent for the minutes nobody was listening.
+ */
+export function runningAgeMs(now: number, ts: number, offline: readonly OfflineSpan[] | undefined): number {
+  let age = now - ts;
+  if (offline === undefined) return age;
+  for (let i = 0; i < offline.length; i++) {
+    const s = offline[i];
+    const from = s.from > ts ? s.from : ts;
+    const to = s.to < now ? s.to : now;
+    if (to > from) age -= to - from;
+  }
+  return age;
+}
+
 export interface HealthContext {
   now: number;
   stale_after_ms: number;
+  /** spans Floorwatch was not running: not counted in a reading's age */
+  offline?: readonly OfflineSpan[];
   /** the miner's nominal hashrate (config override, else catalogue); null when unknown */
   nominal_ths?: number | null;
 }
@@ -32,7 +56,8 @@ function num(m: Metrics, k: MetricName): number | null {
 
 /**
  * Down when it never answered, when a collector failure is newer than its last reading (the failure's
- * reason, e.g. 'refused'), or when its last reading is older than stale_after_ms ('stale'). Otherwise
+ * reason, e.g. 'refused'), or when its last reading is older than stale_after_ms ('stale') in Floorwatch's
+ * running time (ctx.offline excluded: Floorwatch's own downtime is never a device's outage). Otherwise
  * degraded by kind-specific faults, else up. `live` undefined = a configured device never heard of.
  */
 export function deviceHealth(kind: DeviceKind, live: DeviceLive | undefined, ctx: HealthContext): HealthResult {
@@ -40,7 +65,7 @@ export function deviceHealth(kind: DeviceKind, live: DeviceLive | undefined, ctx
   const { ts, error } = live;
   if (error !== undefined && (ts === null || error.ts > ts)) return { health: 'down', reason: error.reason };
   if (ts === null) return { health: 'down', reason: 'no data' };
-  if (ctx.now - ts > ctx.stale_after_ms) return { health: 'down', reason: 'stale' };
+  if (runningAgeMs(ctx.now, ts, ctx.offline) > ctx.stale_after_ms) return { health: 'down', reason: 'stale' };
 
   const m = live.metrics;
   let reasons: string[] | null = null;

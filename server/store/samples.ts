@@ -7,16 +7,26 @@ import {
 const POWER_SOURCE_CODE: Record<PowerSource, number> = { device: 0, estimate: 1, meter: 2 };
 const POWER_SOURCE_OF_CODE: PowerSource[] = ['device', 'estimate', 'meter'];
 
-/** Registers every configured device once and returns their integer keys (samples store the integer). */
+/**
+ * Registers every configured device once and returns their integer keys (samples store the integer).
+ * Only devices that are new or changed kind are written: upserting all 100,000 of a large site on every
+ * start took 620 ms of its time to /healthz.
+ */
 export function registerDevices(db: Db, devices: Iterable<DeviceModel>): Map<string, number> {
-  const insert = db.prepare('INSERT INTO devices (name, kind) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET kind = excluded.kind');
-  db.transaction(() => {
-    for (const d of devices) insert.run(d.id, d.kind);
-  })();
+  // One JSON document rather than a row each: about half the time of iterating 100,000 rows (212-421 vs
+  // 357-628 ms measured on a loaded 2-core machine).
+  const all = (db.prepare('SELECT json_group_array(json_array(id, name, kind)) AS j FROM devices').get() as { j: string }).j;
+  const known = new Map<string, { id: number; kind: string }>();
+  for (const [id, name, kind] of JSON.parse(all) as [number, string, string][]) known.set(name, { id, kind });
+  const insert = db.prepare('INSERT INTO devices (name, kind) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET kind = excluded.kind RETURNING id');
   const ids = new Map<string, number>();
-  for (const row of db.prepare('SELECT id, name FROM devices').iterate() as Iterable<{ id: number; name: string }>) {
-    ids.set(row.name, row.id);
-  }
+  for (const [name, k] of known) ids.set(name, k.id);
+  db.transaction(() => {
+    for (const d of devices) {
+      if (known.get(d.id)?.kind === d.kind) continue;
+      ids.set(d.id, (insert.get(d.id, d.kind) as { id: number }).id);
+    }
+  })();
   return ids;
 }
 
@@ -75,32 +85,9 @@ export function powerSourceCode(src: PowerSource | undefined): number | null {
   return src === undefined ? null : POWER_SOURCE_CODE[src];
 }
 
-/**
- * Readings stored since `sinceTs`, oldest first, for rebuilding the live state on restart. A range scan
- * on the time-first key, so it costs the window, not the table.
- */
-export function* readRecent(db: Db, sinceTs: number): Generator<Reading> {
-  const names = new Map<number, string>();
-  for (const row of db.prepare('SELECT id, name FROM devices').iterate() as Iterable<{ id: number; name: string }>) {
-    names.set(row.id, row.name);
-  }
-  for (const kind of DEVICE_KINDS) {
-    const cols = METRICS_BY_KIND[kind] as readonly MetricName[];
-    const stmt = db.prepare(`SELECT * FROM samples_${kind} WHERE ts >= ? ORDER BY ts`);
-    for (const row of stmt.iterate(sinceTs) as Iterable<Record<string, number | null>>) {
-      const name = names.get(row.device as number);
-      if (name === undefined) continue;
-      const metrics: Reading['metrics'] = {};
-      for (const c of cols) {
-        if (row[c] !== undefined) metrics[c] = row[c];
-      }
-      const reading: Reading = { device: name, ts: row.ts as number, metrics };
-      if (row.power_source !== null && row.power_source !== undefined) {
-        reading.power_source = POWER_SOURCE_OF_CODE[row.power_source];
-      }
-      yield reading;
-    }
-  }
+/** The stored power_source code back to its name (the restore reads it from rows and the checkpoint). */
+export function powerSourceOf(code: number): PowerSource | undefined {
+  return POWER_SOURCE_OF_CODE[code];
 }
 
 /** Count of stored raw samples (readings) per kind, for tests and the benchmark. */

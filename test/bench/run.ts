@@ -63,6 +63,9 @@ export function checkTargets(r: ScaleResults): TargetCheck[] {
     t('server CPU at the reading interval (cores)', r.latency.server.cpu_cores, '< 1', (v) => v < 1),
     t('server peak RSS (MB)', Math.max(r.latency.server.peak_rss_mb, r.http_ingest.server.peak_rss_mb, r.metrics_default.server.peak_rss_mb), '< 1024', (v) => v < 1024),
     t(`/metrics median (ms), ${r.metrics_default.devices} devices`, r.metrics_default.median_ms, '< 100', (v) => v < 100),
+    t('restart: spawn to ready (ms)', r.restart.ready_ms, '< 5000', (v) => v < 5000),
+    t(`restart: devices down ${r.restart.observe_s} s after`, r.restart.devices_down, '= 0', (v) => v === 0),
+    t(`restart: alerts firing ${r.restart.observe_s} s after`, r.restart.alerts_firing, '= 0', (v) => v === 0),
   ];
 }
 
@@ -85,6 +88,8 @@ export function formatTable(b: BenchResults): string {
     ['  server at the interval', usage(r.latency.server)],
     ['/metrics default', scrape(r.metrics_default)],
     ['/metrics per-device', scrape(r.metrics_per_device)],
+    ['restart (kill -9)', `/healthz ${f(r.restart.healthz_ms)} ms, ready ${f(r.restart.ready_ms)} ms after spawn (${f(r.restart.devices)} devices, ${f(r.restart.db_mb)} MB database, load ${f(r.restart.readings_per_s)} readings/s going on); /healthz max ${f(r.restart.healthz_max_ms_while_restoring, 1)} ms over ${r.restart.healthz_probes_while_restoring} probes while restoring`],
+    [`  ${r.restart.observe_s} s after`, `${f(r.restart.devices_down)} devices down (most seen ${f(r.restart.devices_down_max)}), ${f(r.restart.alerts_firing)} alerts firing (${f(r.restart.alerts_firing_before)} before the kill), ${f(r.restart.outage_alerts_started)} outage alerts started; ${f(r.restart.pushes_refused)} pushes refused while down`],
     ['polling', summary(b.polling)],
     ['history', summary(b.history)],
   ];

@@ -3,7 +3,7 @@
 // The server runs in a child process (server-child.ts) so its CPU share and RSS are measured alone.
 
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -33,6 +33,9 @@ export interface ScaleOptions {
   warmup_s: number;
   measure_s: number;
   scrapes: number;
+  /** restart phase: load before the kill, and how long the restarted server is watched */
+  restart_warmup_s: number;
+  restart_observe_s: number;
   log?: (line: string) => void;
 }
 
@@ -40,12 +43,15 @@ export const FULL_SCALE: Omit<ScaleOptions, 'dir'> = {
   devices: 100_000, per_device_devices: 10_000,
   raw_duration_s: 6, ingest_duration_s: 12, ingest_clients: 4, batch: 500,
   interval_s: 10, socket_clients: 20, pushes_per_s: 20, warmup_s: 12, measure_s: 30, scrapes: 7,
+  // 2 minutes after the restart: DeviceDown and RackDevicesDown wait 1 min, so a false outage has fired by then.
+  restart_warmup_s: 15, restart_observe_s: 120,
 };
 
 export const QUICK_SCALE: Omit<ScaleOptions, 'dir'> = {
   devices: 2_000, per_device_devices: 500,
   raw_duration_s: 0.5, ingest_duration_s: 1, ingest_clients: 2, batch: 500,
   interval_s: 2, socket_clients: 3, pushes_per_s: 10, warmup_s: 2.5, measure_s: 3, scrapes: 3,
+  restart_warmup_s: 2, restart_observe_s: 4,
 };
 
 export interface RateFigure {
@@ -73,6 +79,34 @@ export interface ScaleResults {
   };
   metrics_default: ScrapeFigure & { devices: number };
   metrics_per_device: ScrapeFigure & { devices: number };
+  restart: RestartFigure;
+}
+
+/** kill -9 of the large site's server under its reading load, and a start on the same database. */
+export interface RestartFigure {
+  devices: number;
+  signal: 'SIGKILL';
+  /** the database file (WAL included) when the server was killed */
+  db_mb: number;
+  /** spawn of the new process -> first 200 of /healthz, and -> first 200 of /readyz */
+  healthz_ms: number | null;
+  ready_ms: number | null;
+  /** slowest /healthz between its first answer and ready (probed every 20 ms from the bench's loop) */
+  healthz_max_ms_while_restoring: number | null;
+  healthz_probes_while_restoring: number;
+  /** what /readyz said while not ready (first distinct problems) */
+  restoring_problems: string[];
+  observe_s: number;
+  /** devices down / alerts firing as the observation ends, and the most devices down seen after ready */
+  devices_down: number;
+  devices_down_max: number;
+  alerts_firing: number;
+  /** firing before the kill (the site's steady state), for comparison */
+  alerts_firing_before: number;
+  /** DeviceDown / RackDevicesDown / DataStale keys seen active (pending or firing) after the restart, not before */
+  outage_alerts_started: number;
+  pushes_refused: number;
+  readings_per_s: number;
 }
 
 export interface ScrapeFigure {
@@ -103,6 +137,8 @@ export function benchMetrics(kind: DeviceKind, n: number): Reading['metrics'] {
     case 'gpu': return GPU_METRICS(n);
     case 'env': return { inlet_temp_c: 23 + (n % 4), outlet_temp_c: 38, humidity_pct: 45 };
     case 'pdu': return { power_w: 118_000 + (n % 1000), feed_a_w: 59_000, feed_b_w: 59_000 + (n % 1000) };
+    // The AI hall's CDU: power_w is not a loop metric, so this device used to be rejected and never seen.
+    case 'cooling_loop': return { supply_temp_c: 30, return_temp_c: 38, flow_lpm: 400 };
     default: return { power_w: 5_000_000 };
   }
 }
@@ -184,7 +220,7 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-export async function startServerChild(site: BenchSiteOptions, dbPath: string): Promise<ServerChild> {
+export async function startServerChild(site: BenchSiteOptions & { port?: number }, dbPath: string): Promise<ServerChild> {
   // BENCH_SERVER_PROF=DIR writes a V8 CPU profile of each server child there (to find what is slow).
   const prof = process.env.BENCH_SERVER_PROF;
   const child = fork(childEntry('server-child'), [JSON.stringify(site), dbPath], {
@@ -198,7 +234,7 @@ export async function startServerChild(site: BenchSiteOptions, dbPath: string): 
     child,
     async stop() {
       const gone = exited(child);
-      child.disconnect();
+      if (child.connected) child.disconnect();
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await gone;
       clearTimeout(timer);
@@ -427,6 +463,129 @@ export async function scrapeMetrics(server: ServerChild, scrapes: number): Promi
   return { median_ms: percentile(times, 50)!, max_ms: times[times.length - 1], bytes: Buffer.byteLength(text), series, server: usage };
 }
 
+async function getJson<T>(url: string): Promise<T> {
+  const res = await fetch(url);
+  if (res.status !== 200) throw new Error(`${url}: ${res.status}`);
+  return (await res.json()) as T;
+}
+
+interface AlertsBody {
+  alerts: { key: string; alertname: string; state: string }[];
+}
+const OUTAGE_ALERTS = new Set(['DeviceDown', 'RackDevicesDown', 'DataStale']);
+
+/**
+ * The large site's server killed (-9) while every device keeps reporting every interval_s, then started
+ * again on the same database and port: how long until /healthz and /readyz answer, and whether the
+ * restart looks like an outage (devices down, outage alerts) over the next restart_observe_s.
+ */
+export async function restartPhase(
+  server: ServerChild, site: BenchSiteOptions, model: SiteModel, dbPath: string,
+  opts: Pick<ScaleOptions, 'interval_s' | 'pushes_per_s' | 'restart_warmup_s' | 'restart_observe_s'> & { log: (line: string) => void },
+): Promise<{ figure: RestartFigure; server: ServerChild }> {
+  const port = Number(new URL(server.url).port);
+  const devices = [...model.devices.values()];
+  const perPush = Math.ceil(devices.length / (opts.interval_s * opts.pushes_per_s));
+  let cursor = 0;
+  let refused = 0;
+  const inFlight = new Set<Promise<unknown>>();
+  const timer = setInterval(() => {
+    const ts = Date.now();
+    const parts: string[] = [];
+    for (let i = 0; i < perPush; i++) {
+      const n = cursor++ % devices.length;
+      const d = devices[n];
+      parts.push(`{"device":${JSON.stringify(d.id)},"ts":${ts},"metrics":${JSON.stringify(benchMetrics(d.kind, n))}}`);
+    }
+    // Refused while the server is away (connection refused): lost, as a real integrator's push would be.
+    const p = postIngest(server.url, body(parts)).then((r) => void (r === null && refused++), () => void refused++);
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
+  }, 1000 / opts.pushes_per_s);
+
+  let next: ServerChild | undefined;
+  try {
+    await new Promise((r) => setTimeout(r, opts.restart_warmup_s * 1000));
+    const before = await getJson<AlertsBody>(`${server.url}/api/v1/alerts`);
+    const activeBefore = new Set(before.alerts.map((a) => a.key));
+    const firingBefore = before.alerts.filter((a) => a.state === 'firing').length;
+    const db_mb = ['', '-wal'].reduce((n, ext) => n + (existsSync(dbPath + ext) ? statSync(dbPath + ext).size : 0), 0) / 2 ** 20;
+
+    opts.log(`restart: kill -9 of the server (${model.devices.size} devices, ${Math.round(db_mb)} MB database), load going on`);
+    const gone = exited(server.child);
+    server.child.kill('SIGKILL');
+    await gone;
+
+    const t0 = performance.now();
+    const base = `http://127.0.0.1:${port}`;
+    const starting = startServerChild({ ...site, port }, dbPath);
+    starting.catch(() => {});
+    let healthz_ms: number | null = null;
+    let ready_ms: number | null = null;
+    let maxMs: number | null = null;
+    let probes = 0;
+    const problems: string[] = [];
+    while (ready_ms === null && performance.now() - t0 < 120_000) {
+      const p0 = performance.now();
+      try {
+        const res = await fetch(`${base}/healthz`);
+        await res.arrayBuffer();
+        const ms = performance.now() - p0;
+        if (res.status === 200) {
+          if (healthz_ms === null) healthz_ms = performance.now() - t0;
+          else {
+            probes++;
+            maxMs = Math.max(maxMs ?? 0, ms);
+          }
+          const r = await fetch(`${base}/readyz`);
+          const b = (await r.json()) as { problems?: string[] };
+          if (r.status === 200) ready_ms = performance.now() - t0;
+          else for (const x of b.problems ?? []) if (problems.length < 5 && !problems.some((y) => y.split(' (')[0] === x.split(' (')[0])) problems.push(x);
+        }
+      } catch {
+        /* not listening yet */
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    next = await starting;
+    opts.log(`restart: /healthz after ${f0(healthz_ms)} ms, ready after ${f0(ready_ms)} ms; watching for ${opts.restart_observe_s} s`);
+
+    let downMax = 0;
+    let down = 0;
+    let firing = 0;
+    const started = new Set<string>();
+    const end = performance.now() + opts.restart_observe_s * 1000;
+    for (;;) {
+      const snap = await getJson<{ figures: { site: { health: { down: number } } } }>(`${base}/api/v1/site`);
+      const al = await getJson<AlertsBody>(`${base}/api/v1/alerts`);
+      down = snap.figures.site.health.down;
+      downMax = Math.max(downMax, down);
+      firing = al.alerts.filter((a) => a.state === 'firing').length;
+      for (const a of al.alerts) if (OUTAGE_ALERTS.has(a.alertname) && !activeBefore.has(a.key)) started.add(a.key);
+      if (performance.now() >= end) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    return {
+      server: next,
+      figure: {
+        devices: model.devices.size, signal: 'SIGKILL', db_mb, healthz_ms, ready_ms,
+        healthz_max_ms_while_restoring: maxMs, healthz_probes_while_restoring: probes, restoring_problems: problems,
+        observe_s: opts.restart_observe_s, devices_down: down, devices_down_max: downMax, alerts_firing: firing,
+        alerts_firing_before: firingBefore, outage_alerts_started: started.size, pushes_refused: refused,
+        readings_per_s: perPush * opts.pushes_per_s,
+      },
+    };
+  } catch (e) {
+    if (next) await next.stop();
+    throw e;
+  } finally {
+    clearInterval(timer);
+    await Promise.all([...inFlight]);
+  }
+}
+
+const f0 = (v: number | null) => (v === null ? '—' : String(Math.round(v)));
+
 /** Fills every device of a site once (a full reading interval), so every series /metrics can have is there. */
 export async function fillSite(server: ServerChild, model: SiteModel, batch: number): Promise<void> {
   const tpl = templates([...model.devices.values()]);
@@ -450,8 +609,9 @@ export async function runScale(opts: ScaleOptions): Promise<ScaleResults> {
   const raw_insert = rawInsert(model, join(opts.dir, 'raw.db'), { duration_s: opts.raw_duration_s, batch: opts.batch });
 
   const dbPath = join(opts.dir, 'site.db');
-  const server = await startServerChild(site, dbPath);
+  let server = await startServerChild(site, dbPath);
   let http_ingest: ScaleResults['http_ingest'];
+  let restart: RestartFigure;
   let latency: ScaleResults['latency'];
   let metrics_default: ScaleResults['metrics_default'];
   try {
@@ -468,6 +628,11 @@ export async function runScale(opts: ScaleOptions): Promise<ScaleResults> {
 
     log(`/metrics at default cardinality: ${opts.scrapes} scrapes`);
     metrics_default = { ...(await scrapeMetrics(server, opts.scrapes)), devices: model.devices.size };
+
+    log(`restart: every device every ${opts.interval_s} s for ${opts.restart_warmup_s} s, then kill -9 and start again`);
+    const r = await restartPhase(server, site, model, dbPath, { ...opts, log });
+    server = r.server;
+    restart = r.figure;
   } finally {
     await server.stop();
   }
@@ -484,5 +649,5 @@ export async function runScale(opts: ScaleOptions): Promise<ScaleResults> {
     await pdServer.stop();
   }
 
-  return { site: { devices: model.devices.size, racks }, raw_insert, http_ingest, latency, metrics_default, metrics_per_device };
+  return { site: { devices: model.devices.size, racks }, raw_insert, http_ingest, latency, metrics_default, metrics_per_device, restart };
 }

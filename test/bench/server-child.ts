@@ -8,13 +8,14 @@ import { benchSite, type BenchSiteOptions } from './site.js';
 
 async function main(): Promise<void> {
   const [optsJson, dbPath] = process.argv.slice(2);
-  const site = JSON.parse(optsJson) as BenchSiteOptions & { tick_ms?: number };
+  const site = JSON.parse(optsJson) as BenchSiteOptions & { tick_ms?: number; port?: number };
   const model = benchSite(site);
   const server = await startServer({
-    model, dbPath, port: 0, host: '127.0.0.1', tickMs: site.tick_ms ?? 1000, collectors: false,
+    model, dbPath, port: site.port ?? 0, host: '127.0.0.1', tickMs: site.tick_ms ?? 1000, collectors: false,
     // pino JSON lines: the request log (level 30) would be thousands of lines; warnings and errors show.
     log: (line) => {
-      if (!/"level":(10|20|30),/.test(line)) process.stderr.write(`bench server: ${line}\n`);
+      // /readyz answers 503 while the restart phase's server restores, and the bench asks every 20 ms.
+      if (!/"level":(10|20|30),/.test(line) && !line.includes('"path":"/readyz"')) process.stderr.write(`bench server: ${line}\n`);
     },
   });
   let closing = false;

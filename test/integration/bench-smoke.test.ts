@@ -100,9 +100,17 @@ describe('npm run bench -- --quick', () => {
     expect(b.history).not.toHaveProperty('error');
     expect((b.history as Record<string, unknown>).bytes_per_sample as number).toBeGreaterThan(0);
 
-    expect(b.targets.map((x) => x.figure).length).toBe(5);
+    // The restart phase: kill -9 under load, started again on the same database, watched a few seconds.
+    expect(s.restart.healthz_ms).not.toBeNull();
+    expect(s.restart.ready_ms!).toBeGreaterThanOrEqual(s.restart.healthz_ms!);
+    expect(s.restart.db_mb).toBeGreaterThan(0);
+    expect(s.restart.devices_down).toBe(0);
+    expect(s.restart.outage_alerts_started).toBe(0);
+    expect(s.restart.alerts_firing).toBe(0);
+
+    expect(b.targets.map((x) => x.figure).length).toBe(8);
     // The table names the machine and every phase.
-    for (const row of ['machine', 'raw insert', 'http ingest', 'socket latency', '/metrics default', '/metrics per-device', 'polling', 'history']) {
+    for (const row of ['machine', 'raw insert', 'http ingest', 'socket latency', '/metrics default', '/metrics per-device', 'restart (kill -9)', 'polling', 'history']) {
       expect(r.stdout).toContain(row);
     }
   }, 90_000); // ~17 s alone; the whole suite shares 2 cores
