@@ -27,7 +27,7 @@ import { alertsRouter } from './http/alerts.js';
 import { startScheduler } from './collectors/scheduler.js';
 import type { SchedulerHandle } from './collectors/types.js';
 import { createLogger, requestLogger, type Logger } from './log.js';
-import { createBackgroundTasks } from './lifecycle/background.js';
+import { createBackgroundTasks, runRetryingBusy } from './lifecycle/background.js';
 import { healthRouter } from './http/health.js';
 import { cors, guardSocket, ingestRateLimit, securityHeaders } from './http/security.js';
 import { requireMetricsToken, requireRead } from './http/auth.js';
@@ -229,7 +229,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     background.every('tick', opts.tickMs ?? 1000, () => hub.tick());
     background.every('checkpoint', opts.checkpointMs ?? CHECKPOINT_MS, () => void checkpoint.pass());
   });
-  background.every('heartbeat', HEARTBEAT_MS, () => heartbeat(db, Date.now()), { unref: true });
+  background.every('heartbeat', HEARTBEAT_MS, () => void runRetryingBusy(background, 'heartbeat', () => heartbeat(db, Date.now())), { unref: true });
 
   const http = createServer(app);
   const { io } = attachLive(http, hub, { corsOrigins: model.auth.cors_origins ?? [] });
@@ -238,7 +238,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     http.once('error', reject);
     http.listen(opts.port ?? 8080, opts.host ?? '0.0.0.0', () => resolve());
   });
-  background.every('alerts_save', opts.alertsSaveMs ?? 10_000, () => alerts.save());
+  background.every('alerts_save', opts.alertsSaveMs ?? 10_000, () => void runRetryingBusy(background, 'alerts_save', () => alerts.save()));
   if (integrity !== null) {
     background.run('integrity_check', () => integrity.check());
     background.every('integrity_check', opts.integrityCheckMs ?? 3_600_000, () => integrity.check(), { unref: true });

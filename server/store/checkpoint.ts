@@ -8,6 +8,7 @@
 // A restart loads the checkpoint, then replays raw rows from replay_from, both in slices that yield to
 // the event loop, while the server already listens (/readyz: "restoring live state").
 
+import { runRetryingBusy } from '../lifecycle/background.js';
 import type { Db } from './db.js';
 import type { LiveState } from '../live/state.js';
 import type { OfflineSpan } from '../metrics/health.js';
@@ -198,6 +199,9 @@ export function createCheckpointer(db: Db, keys: ReadonlyMap<string, number>, li
 
   async function restore(plan: StartPlan, onProgress?: (p: RestoreProgress) => void): Promise<RestoreProgress> {
     const progress: RestoreProgress = { phase: 'checkpoint', checkpoint_rows: 0, replay_rows: 0 };
+    // Stored readings are placed in the live order as of the restart (live/state.ts restore()): one still
+    // stamped ahead of the clock then loses to the correct readings that followed it, as before the stop.
+    const restartedAt = Date.now();
     const syncUntil = performance.now() + (opts.firstSliceMs ?? 50);
     const byKey: (DeviceLive | undefined)[] = [];
     for (const [id, k] of keys) byKey[k] = live.devices.get(id);
@@ -227,7 +231,7 @@ export function createCheckpointer(db: Db, keys: ReadonlyMap<string, number>, li
           if (d === undefined) continue;
           const reading: Reading = { device: d.model.id, ts, metrics: JSON.parse(metrics) as Reading['metrics'] };
           if (src !== null) reading.power_source = powerSourceOf(src);
-          live.apply(reading);
+          live.restore(reading, restartedAt);
           if (errReason !== null && errTs !== null) live.setError(d.model.id, errReason, errTs);
           // What is on disk already: the first pass need not write it again.
           if (d.ts === ts) written.set(d, { ts, ets: d.error?.ts ?? -1 });
@@ -239,7 +243,7 @@ export function createCheckpointer(db: Db, keys: ReadonlyMap<string, number>, li
 
     progress.phase = 'replay';
     if (plan.replayFrom !== null) {
-      for (const kind of DEVICE_KINDS) await replayKind(kind, plan.replayFrom, byKey, progress, step);
+      for (const kind of DEVICE_KINDS) await replayKind(kind, plan.replayFrom, byKey, progress, step, restartedAt);
     }
     if (!stopped) {
       progress.phase = 'done';
@@ -251,7 +255,7 @@ export function createCheckpointer(db: Db, keys: ReadonlyMap<string, number>, li
 
   async function replayKind(
     kind: DeviceKind, from: number, byKey: (DeviceLive | undefined)[], progress: RestoreProgress,
-    step: (task: string, fn: () => boolean) => Promise<void>,
+    step: (task: string, fn: () => boolean) => Promise<void>, restartedAt: number,
   ): Promise<void> {
     const cols = METRICS_BY_KIND[kind] as readonly MetricName[];
     const PAGE = 500;
@@ -286,7 +290,7 @@ export function createCheckpointer(db: Db, keys: ReadonlyMap<string, number>, li
         const reading: Reading = { device: d.model.id, ts, metrics };
         const src = row[0];
         if (src !== null) reading.power_source = powerSourceOf(src);
-        live.apply(reading);
+        live.restore(reading, restartedAt);
       }
       progress.replay_rows += rows.length;
       return rows.length === PAGE;
@@ -308,10 +312,10 @@ export function createCheckpointer(db: Db, keys: ReadonlyMap<string, number>, li
         if (!guard('checkpoint', () => void (rows = changed()))) return;
         for (let i = 0; i < rows.length && !stopped; i += sliceRows) {
           const slice = rows.slice(i, i + sliceRows);
-          if (!guard('checkpoint', () => writeSlice(slice))) return;
+          if (!(await runRetryingBusy({ run: guard }, 'checkpoint', () => writeSlice(slice)))) return;
           await yieldToLoop();
         }
-        if (!stopped) guard('checkpoint', () => finishPass(startedAt));
+        if (!stopped) await runRetryingBusy({ run: guard }, 'checkpoint', () => finishPass(startedAt));
       } finally {
         passing = false;
       }

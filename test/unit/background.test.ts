@@ -44,3 +44,24 @@ describe('background tasks', () => {
     expect(starts).toBe(2);
   });
 });
+
+describe('runRetryingBusy', () => {
+  it('tries a locked step again after a short wait, and counts only a last failure or another error', async () => {
+    const { runRetryingBusy } = await import('../../server/lifecycle/background.js');
+    const logged: string[] = [];
+    const bg = createBackgroundTasks({ log: (t, e) => logged.push(`${t}: ${e.message}`) });
+    const busy = () => Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+    let calls = 0;
+    expect(await runRetryingBusy(bg, 'heartbeat', () => { if (++calls < 3) throw busy(); })).toBe(true);
+    expect(calls).toBe(3);
+    expect(bg.errors().size).toBe(0);
+    calls = 0;
+    expect(await runRetryingBusy(bg, 'heartbeat', () => { calls++; throw busy(); })).toBe(false);
+    expect(calls).toBe(9); // the first try and 8 more
+    expect(bg.errors().get('heartbeat')).toBe(1);
+    calls = 0;
+    expect(await runRetryingBusy(bg, 'checkpoint', () => { calls++; throw new Error('disk I/O error'); })).toBe(false);
+    expect(calls).toBe(1);
+    expect(logged).toEqual(['heartbeat: database is locked', 'checkpoint: disk I/O error']);
+  });
+});
