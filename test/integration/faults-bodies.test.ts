@@ -80,9 +80,11 @@ interface UploadState { sent: number; status: number | null; retryAfter: string 
 function uploads(port: number, n: number, size: number, opts: { withhold: number; chunked?: boolean; keepAlive?: boolean }) {
   const data = { port, token: TOKEN, n, size, withhold: opts.withhold, chunked: opts.chunked ?? false, keepAlive: opts.keepAlive ?? true };
   const child = spawn(process.execPath, ['-e', UPLOADS], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, UPLOADS_DATA: JSON.stringify(data) } });
+  let failed: Error | null = null;
+  child.once('error', (e) => void (failed = e));
   const ask = (m: string) => new Promise<UploadState[]>((resolve, reject) => {
+    if (failed !== null) return reject(failed);
     child.once('message', (r) => resolve(r as UploadState[]));
-    child.once('error', reject);
     child.send(m);
   });
   return {
