@@ -27,10 +27,8 @@ export interface Hub extends EventEmitter<HubEvents> {
   input(): LiveInput;
   deviceStatus(id: string): DeviceStatus | undefined;
   rackDevices(rackId: string): DeviceStatus[];
-  /** recompute now (tests, and the 1 s timer) */
+  /** recompute now: the server's background guard calls it every tickMs (server/lifecycle/background.ts) */
   tick(): void;
-  start(intervalMs?: number): void;
-  stop(): void;
 }
 
 /** Layout of the site for the floor map: static for the life of the process. */
@@ -118,7 +116,6 @@ export function createHub(opts: {
   const energy = createEnergyWindow();
   const emitter = new EventEmitter<HubEvents>();
   let seq = 0;
-  let timer: NodeJS.Timeout | undefined;
   const prevHalls = new Map<string, HallFigures>();
   const prevRacks = new Map<string, RackFigures>();
   const prevLoops = new Map<string, LoopFigures>();
@@ -175,12 +172,5 @@ export function createHub(opts: {
     deviceStatus: (id: string) => deviceStatus(input(), id, index),
     rackDevices: (rackId: string) => deviceStatuses(input(), rackId, index),
     tick,
-    start(intervalMs = 1000) {
-      if (!timer) timer = setInterval(tick, intervalMs);
-    },
-    stop() {
-      if (timer) clearInterval(timer);
-      timer = undefined;
-    },
   });
 }

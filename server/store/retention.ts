@@ -1,7 +1,8 @@
 // Retention: raw samples, device minute rollups (device_minute_days), rack/hall/site minute rollups
 // (minute_days) and hour rollups (hour_days) each expire after their configured age, deleted in
-// small bounded steps on a timer so that ingest (same thread, same database) never waits more than a few
-// milliseconds behind a delete; freed pages are handed back with PRAGMA incremental_vacuum in small steps.
+// small bounded steps (the server runs one a second under its background guard, on the writer thread where
+// it takes turns with the ingest commits) so that a commit never waits more than a few milliseconds behind
+// a delete; freed pages are handed back with PRAGMA incremental_vacuum in small steps.
 
 import type { Db } from './db.js';
 import { DEVICE_KINDS, type RetentionSettings } from '../core/types.js';
@@ -27,8 +28,6 @@ export interface RetentionStep {
 
 export interface Retention {
   step(): RetentionStep;
-  start(intervalMs?: number): void;
-  stop(): void;
 }
 
 interface Unit {
@@ -98,7 +97,6 @@ export function createRetention(db: Db, settings: RetentionSettings, opts: Reten
 
   let units: Unit[] = [];
   let cursor = 0;
-  let timer: NodeJS.Timeout | undefined;
 
   function step(): RetentionStep {
     const t0 = performance.now();
@@ -134,15 +132,5 @@ export function createRetention(db: Db, settings: RetentionSettings, opts: Reten
 
   return {
     step,
-    start(intervalMs = 1000) {
-      if (!timer) {
-        timer = setInterval(step, intervalMs);
-        timer.unref();
-      }
-    },
-    stop() {
-      if (timer) clearInterval(timer);
-      timer = undefined;
-    },
   };
 }
