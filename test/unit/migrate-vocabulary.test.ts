@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { openDatabase } from '../../server/store/db.js';
 import { loadMigrations, migrate, type Migration } from '../../server/store/migrate.js';
-import { prepareSampleInserts, registerDevices } from '../../server/store/samples.js';
+import { registerDevices } from '../../server/store/samples.js';
 import { BUCKET_MS } from '../../server/store/rollups.js';
 import { replaceTriggerSql, rollupTriggerSql, type StoredVocabulary } from '../../server/store/device-rollup-sql.js';
 import {
@@ -97,27 +97,35 @@ describe('a generated migration that adds device metrics', () => {
       .run(ts, device, null, ...cols.map((c) => values[c] ?? null));
   }
 
-  /** A database at the current version holding readings, then the migration to `v` applied by migrate(). */
-  function migratedWith(dir: string, v: StoredVocabulary, sql: (current: number) => string): { db: Database.Database; asic: number; gpu: number } {
+  /**
+   * A database at the current version holding readings, then one more migration (built from the schema's
+   * vocabulary, so this tests the generated SQL even while the declaration is ahead of the migrations)
+   * applied by migrate(); the schema then holds `extend(stored)`.
+   */
+  function migratedWith(
+    dir: string, extend: (stored: StoredVocabulary) => StoredVocabulary, sql: (stored: StoredVocabulary, v: StoredVocabulary, current: number) => string,
+  ): { db: Database.Database; v: StoredVocabulary; asic: number; gpu: number } {
     const path = join(dir, 'fw.db');
     const before = openDatabase(path);
     const keys = registerDevices(before, [{ id: 'A1', kind: 'asic' }, { id: 'G1', kind: 'gpu' }]);
     const asic = keys.get('A1') as number;
     const gpu = keys.get('G1') as number;
-    const stmts = prepareSampleInserts(before);
+    // Written over the schema's columns (not the declaration's, which may be ahead of the migrations).
+    const stored = storedVocabulary(before);
     before.transaction(() => {
       for (let i = 0; i < 4; i++) {
-        stmts.insertMetrics('asic', T + i * 15_000, asic, null, { power_w: 3000 + i, hashrate_ths: 200, fan_rpm: 4000 });
-        stmts.insertMetrics('gpu', T + i * 15_000, gpu, null, { power_w: 600 + i, util_pct: 90 });
+        put(before, 'asic', stored.asic.raw, T + i * 15_000, asic, { power_w: 3000 + i, hashrate_ths: 200, fan_rpm: 4000 });
+        put(before, 'gpu', stored.gpu.raw, T + i * 15_000, gpu, { power_w: 600 + i, util_pct: 90 });
       }
     })();
     before.close();
+    const v = extend(stored);
     const migrations = loadMigrations();
-    const next: Migration = { version: migrations.length + 1, name: `${migrations.length + 1}_extra.sql`, sql: sql(migrations.length) };
+    const next: Migration = { version: migrations.length + 1, name: `${migrations.length + 1}_extra.sql`, sql: sql(stored, v, migrations.length) };
     const db = new Database(path);
     expect(migrate(db, [...migrations, next])).toEqual({ from: migrations.length, to: migrations.length + 1 });
     expect(storedVocabulary(db)).toEqual(v);
-    return { db, asic, gpu };
+    return { db, v, asic, gpu };
   }
 
   /** Every rollup row of a kind against the same aggregates computed from the raw rows. */
@@ -135,8 +143,7 @@ describe('a generated migration that adds device metrics', () => {
   it('keeps a reading that differs from the stored one only in a new column (the last one replaces it)', () => {
     const t = tempDir();
     try {
-      const v = withExtraMetrics(declaredVocabulary());
-      const { db, asic, gpu } = migratedWith(t.dir, v, (current) => nextMigrationSql(declaredVocabulary(), v, current + 1, 'extra') as string);
+      const { db, v, asic, gpu } = migratedWith(t.dir, withExtraMetrics, (stored, v, current) => nextMigrationSql(stored, v, current + 1, 'extra') as string);
       const a = v.asic.raw;
       const g = v.gpu.raw;
       const fan2 = (ts: number) => (db.prepare('SELECT fan2_rpm AS x FROM samples_asic WHERE ts = ? AND device = ?').get(ts, asic) as { x: number | null }).x;
@@ -176,9 +183,8 @@ describe('a generated migration that adds device metrics', () => {
   it('(the trap it closes) a bare ADD COLUMN leaves the duplicate trigger comparing the old columns, and drops that reading', () => {
     const t = tempDir();
     try {
-      const declared = declaredVocabulary();
-      const v: StoredVocabulary = { ...declared, asic: { raw: [...declared.asic.raw, 'fan2_rpm'], rolled: declared.asic.rolled } };
-      const { db, asic } = migratedWith(t.dir, v, () => 'ALTER TABLE samples_asic ADD COLUMN fan2_rpm REAL;');
+      const fan2 = (s: StoredVocabulary): StoredVocabulary => ({ ...s, asic: { raw: [...s.asic.raw, 'fan2_rpm'], rolled: s.asic.rolled } });
+      const { db, v, asic } = migratedWith(t.dir, fan2, () => 'ALTER TABLE samples_asic ADD COLUMN fan2_rpm REAL;');
       const later = { power_w: 3100, hashrate_ths: 201, fan_rpm: 4100 };
       put(db, 'asic', v.asic.raw, T + 60_000, asic, { ...later, fan2_rpm: 1000 });
       put(db, 'asic', v.asic.raw, T + 60_000, asic, { ...later, fan2_rpm: 2000 });
