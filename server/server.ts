@@ -17,11 +17,11 @@ import { createIngestPipeline, type IngestPipeline } from './ingest/pipeline.js'
 import { ingestRouter, bodyErrorHandler } from './http/ingest.js';
 import { apiRouter } from './http/api.js';
 import { attachLive } from './realtime/live.js';
-import { createExposition, type Exposition } from './exposition/metrics.js';
+import { createExposition, type Exposition } from './exposition/prometheus.js';
 import { createScopeRollups, registerScopes, scopeNames } from './store/rollups.js';
 import { createRetention } from './store/retention.js';
 import { historyRouter } from './http/history.js';
-import { prepareIndex } from './core/compute.js';
+import { prepareIndex } from './figures/compute.js';
 import { createSiteAlerts, type SiteAlerts } from './live/alerts.js';
 import { alertsRouter } from './http/alerts.js';
 import { startScheduler } from './collectors/scheduler.js';

@@ -30,7 +30,7 @@ import type {
   SiteModel,
 } from '../core/types.js';
 import { compare, rackOut, type AlertRule, type CollectorTarget, type DeviceRule, type EvalContext } from './rules.js';
-import { runningAgeMs } from '../metrics/health.js';
+import { runningAgeMs } from '../figures/health.js';
 
 export interface ShelveInfo {
   by: string;

@@ -17,7 +17,7 @@ import {
   type SiteFigures,
   type SiteModel,
 } from '../core/types.js';
-import { runningAgeMs, type OfflineSpan } from '../metrics/health.js';
+import { runningAgeMs, type OfflineSpan } from '../figures/health.js';
 
 export type Comparison = '>' | '>=' | '<' | '<=';
 export const COMPARISONS: readonly Comparison[] = ['>', '>=', '<', '<='];

@@ -3,7 +3,7 @@ import type {
   AlertView, DeviceStatus, Figures, HallFigures, Layout, LiveInput, LiveSnapshot, LiveUpdate, LoopFigures,
   RackFigures, RackLayout, SiteModel,
 } from '../core/types.js';
-import { computeFigures, createEnergyWindow, deviceStatus, deviceStatuses, prepareIndex, recordEnergy, type SiteIndex } from '../core/compute.js';
+import { computeFigures, createEnergyWindow, deviceStatus, deviceStatuses, prepareIndex, recordEnergy, type SiteIndex } from '../figures/compute.js';
 import type { LiveState } from './state.js';
 
 export interface HubEvents {

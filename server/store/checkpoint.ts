@@ -4,14 +4,14 @@
 //   compares each device's live timestamp with the one it last wrote);
 // - the raw rows committed after the checkpoint, found by timestamp (runtime.replay_from);
 // - a heartbeat of when Floorwatch was last running, from which the spans it was away are kept, so that
-//   ages leave them out (server/metrics/health.ts runningAgeMs).
+//   ages leave them out (server/figures/health.ts runningAgeMs).
 // A restart loads the checkpoint, then replays raw rows from replay_from, both in slices that yield to
 // the event loop, while the server already listens (/readyz: "restoring live state").
 
 import { runRetryingBusy } from '../lifecycle/background.js';
 import type { Db } from './db.js';
 import type { LiveState } from '../live/state.js';
-import type { OfflineSpan } from '../metrics/health.js';
+import type { OfflineSpan } from '../figures/health.js';
 import {
   DEVICE_KINDS, METRICS_BY_KIND,
   type DeviceKind, type DeviceLive, type MetricName, type Reading,

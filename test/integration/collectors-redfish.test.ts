@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startScheduler } from '../../server/collectors/scheduler.js';
 import { pollRedfish } from '../../server/collectors/redfish.js';
-import { liquidHeatW } from '../../server/metrics/cooling.js';
+import { liquidHeatW } from '../../server/figures/cooling.js';
 import { startServer } from '../../server/server.js';
 import type { DeviceKind, DeviceModel, DeviceStatus, Reading } from '../../server/core/types.js';
 import { smallSite, tempDir } from '../helpers/site.js';

@@ -41,7 +41,7 @@ interface Capture {
 }
 
 const UP = { health: 'up' } as const;
-// server/metrics/health.ts: a gpu with throttle_power 1 is degraded, reason 'power throttle'
+// server/figures/health.ts: a gpu with throttle_power 1 is degraded, reason 'power throttle'
 const POWER_THROTTLE = { health: 'degraded', reason: 'power throttle' } as const;
 
 // dmon reports neither memory total, power limit, throttle reasons nor ECC: null, never 0

@@ -11,7 +11,7 @@ import { openDatabase } from '../../server/store/db.js';
 import { prepareSampleInserts, registerDevices } from '../../server/store/samples.js';
 import { beginRun, createCheckpointer, readRuntime } from '../../server/store/checkpoint.js';
 import { createLiveState } from '../../server/live/state.js';
-import { deviceHealth, runningAgeMs } from '../../server/metrics/health.js';
+import { deviceHealth, runningAgeMs } from '../../server/figures/health.js';
 import { createAlertEngine } from '../../server/alerts/engine.js';
 import { defaultRules } from '../../server/alerts/rules.js';
 import { asic, figures, siteModel } from '../unit/alerts-fixture.js';

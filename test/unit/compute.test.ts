@@ -4,7 +4,7 @@ import type {
 } from '../../server/core/types.js';
 import {
   computeFigures, createEnergyWindow, deviceStatus, deviceStatuses, prepareIndex, recordEnergy,
-} from '../../server/core/compute.js';
+} from '../../server/figures/compute.js';
 
 const NOW = 1_764_010_800_000;
 const STALE_MS = 30_000;

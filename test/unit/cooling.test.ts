@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   FLUIDS, airDeltaTC, ashraeState, captureRatio, liquidHeatW, lpmToM3s, rackCoolingIndex, tempHeadroomC,
-} from '../../server/metrics/cooling.js';
+} from '../../server/figures/cooling.js';
 
 describe('ASHRAE state', () => {
   it('bands at their edges', () => {

@@ -4,14 +4,14 @@
 import type {
   AggregateFigures, DeviceKind, DeviceLive, DeviceModel, DeviceStatus, Figures, HallFigures, HallModel, HealthCounts,
   LiveInput, LoopFigures, CoolingLoopModel, RackFigures, RackModel, SiteFigures, SiteModel,
-} from './types.js';
-import { deviceHealth, emptyHealthCounts, mergeHealth, type HealthContext, type HealthResult } from '../metrics/health.js';
-import { addGpu, addMiner, emptyUtil, mergeUtil, utilFigures, type UtilAcc } from '../metrics/utilisation.js';
-import { feedCheck, headroomW, jPerTh, loadRatio, pduPowerW, pue, pueDataFault, rackPower, wPerGpu } from '../metrics/power.js';
-import { airDeltaTC, ashraeState, captureRatio, liquidHeatW } from '../metrics/cooling.js';
-import { energyFigures, type EnergyWindow } from '../metrics/energy.js';
+} from '../core/types.js';
+import { deviceHealth, emptyHealthCounts, mergeHealth, type HealthContext, type HealthResult } from './health.js';
+import { addGpu, addMiner, emptyUtil, mergeUtil, utilFigures, type UtilAcc } from './utilisation.js';
+import { feedCheck, headroomW, jPerTh, loadRatio, pduPowerW, pue, pueDataFault, rackPower, wPerGpu } from './power.js';
+import { airDeltaTC, ashraeState, captureRatio, liquidHeatW } from './cooling.js';
+import { energyFigures, type EnergyWindow } from './energy.js';
 
-export { createEnergyWindow, recordEnergy, type EnergyWindow } from '../metrics/energy.js';
+export { createEnergyWindow, recordEnergy, type EnergyWindow } from './energy.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Index: built once per model, so the per-second compute does no map building.
