@@ -21,7 +21,7 @@ import { createExposition, type Exposition } from './exposition/prometheus.js';
 import { createScopeRollups, registerScopes, scopeNames } from './store/rollups.js';
 import { createRetention } from './store/retention.js';
 import { historyRouter } from './http/history.js';
-import { prepareIndex } from './figures/compute.js';
+import { prepareIndex } from './figures/site-index.js';
 import { createSiteAlerts, type SiteAlerts } from './live/alerts.js';
 import { alertsRouter } from './http/alerts.js';
 import { startScheduler } from './collectors/scheduler.js';

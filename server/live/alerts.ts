@@ -1,5 +1,6 @@
 import type { AlertView, DeviceStatus, Figures, LiveInput, SiteModel } from '../core/types.js';
-import { visitDeviceStatuses, type SiteIndex } from '../figures/compute.js';
+import { visitDeviceStatuses } from '../figures/devices.js';
+import type { SiteIndex } from '../figures/site-index.js';
 import { createAlertEngine, type AlertEngine, type EngineAlertView, type FiringCount } from '../alerts/engine.js';
 import { defaultRules, mergeRules, parseAlertRules, type AlertRule } from '../alerts/rules.js';
 import type { Db } from '../store/db.js';

@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type {
   CatalogueModel, CoolingLoopModel, DeviceLive, DeviceModel, HallModel, LiveInput, MeterModel, RackModel, SiteModel,
 } from '../../server/core/types.js';
-import {
-  computeFigures, createEnergyWindow, deviceStatus, deviceStatuses, prepareIndex, recordEnergy,
-} from '../../server/figures/compute.js';
+import { computeFigures } from '../../server/figures/compute.js';
+import { createEnergyWindow, recordEnergy } from '../../server/figures/energy.js';
+import { deviceStatus, deviceStatuses } from '../../server/figures/devices.js';
+import { prepareIndex } from '../../server/figures/site-index.js';
 
 const NOW = 1_764_010_800_000;
 const STALE_MS = 30_000;
