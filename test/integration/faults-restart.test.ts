@@ -13,7 +13,7 @@ import { beginRun, createCheckpointer, readRuntime } from '../../server/store/ch
 import { createLiveState } from '../../server/live/state.js';
 import { deviceHealth, runningAgeMs } from '../../server/figures/health.js';
 import { createAlertEngine } from '../../server/alerts/engine.js';
-import { defaultRules } from '../../server/alerts/rules.js';
+import { defaultRules } from '../../server/alerts/builtin.js';
 import { asic, figures, siteModel } from '../unit/alerts-fixture.js';
 import type { AlertView, DeviceKind, DeviceStatus, LiveSnapshot, Reading, SiteModel } from '../../server/core/types.js';
 import { BENCH_TOKEN, benchSite, benchSiteYaml } from '../bench/site.js';
