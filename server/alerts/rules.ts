@@ -16,7 +16,7 @@ import {
   type SiteFigures,
   type SiteModel,
 } from '../core/types.js';
-import { runningAgeMs, type OfflineSpan } from '../figures/health.js';
+import type { OfflineSpan } from '../figures/health.js';
 
 export type Comparison = '>' | '>=' | '<' | '<=';
 export const COMPARISONS: readonly Comparison[] = ['>', '>=', '<', '<='];
