@@ -7,7 +7,7 @@ import type { Server as IoServer } from 'socket.io';
 import type { SiteModel } from './core/types.js';
 import { MAIN_BUSY_TIMEOUT_MS, openDatabase, type Db } from './store/db.js';
 import { registerDevices } from './store/samples.js';
-import { beginRun, createCheckpointer, heartbeat, type RestoreProgress } from './store/checkpoint.js';
+import { beginRun, createCheckpointer, heartbeatStatement, type RestoreProgress } from './live/checkpoint.js';
 import { createThreadWriter, createWriter, type Writer, type WriterOptions } from './store/writer.js';
 import { createIntegrityMonitor } from './store/integrity.js';
 import { packageRoot } from './store/paths.js';
@@ -27,7 +27,8 @@ import { alertsRouter } from './http/alerts.js';
 import { startScheduler } from './collectors/scheduler.js';
 import type { SchedulerHandle } from './collectors/types.js';
 import { createLogger, requestLogger, type Logger } from './log.js';
-import { createBackgroundTasks, runRetryingBusy } from './lifecycle/background.js';
+import { createBackgroundTasks } from './lifecycle/background.js';
+import { runRetryingBusy } from './store/busy.js';
 import { healthRouter } from './http/health.js';
 import { cors, guardSocket, ingestRateLimit, securityHeaders } from './http/security.js';
 import { requireMetricsToken, requireRead } from './http/auth.js';
@@ -212,7 +213,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   // The restore runs while the server listens; the figures tick (and with it the alert engine) starts
   // only once the live view is back, so no device is judged on a half-restored view.
-  const checkpoint = createCheckpointer(db, keys, live, { marginMs: staleAfterMs, guard: background.run });
+  const checkpoint = createCheckpointer(db, keys, live, {
+    marginMs: staleAfterMs, guard: background.run, exec: (statements, o) => writer.exec(statements, o),
+  });
   let restoring: RestoreProgress | null = { phase: 'checkpoint', checkpoint_rows: 0, replay_rows: 0 };
   let closed = false;
   const t0Restore = performance.now();
@@ -229,7 +232,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     background.every('tick', opts.tickMs ?? 1000, () => hub.tick());
     background.every('checkpoint', opts.checkpointMs ?? CHECKPOINT_MS, () => void checkpoint.pass());
   });
-  background.every('heartbeat', HEARTBEAT_MS, () => void runRetryingBusy(background, 'heartbeat', () => heartbeat(db, Date.now())), { unref: true });
+  // On the writer's connection, in turn with the commits; without its own fsync (the next commit's
+  // makes it durable): a heartbeat lost to a power cut only starts the offline span up to 2 s earlier.
+  background.every('heartbeat', HEARTBEAT_MS, () => background.runAsync('heartbeat', () => writer.exec([heartbeatStatement(Date.now())], { durable: false })), { unref: true });
 
   const http = createServer(app);
   const { io } = attachLive(http, hub, { corsOrigins: model.auth.cors_origins ?? [] });
