@@ -1,4 +1,4 @@
-// `nvidia-smi -q -x` → gpu metrics, the same vocabulary as the CSV path (nvidia-smi.ts). No XML library is
+// `nvidia-smi -q -x` → gpu metrics, the same vocabulary as the CSV path (smi-csv.ts). No XML library is
 // installed, and this document is machine output with no mixed content, CDATA or namespaces, so a small
 // tolerant element-tree parser does: it skips the prolog, DOCTYPE, comments and processing instructions,
 // ignores attributes other than keeping them, accepts `<x />`, and trims text (drivers wrap long values
@@ -6,7 +6,7 @@
 // Field names differ across DTD versions (v10–v13): every lookup below lists the names in the order tried.
 
 import type { MetricOf } from '../core/types.js';
-import { smiNumber, type SmiGpu } from './nvidia-smi.js';
+import { smiNumber, type SmiGpu } from './smi-csv.js';
 
 export interface XmlElement {
   name: string;
