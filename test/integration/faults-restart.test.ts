@@ -9,7 +9,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase } from '../../server/store/db.js';
 import { prepareSampleInserts, registerDevices } from '../../server/store/samples.js';
-import { beginRun, createCheckpointer, readRuntime } from '../../server/store/checkpoint.js';
+import { beginRun, createCheckpointer, readRuntime } from '../../server/live/checkpoint.js';
 import { createLiveState } from '../../server/live/state.js';
 import { deviceHealth, runningAgeMs } from '../../server/figures/health.js';
 import { createAlertEngine } from '../../server/alerts/engine.js';
