@@ -16,6 +16,7 @@ export function startScheduler(opts: SchedulerOptions): SchedulerHandle {
   const maxBackoff = opts.max_backoff_factor ?? 8;
   const { sink } = opts;
   const stats: CollectorStats = { targets: 0, polls: 0, failures: 0, in_flight: 0, queued: 0, max_start_lag_ms: 0, per_collector: {} };
+  const lastOk = new Map<string, number>();
   const slots: Record<string, { free: number; waiters: (() => void)[] }> = {};
   const timers = new Set<NodeJS.Timeout>();
   const running = new Set<Promise<void>>();
@@ -80,6 +81,7 @@ export function startScheduler(opts: SchedulerOptions): SchedulerHandle {
       try {
         await t.poll(settings.timeout_ms);
         failures = 0;
+        lastOk.set(t.collector, now());
       } catch (err) {
         ok = false;
         failures++;
@@ -113,5 +115,6 @@ export function startScheduler(opts: SchedulerOptions): SchedulerHandle {
       await Promise.allSettled([...running]);
     },
     stats: () => ({ ...stats, per_collector: structuredClone(stats.per_collector) }),
+    lastOk: () => new Map(lastOk),
   };
 }

@@ -95,6 +95,8 @@ export interface CollectorStats {
 export interface SchedulerHandle {
   stop(): Promise<void>;
   stats(): CollectorStats;
+  /** collector name → when its last good poll ended (epoch ms, the scheduler's clock); absent = none yet */
+  lastOk(): ReadonlyMap<string, number>;
 }
 
 /** A device-level failure with the short reason the API shows ('refused', 'timeout', 'bad reply: …'). */
