@@ -1,6 +1,6 @@
 // The collectors started with the server: they hand their readings to the same ingest pipeline as a
 // push; a poll failure marks the device down with its reason (and counts it), and each collector's last
-// good poll feeds the "collector stopped delivering" rule and /readyz.
+// good poll (kept by the scheduler) feeds the "collector stopped delivering" rule and /readyz.
 
 import type { SiteModel } from '../core/types.js';
 import type { LiveState } from '../live/state.js';
@@ -27,7 +27,6 @@ export function startCollectors(opts: {
   const { model, pipeline, live, exposition, logger } = opts;
   const polled = [...model.devices.values()].filter((d) => d.collector !== undefined);
   if (polled.length === 0) return null;
-  const lastOk = new Map<string, number>();
   const scheduler = startScheduler({
     devices: polled,
     catalogue: model.catalogue,
@@ -49,10 +48,9 @@ export function startCollectors(opts: {
         exposition.pollFailures.inc({ collector, reason: reason.split(':')[0] });
       },
     },
-    onPollDuration(collector, seconds, ok) {
+    onPollDuration(collector, seconds) {
       exposition.pollDuration.observe({ collector }, seconds);
-      if (ok) lastOk.set(collector, Date.now());
     },
   });
-  return { scheduler, lastOk: () => lastOk };
+  return { scheduler, lastOk: () => scheduler.lastOk() };
 }
