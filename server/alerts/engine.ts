@@ -192,7 +192,8 @@ export function createAlertEngine(rules: readonly AlertRule[], opts: AlertEngine
     for (const slot of siteSlots) stepThreshold(state, slot, 'site', f.site, ctx, changes);
     for (const slot of loopSlots) for (const l of f.loops) stepThreshold(state, slot, l.id, l, ctx, changes);
     if (collectorSlots.length > 0 && input.collectorsLastOk) {
-      const settings = input.model.collectors as Partial<Record<string, { interval_s: number }>>;
+      // a collector the model has no settings for (a hand-built model) is judged on the 30 s default
+      const settings: Readonly<Record<string, { interval_s: number } | undefined>> = input.model.collectors;
       for (const [id, last_ok] of input.collectorsLastOk) {
         const target: CollectorTarget = { id, last_ok, interval_s: settings[id]?.interval_s ?? 30 };
         for (const slot of collectorSlots) stepThreshold(state, slot, id, target, ctx, changes);
