@@ -10,7 +10,7 @@ load_s=${2:-40}
 mkdir -p "$out"
 here=$(cd "$(dirname "$0")/.." && pwd)
 # The agent's own field list, read from its source so the capture can never drift from what it asks.
-fields=$(sed -n '/AGENT_QUERY_FIELDS = \[/,/\] as const/p' "$here/server/collectors/nvidia-smi.ts" | grep -o "'[^']*'" | tr -d "'" | paste -sd, -)
+fields=$(sed -n '/AGENT_QUERY_FIELDS = \[/,/\] as const/p' "$here/server/agent/smi-csv.ts" | grep -o "'[^']*'" | tr -d "'" | paste -sd, -)
 
 run() { # name, command...: stdout to $out/name, stderr and rc to $out/name.err
   local name=$1; shift

@@ -2,6 +2,11 @@
 // decides colour AND symbol so trouble is visible without colour vision (DESIGN.md §1: 3–5 m away).
 
 import type { AshraeState, RackFigures } from '../../server/core/types.js';
+import {
+  ASHRAE_A1_ALLOWABLE_MAX_C, ASHRAE_A1_ALLOWABLE_MIN_C, ASHRAE_RECOMMENDED_MAX_C, ASHRAE_RECOMMENDED_MIN_C,
+  RACK_CONTINUOUS_LOAD_FRACTION, WALL_GPU_CRIT_PCT, WALL_GPU_WARN_PCT, WALL_HASHRATE_CRIT_RATIO, WALL_HASHRATE_WARN_RATIO,
+  WALL_POWER_CRIT_RATIO, ashraeState,
+} from '../../server/figures/bands.js';
 import { formatHashrate, formatPower, formatPct, formatRatio, formatTemp } from './format.js';
 
 export type Level = 'ok' | 'warn' | 'crit' | 'unknown';
@@ -12,19 +17,14 @@ export function isColorMetric(s: string | null | undefined): s is ColorMetric {
   return s != null && (COLOR_METRICS as readonly string[]).includes(s);
 }
 
-/** ASHRAE TC 9.9: 18–27 °C recommended; class A1 allowable 15–32 °C. */
-export const ASHRAE_RECOMMENDED_C = [18, 27] as const;
-export const ASHRAE_ALLOWABLE_C = [15, 32] as const;
+// The cut-offs are the shared bands (server/figures/bands.ts), which say where and why the wall's colours
+// differ from the alert thresholds.
 
-export function ashraeOf(inlet_temp_c: number | null): AshraeState | null {
-  if (inlet_temp_c == null) return null;
-  if (inlet_temp_c >= ASHRAE_RECOMMENDED_C[0] && inlet_temp_c <= ASHRAE_RECOMMENDED_C[1]) return 'recommended';
-  if (inlet_temp_c >= ASHRAE_ALLOWABLE_C[0] && inlet_temp_c <= ASHRAE_ALLOWABLE_C[1]) return 'allowable';
-  return inlet_temp_c < ASHRAE_ALLOWABLE_C[0] ? 'below' : 'above';
-}
+/** A share of 1 as the whole percent the legends print (0.8 → 80). */
+const pct = (ratio: number): number => Math.round(ratio * 100);
 
 export function inletLevel(ashrae: AshraeState | null, inlet_temp_c: number | null): Level {
-  const state = ashrae ?? ashraeOf(inlet_temp_c);
+  const state = ashrae ?? ashraeState(inlet_temp_c);
   switch (state) {
     case 'recommended': return 'ok';
     case 'allowable': return 'warn';
@@ -38,23 +38,23 @@ export function inletLevel(ashrae: AshraeState | null, inlet_temp_c: number | nu
 /** Power against rated: the budget is 80 % of rated kW (DESIGN.md §4 headroom). */
 export function powerLevel(load_ratio: number | null): Level {
   if (load_ratio == null) return 'unknown';
-  if (load_ratio >= 1) return 'crit';
-  if (load_ratio > 0.8) return 'warn';
+  if (load_ratio >= WALL_POWER_CRIT_RATIO) return 'crit';
+  if (load_ratio > RACK_CONTINUOUS_LOAD_FRACTION) return 'warn';
   return 'ok';
 }
 
 export function hashrateLevel(hashrate_ratio: number | null): Level {
   if (hashrate_ratio == null) return 'unknown';
-  if (hashrate_ratio < 0.7) return 'crit';
-  if (hashrate_ratio < 0.9) return 'warn';
+  if (hashrate_ratio < WALL_HASHRATE_CRIT_RATIO) return 'crit';
+  if (hashrate_ratio < WALL_HASHRATE_WARN_RATIO) return 'warn';
   return 'ok';
 }
 
 /** Idle GPUs are money burning rather than hardware at risk: low utilisation warns, near-zero is critical. */
 export function gpuLevel(gpu_util_pct: number | null): Level {
   if (gpu_util_pct == null) return 'unknown';
-  if (gpu_util_pct < 10) return 'crit';
-  if (gpu_util_pct < 50) return 'warn';
+  if (gpu_util_pct < WALL_GPU_CRIT_PCT) return 'crit';
+  if (gpu_util_pct < WALL_GPU_WARN_PCT) return 'warn';
   return 'ok';
 }
 
@@ -91,27 +91,27 @@ export const METRIC_TITLE: Record<ColorMetric, string> = {
 export function legendFor(metric: ColorMetric): LegendEntry[] {
   switch (metric) {
     case 'inlet': return [
-      { level: 'ok', label: '18–27 °C recommended' },
-      { level: 'warn', label: '15–18 / 27–32 °C allowable' },
-      { level: 'crit', label: '> 32 °C or < 15 °C' },
+      { level: 'ok', label: `${ASHRAE_RECOMMENDED_MIN_C}–${ASHRAE_RECOMMENDED_MAX_C} °C recommended` },
+      { level: 'warn', label: `${ASHRAE_A1_ALLOWABLE_MIN_C}–${ASHRAE_RECOMMENDED_MIN_C} / ${ASHRAE_RECOMMENDED_MAX_C}–${ASHRAE_A1_ALLOWABLE_MAX_C} °C allowable` },
+      { level: 'crit', label: `> ${ASHRAE_A1_ALLOWABLE_MAX_C} °C or < ${ASHRAE_A1_ALLOWABLE_MIN_C} °C` },
       { level: 'unknown', label: 'no reading' },
     ];
     case 'power': return [
-      { level: 'ok', label: '≤ 80 % of rated' },
-      { level: 'warn', label: '80–100 % of rated' },
-      { level: 'crit', label: '≥ 100 % of rated' },
+      { level: 'ok', label: `≤ ${pct(RACK_CONTINUOUS_LOAD_FRACTION)} % of rated` },
+      { level: 'warn', label: `${pct(RACK_CONTINUOUS_LOAD_FRACTION)}–${pct(WALL_POWER_CRIT_RATIO)} % of rated` },
+      { level: 'crit', label: `≥ ${pct(WALL_POWER_CRIT_RATIO)} % of rated` },
       { level: 'unknown', label: 'no reading' },
     ];
     case 'hashrate': return [
-      { level: 'ok', label: '≥ 90 % of nominal' },
-      { level: 'warn', label: '70–90 % of nominal' },
-      { level: 'crit', label: '< 70 % of nominal' },
+      { level: 'ok', label: `≥ ${pct(WALL_HASHRATE_WARN_RATIO)} % of nominal` },
+      { level: 'warn', label: `${pct(WALL_HASHRATE_CRIT_RATIO)}–${pct(WALL_HASHRATE_WARN_RATIO)} % of nominal` },
+      { level: 'crit', label: `< ${pct(WALL_HASHRATE_CRIT_RATIO)} % of nominal` },
       { level: 'unknown', label: 'no miners / no reading' },
     ];
     case 'gpu': return [
-      { level: 'ok', label: '≥ 50 % busy' },
-      { level: 'warn', label: '10–50 % busy' },
-      { level: 'crit', label: '< 10 % (idle)' },
+      { level: 'ok', label: `≥ ${WALL_GPU_WARN_PCT} % busy` },
+      { level: 'warn', label: `${WALL_GPU_CRIT_PCT}–${WALL_GPU_WARN_PCT} % busy` },
+      { level: 'crit', label: `< ${WALL_GPU_CRIT_PCT} % (idle)` },
       { level: 'unknown', label: 'no GPUs / no reading' },
     ];
   }

@@ -7,9 +7,9 @@ import { execFile } from 'node:child_process';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Reading } from '../core/types.js';
-import { AGENT_QUERY_FIELDS, parseNvidiaSmiCsv, smiRowToGpu, type SmiGpu } from '../collectors/nvidia-smi.js';
-import { parseNvidiaSmiDmon } from '../collectors/nvidia-smi-dmon.js';
-import { parseNvidiaSmiXml } from '../collectors/nvidia-smi-xml.js';
+import { AGENT_QUERY_FIELDS, parseNvidiaSmiCsv, smiRowToGpu, type SmiGpu } from './smi-csv.js';
+import { parseNvidiaSmiDmon } from './smi-dmon.js';
+import { parseNvidiaSmiXml } from './smi-xml.js';
 
 export const NVIDIA_SMI_ARGS = [`--query-gpu=${AGENT_QUERY_FIELDS.join(',')}`, '--format=csv,noheader,nounits'];
 /**

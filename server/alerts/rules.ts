@@ -1,13 +1,12 @@
-// Alert rules: what a rule is, the built-in defaults operators expect (issue 5), and the parsing of rules
-// written in config. Pure: no I/O. The engine (engine.ts) holds the state; a rule is only a description
-// of how to read one value from one target and when that value is bad.
+// Alert rules: what a rule is, the figures a rule may read, and the parsing of rules written in config.
+// Pure: no I/O. The built-in defaults are in builtin.ts; the engine (engine.ts, step.ts) holds the state. A
+// rule is only a description of how to read one value from one target and when that value is bad.
 
 import {
   DEVICE_KINDS,
   METRICS_BY_KIND,
   type AggregateFigures,
   type DeviceKind,
-  type DeviceModel,
   type DeviceStatus,
   type HallFigures,
   type LoopFigures,
@@ -17,7 +16,7 @@ import {
   type SiteFigures,
   type SiteModel,
 } from '../core/types.js';
-import { runningAgeMs, type OfflineSpan } from '../metrics/health.js';
+import type { OfflineSpan } from '../figures/health.js';
 
 export type Comparison = '>' | '>=' | '<' | '<=';
 export const COMPARISONS: readonly Comparison[] = ['>', '>=', '<', '<='];
@@ -52,7 +51,7 @@ export interface EvalContext {
   offline?: readonly OfflineSpan[];
 }
 
-interface RuleCommon<T> {
+export interface RuleCommon<T> {
   /** alertname: letters, digits and underscores (a Prometheus label value, and the key's prefix) */
   name: string;
   severity: Severity;
@@ -107,8 +106,6 @@ export interface CollectorRule extends RuleCommon<CollectorTarget> { scope: 'col
 
 export type AlertRule = DeviceRule | RackRule | HallRule | SiteRule | LoopRule | CollectorRule;
 
-const MINUTE_MS = 60_000;
-
 export function compare(value: number, op: Comparison, level: number): boolean {
   switch (op) {
     case '>': return value > level;
@@ -119,45 +116,16 @@ export function compare(value: number, op: Comparison, level: number): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Built-in defaults.
+// Shared by the built-in rules (builtin.ts) and the config rules below.
 
-export interface DefaultRuleOptions {
-  /** DataStale fires after this long without any reading site-wide (default 60 s) */
-  stale_after_s?: number;
-  /** CollectorStalled fires after this many poll intervals without a good poll (default 3) */
-  collector_missed_polls?: number;
-}
-
-function deviceModelOf(d: DeviceStatus, ctx: EvalContext): DeviceModel | undefined {
-  return ctx.model.devices.get(d.id);
-}
-
-function nominalThsOf(d: DeviceStatus, ctx: EvalContext): number | null {
-  const dm = deviceModelOf(d, ctx);
-  if (dm?.nominal_ths !== undefined) return dm.nominal_ths;
-  const key = dm?.model ?? d.model;
-  const cat = key === undefined ? undefined : ctx.model.catalogue.get(key);
-  return cat?.nominal_ths ?? null;
-}
-
-function maxTempOf(d: DeviceStatus, ctx: EvalContext): number | null {
-  const dm = deviceModelOf(d, ctx);
-  if (dm?.max_temp_c !== undefined) return dm.max_temp_c;
-  const key = dm?.model ?? d.model;
-  const cat = key === undefined ? undefined : ctx.model.catalogue.get(key);
-  return cat?.max_temp_c ?? null;
-}
-
-function metric(d: DeviceStatus, name: MetricName): number | null {
+/** A device metric as a finite number, else null (unknown). */
+export function deviceMetric(d: DeviceStatus, name: MetricName): number | null {
   const v = d.metrics[name];
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
 /** A down device's metrics are its last words: only DeviceDown speaks for it, so the wall shows one alert. */
-const notDown = (d: DeviceStatus): boolean => d.health !== 'down';
-
-/** Hashrate is only judged once a miner has settled (30 min) and while nobody has curtailed it on purpose. */
-export const HASHRATE_SETTLE_S = 30 * 60;
+export const notDown = (d: DeviceStatus): boolean => d.health !== 'down';
 
 /**
  * A rack with at least this share of its devices down (a tripped breaker, a dead switch, a site-wide
@@ -169,167 +137,6 @@ export const RACK_OUTAGE_SHARE = 0.5;
 export function rackOut(health: { up: number; degraded: number; down: number }): boolean {
   const total = health.up + health.degraded + health.down;
   return total >= 2 && health.down >= RACK_OUTAGE_SHARE * total;
-}
-
-export function defaultRules(opts: DefaultRuleOptions = {}): AlertRule[] {
-  const staleAfterS = opts.stale_after_s ?? 60;
-  const missedPolls = opts.collector_missed_polls ?? 3;
-  const rules: AlertRule[] = [
-    {
-      name: 'DeviceDown', scope: 'device', severity: 'critical',
-      // 1 min: one missed poll or a reboot is not worth waking anyone; the device stays "down" on the wall meanwhile.
-      op: '>=', threshold: 1, clear: 1, for_ms: MINUTE_MS,
-      applies: (d, ctx) => d.rack === undefined || !ctx.racks_out.has(d.rack),
-      value: (d) => (d.health === 'down' ? 1 : 0),
-      detail: (d) => d.reason ?? null,
-      summary: '{id} is down ({detail})',
-    },
-    {
-      name: 'MinerHashrateLow', scope: 'device', kind: 'asic', severity: 'warning',
-      op: '<', threshold: 0.8, clear: 0.85, for_ms: 10 * MINUTE_MS,
-      applies: (d, ctx) => {
-        if (d.health === 'down') return false;
-        if (ctx.curtailed.has(d.id) || (d.rack !== undefined && ctx.curtailed.has(d.rack))) return false;
-        // Unknown uptime is judged anyway: a firmware that omits it must not silence the alert for good.
-        const up = metric(d, 'uptime_s');
-        return up === null || up >= HASHRATE_SETTLE_S;
-      },
-      value: (d, ctx) => {
-        const ths = metric(d, 'hashrate_ths');
-        const nominal = nominalThsOf(d, ctx);
-        return ths === null || nominal === null || nominal <= 0 ? null : ths / nominal;
-      },
-      summary: '{id} hashing at {value_pct} of nominal (below {threshold_pct})',
-    },
-    {
-      name: 'MinerChainsDown', scope: 'device', kind: 'asic', severity: 'warning',
-      op: '>', threshold: 0, clear: 0, for_ms: 2 * MINUTE_MS,
-      applies: notDown,
-      value: (d) => {
-        const ok = metric(d, 'chains_ok');
-        const total = metric(d, 'chains_total');
-        return ok === null || total === null ? null : total - ok;
-      },
-      summary: '{id} has {value} hash chain(s) down',
-    },
-    {
-      name: 'ChipTempNearLimit', scope: 'device', kind: 'asic', severity: 'warning',
-      // Fires within 5 °C of the model's limit, clears once 8 °C below it.
-      op: '>=', threshold: -5, clear: -8, for_ms: 2 * MINUTE_MS,
-      applies: notDown,
-      base: maxTempOf,
-      value: (d) => metric(d, 'chip_temp_c'),
-      summary: '{id} chip at {value} °C, limit {detail}',
-      detail: (d, ctx) => { const m = maxTempOf(d, ctx); return m === null ? null : `${m} °C`; },
-    },
-    {
-      name: 'GpuTempNearLimit', scope: 'device', kind: 'gpu', severity: 'warning',
-      op: '>=', threshold: -5, clear: -8, for_ms: 2 * MINUTE_MS,
-      applies: notDown,
-      base: maxTempOf,
-      value: (d) => metric(d, 'temp_c'),
-      summary: '{id} GPU at {value} °C, limit {detail}',
-      detail: (d, ctx) => { const m = maxTempOf(d, ctx); return m === null ? null : `${m} °C`; },
-    },
-    {
-      name: 'GpuThermalThrottle', scope: 'device', kind: 'gpu', severity: 'warning',
-      op: '>=', threshold: 1, clear: 1, for_ms: MINUTE_MS,
-      applies: notDown,
-      value: (d) => metric(d, 'throttle_thermal'),
-      summary: '{id} is thermally throttling',
-    },
-    {
-      // Power capping under full load is routine for a few seconds; only a sustained cap is worth a look.
-      name: 'GpuPowerThrottle', scope: 'device', kind: 'gpu', severity: 'info',
-      op: '>=', threshold: 1, clear: 1, for_ms: 10 * MINUTE_MS,
-      applies: notDown,
-      value: (d) => metric(d, 'throttle_power'),
-      summary: '{id} is power throttling',
-    },
-    {
-      // DCGM reports the last XID and keeps it: the alert is about a change to a new one, not its presence.
-      name: 'GpuXidError', scope: 'device', kind: 'gpu', severity: 'warning',
-      trigger: 'change', hold_ms: 30 * MINUTE_MS,
-      op: '>', threshold: 0, clear: 0, for_ms: 0,
-      value: (d) => metric(d, 'xid_last'),
-      summary: '{id} reported XID {value}',
-    },
-    {
-      name: 'RackInletWarm', scope: 'rack', severity: 'warning',
-      // ASHRAE TC 9.9 recommended band tops out at 27 °C.
-      op: '>', threshold: 27, clear: 26, for_ms: 5 * MINUTE_MS,
-      value: (r) => r.inlet_temp_c,
-      summary: 'rack {id} inlet {value} °C, above {threshold} °C',
-    },
-    {
-      name: 'RackInletHot', scope: 'rack', severity: 'critical',
-      op: '>', threshold: 32, clear: 31, for_ms: 2 * MINUTE_MS,
-      value: (r) => r.inlet_temp_c,
-      summary: 'rack {id} inlet {value} °C, above {threshold} °C',
-    },
-    {
-      name: 'RackDevicesDown', scope: 'rack', severity: 'critical',
-      op: '>=', threshold: RACK_OUTAGE_SHARE, clear: RACK_OUTAGE_SHARE, for_ms: MINUTE_MS,
-      value: (r) => {
-        const total = r.health.up + r.health.degraded + r.health.down;
-        return total < 2 ? null : r.health.down / total;
-      },
-      summary: 'rack {id}: {value_pct} of its devices down',
-    },
-    {
-      name: 'RackPowerHigh', scope: 'rack', severity: 'warning',
-      op: '>', threshold: 0.8, clear: 0.75, for_ms: 5 * MINUTE_MS,
-      value: (r) => r.load_ratio,
-      summary: 'rack {id} drawing {value_pct} of rated power (above {threshold_pct})',
-    },
-    {
-      name: 'RackFeedNoFailover', scope: 'rack', severity: 'warning',
-      op: '>=', threshold: 1, clear: 1, for_ms: 5 * MINUTE_MS,
-      value: (r) => (r.feed_failover_ok === null ? null : r.feed_failover_ok ? 0 : 1),
-      summary: 'rack {id}: one feed alone could not carry its load',
-    },
-    {
-      name: 'LoopDeltaTHigh', scope: 'loop', severity: 'warning',
-      op: '>', threshold: 15, clear: 12, for_ms: 5 * MINUTE_MS,
-      value: (l) => l.delta_t_c,
-      summary: 'loop {id} ΔT {value} °C, above {threshold} °C (flow too low for the load)',
-    },
-    {
-      // A loop carrying IT load with almost no ΔT is bypassing or has a failed sensor; idle loops are fine.
-      name: 'LoopDeltaTLow', scope: 'loop', severity: 'info',
-      op: '<', threshold: 1, clear: 2, for_ms: 10 * MINUTE_MS,
-      applies: (l) => l.it_power_w !== null && l.it_power_w > 0,
-      value: (l) => l.delta_t_c,
-      summary: 'loop {id} ΔT only {value} °C under load',
-    },
-    {
-      // The model carries no per-loop design flow, so the built-in catches a stopped pump; tighter bands go in config.
-      name: 'LoopFlowLow', scope: 'loop', severity: 'critical',
-      op: '<', threshold: 1, clear: 5, for_ms: MINUTE_MS,
-      value: (l) => l.flow_lpm,
-      summary: 'loop {id} flow {value} L/min',
-    },
-    {
-      name: 'PueAboveTarget', scope: 'site', severity: 'info',
-      op: '>', threshold: 0, clear: -0.02, for_ms: 30 * MINUTE_MS,
-      base: (_s, ctx) => (ctx.model.pue_target > 0 ? ctx.model.pue_target : null),
-      value: (s) => s.pue,
-      summary: 'site PUE {value}, above target {threshold}',
-    },
-    {
-      name: 'CollectorStalled', scope: 'collector', severity: 'critical',
-      op: '>=', threshold: missedPolls, clear: 1, for_ms: 0,
-      value: (c, ctx) => (ctx.now - c.last_ok) / 1000 / c.interval_s,
-      summary: 'collector {id} has delivered nothing for {value} poll intervals',
-    },
-    {
-      name: 'DataStale', scope: 'site', severity: 'critical',
-      op: '>=', threshold: staleAfterS, clear: staleAfterS, for_ms: 0,
-      value: (_s, ctx) => runningAgeMs(ctx.now, ctx.last_reading_at ?? ctx.started_at, ctx.offline) / 1000,
-      summary: 'DATA STALE: no reading from anywhere for {value} s',
-    },
-  ];
-  return rules;
 }
 
 /** Config rules replace built-ins of the same name (so operators can retune a default), others are added. */
@@ -507,7 +314,7 @@ export function parseAlertRules(raw: unknown[], path = 'alerts.rules'): { rules:
         rules.push({
           ...common, scope: 'device', ...(kind ? { kind } : {}),
           applies: notDown,
-          value: (d: DeviceStatus) => metric(d, dm),
+          value: (d: DeviceStatus) => deviceMetric(d, dm),
         });
         break;
       }

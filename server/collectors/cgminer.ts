@@ -2,11 +2,11 @@
 // Firmware replies are often not valid JSON; repairCgminerJson fixes the faults seen in the field before
 // parsing, and every failure becomes a CollectorError whose reason is what the operator sees.
 
-import net from 'node:net';
+import { effectiveFigures } from '../core/catalogue.js';
 import type { CatalogueModel, DeviceModel, Reading } from '../core/types.js';
 import { parseCgminerReplies, type CgminerReplies } from './cgminer-parse.js';
-import { CollectorError, type JsonObject } from './types.js';
-import { socketFailure } from './tcp.js';
+import { CollectorError, onePerDevice, type CollectorPlugin, type JsonObject } from './types.js';
+import { HOST_PORT_ENDPOINT, tcpRequest } from './tcp.js';
 
 /** Replies larger than this are not a miner talking (Avalon estats with PVT arrays are ~30 kB). */
 const MAX_REPLY_BYTES = 4 * 1024 * 1024;
@@ -61,21 +61,9 @@ function unbalanced(text: string): boolean {
  * 'unreachable: CODE' for other socket errors.
  */
 export function cgminerRaw(host: string, port: number, command: string, timeout_ms: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let bytes = 0;
-    let settled = false;
-    const socket = net.connect({ host, port });
-    const finish = (err: CollectorError | null, text?: string): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      socket.destroy();
-      if (err) reject(err);
-      else resolve(text ?? '');
-    };
-    const timer = setTimeout(() => finish(new CollectorError('timeout')), timeout_ms);
-    socket.setNoDelay(true);
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  return tcpRequest<string>(host, port, timeout_ms, (socket, finish) => {
     socket.on('connect', () => socket.write(command));
     socket.on('data', (chunk: Buffer) => {
       bytes += chunk.length;
@@ -83,10 +71,6 @@ export function cgminerRaw(host: string, port: number, command: string, timeout_
       chunks.push(chunk);
     });
     socket.on('end', () => finish(null, Buffer.concat(chunks).toString('utf8')));
-    socket.on('error', (err: NodeJS.ErrnoException) => finish(socketFailure(err)));
-    socket.on('close', () => {
-      if (!settled) finish(new CollectorError('closed mid-reply'));
-    });
   });
 }
 
@@ -158,10 +142,19 @@ export async function pollCgminer(
   if (!device.address) throw new CollectorError('no address');
   const { host, port } = splitAddress(device.address);
   const replies = await fetchCgminer(host, port, timeout_ms);
+  const figures = effectiveFigures(catalogue, device);
   return parseCgminerReplies(replies, {
     device: device.id,
     ts: now(),
-    nominal_ths: device.nominal_ths ?? (device.model ? catalogue.get(device.model)?.nominal_ths : undefined),
-    nominal_power_w: device.nominal_power_w ?? (device.model ? catalogue.get(device.model)?.nominal_power_w : undefined),
+    nominal_ths: figures.nominal_ths ?? undefined,
+    nominal_power_w: figures.nominal_power_w ?? undefined,
   });
 }
+
+/** cgminer-family miners (Antminer, Avalon, LuxOS, Braiins, btminer's legacy API): one target per miner. */
+export const cgminerCollector: CollectorPlugin = {
+  // cgminer: thousands of cheap TCP requests per sweep, 15 s matches miners' own 15 s hashrate window.
+  defaults: { interval_s: 15, timeout_ms: 3000, concurrency: 256 },
+  endpoint: HOST_PORT_ENDPOINT,
+  targets: onePerDevice('address', (d, ctx, timeout_ms) => pollCgminer(d, ctx.catalogue, timeout_ms, ctx.now)),
+};

@@ -3,8 +3,9 @@
 // last seen for them, else by index. MIG instance series (GPU_I_ID label) describe a slice of a GPU and
 // are not folded into the parent. DCGM's blank sentinels become null, never a number.
 
+import { checkHttpUrl } from '../core/schema.js';
 import type { DeviceModel, MetricOf, Reading } from '../core/types.js';
-import { CollectorError } from './types.js';
+import { CollectorError, type CollectorPlugin, type PollTarget } from './types.js';
 import { httpGetText } from './http.js';
 
 export interface PromSample {
@@ -188,3 +189,37 @@ export function scrapeText(url: string, timeout_ms: number): Promise<string> {
 
 /** A DCGM exporter page for 8 GPUs is a few hundred KiB; 16 MiB leaves room for big nodes and extra metrics. */
 export const MAX_SCRAPE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * dcgm-exporter on each GPU node: one target per exporter URL, so a node's GPUs come from one scrape, and
+ * one mapper per target remembers which UUID each of its devices had.
+ */
+export const dcgmCollector: CollectorPlugin = {
+  // dcgm-exporter refreshes its counters every few seconds and each scrape is a large text page.
+  defaults: { interval_s: 10, timeout_ms: 3000, concurrency: 32 },
+  endpoint: { key: 'exporter', kinds: ['gpu_node'], check: checkHttpUrl },
+  targets(devices, { sink, now }) {
+    const byExporter = new Map<string, DeviceModel[]>();
+    for (const d of devices) {
+      if (!d.exporter) continue;
+      const list = byExporter.get(d.exporter) ?? [];
+      list.push(d);
+      byExporter.set(d.exporter, list);
+    }
+    const targets: PollTarget[] = [];
+    for (const [url, group] of byExporter) {
+      const mapper = createDcgmMapper();
+      targets.push({
+        key: url, devices: group,
+        poll: async (timeout_ms) => {
+          const text = await scrapeText(url, timeout_ms);
+          const { readings, missing } = mapper.map(group, dcgmGpus(parsePrometheusText(text)), now());
+          if (readings.length === 0) throw new CollectorError('bad reply: no GPU series');
+          sink.accept(readings);
+          for (const id of missing) sink.deviceError(id, 'bad reply: GPU not in scrape', now());
+        },
+      });
+    }
+    return targets;
+  },
+};

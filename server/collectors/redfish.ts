@@ -11,13 +11,12 @@
 // alerts, so it counts as inlet_temp_c only when it has no DataSourceUri (the resource is the sensor) or the
 // sensor it names is an intake/inlet/ambient one; otherwise inlet is null.
 
+import { checkHttpUrl } from '../core/schema.js';
 import type { DeviceKind, DeviceModel, MetricName, Reading } from '../core/types.js';
-import { CollectorError, type JsonObject } from './types.js';
+import { CollectorError, onePerDevice, type CollectorPlugin, type JsonObject } from './types.js';
 import { httpGetText } from './http.js';
 
 type Metrics = Partial<Record<MetricName, number | null>>;
-
-export const REDFISH_DEFAULT_SETTINGS = { interval_s: 15, timeout_ms: 3000, concurrency: 32 } as const;
 
 /** A Redfish resource is a few KiB; a cap well above that keeps a misbehaving endpoint from filling memory. */
 export const MAX_REDFISH_BYTES = 1024 * 1024;
@@ -188,3 +187,14 @@ export async function pollRedfish(device: DeviceModel, timeout_ms: number, now: 
   const body = await fetchRedfish(device.redfish, timeout_ms);
   return { device: device.id, ts: now(), metrics: mapRedfish(device.kind, body) };
 }
+
+/**
+ * Redfish resources of rack PDUs and air sensors (and of the loops and meters, whose own config sections
+ * name a `redfish` URL): one target per device.
+ */
+export const redfishCollector: CollectorPlugin = {
+  // BMCs and PDU cards answer slowly and few requests at a time; air and power readings change slowly.
+  defaults: { interval_s: 15, timeout_ms: 3000, concurrency: 32 },
+  endpoint: { key: 'redfish', kinds: ['env', 'pdu'], check: checkHttpUrl },
+  targets: onePerDevice('redfish', (d, ctx, timeout_ms) => pollRedfish(d, timeout_ms, ctx.now)),
+};

@@ -3,18 +3,12 @@
 // one concurrency slot for at most its timeout: it cannot delay the others. Starts are jittered over
 // the first interval; a failing target backs off exponentially and every failure goes to the sink.
 
-import type { CollectorSettings, DeviceModel } from '../core/types.js';
-import { pollCgminer } from './cgminer.js';
-import { pollWhatsminerV3 } from './whatsminer-v3.js';
-import { createDcgmMapper, dcgmGpus, parsePrometheusText, scrapeText } from './dcgm.js';
-import { pollRedfish, REDFISH_DEFAULT_SETTINGS } from './redfish.js';
-import { CollectorError, type CollectorName, type CollectorStats, type SchedulerHandle, type SchedulerOptions } from './types.js';
+import type { DeviceModel } from '../core/types.js';
+import { COLLECTOR_NAMES, COLLECTORS, type CollectorName } from './registry.js';
+import { CollectorError, type CollectorStats, type PollTarget, type SchedulerHandle, type SchedulerOptions } from './types.js';
 
-interface Target {
+interface Target extends PollTarget {
   collector: CollectorName;
-  key: string;
-  devices: DeviceModel[];
-  poll(timeout_ms: number): Promise<void>;
 }
 
 export function startScheduler(opts: SchedulerOptions): SchedulerHandle {
@@ -22,54 +16,31 @@ export function startScheduler(opts: SchedulerOptions): SchedulerHandle {
   const maxBackoff = opts.max_backoff_factor ?? 8;
   const { sink } = opts;
   const stats: CollectorStats = { targets: 0, polls: 0, failures: 0, in_flight: 0, queued: 0, max_start_lag_ms: 0, per_collector: {} };
+  const lastOk = new Map<string, number>();
   const slots: Record<string, { free: number; waiters: (() => void)[] }> = {};
   const timers = new Set<NodeJS.Timeout>();
   const running = new Set<Promise<void>>();
   let stopped = false;
 
-  const targets: Target[] = [];
-  const byExporter = new Map<string, DeviceModel[]>();
+  // Each collector in the registry groups its own devices into targets; a name no collector has polls nothing.
+  const byCollector = new Map<string, DeviceModel[]>();
   for (const d of opts.devices) {
-    if (d.collector === 'cgminer' && d.address) {
-      targets.push({
-        collector: 'cgminer', key: d.id, devices: [d],
-        poll: async (timeout_ms) => sink.accept([await pollCgminer(d, opts.catalogue, timeout_ms, now)]),
-      });
-    } else if (d.collector === 'whatsminer_v3' && d.address) {
-      targets.push({
-        collector: 'whatsminer_v3', key: d.id, devices: [d],
-        poll: async (timeout_ms) => sink.accept([await pollWhatsminerV3(d, opts.catalogue, timeout_ms, now)]),
-      });
-    } else if (d.collector === 'redfish' && d.redfish) {
-      targets.push({
-        collector: 'redfish', key: d.id, devices: [d],
-        poll: async (timeout_ms) => sink.accept([await pollRedfish(d, timeout_ms, now)]),
-      });
-    } else if (d.collector === 'dcgm' && d.exporter) {
-      const list = byExporter.get(d.exporter) ?? [];
-      list.push(d);
-      byExporter.set(d.exporter, list);
-    }
+    if (d.collector === undefined) continue;
+    const list = byCollector.get(d.collector) ?? [];
+    list.push(d);
+    byCollector.set(d.collector, list);
   }
-  for (const [url, devices] of byExporter) {
-    const mapper = createDcgmMapper();
-    targets.push({
-      collector: 'dcgm', key: url, devices,
-      poll: async (timeout_ms) => {
-        const text = await scrapeText(url, timeout_ms);
-        const { readings, missing } = mapper.map(devices, dcgmGpus(parsePrometheusText(text)), now());
-        if (readings.length === 0) throw new CollectorError('bad reply: no GPU series');
-        sink.accept(readings);
-        for (const id of missing) sink.deviceError(id, 'bad reply: GPU not in scrape', now());
-      },
-    });
+  const targets: Target[] = [];
+  const ctx = { catalogue: opts.catalogue, sink, now };
+  for (const collector of COLLECTOR_NAMES) {
+    const devices = byCollector.get(collector);
+    if (devices === undefined) continue;
+    for (const t of COLLECTORS[collector].targets(devices, ctx)) targets.push({ ...t, collector });
   }
   stats.targets = targets.length;
 
-  // Models built by hand may leave redfish out (it is optional in SiteModel); config always fills it.
-  const settingsOf = (c: CollectorName): CollectorSettings => opts.settings[c] ?? { ...REDFISH_DEFAULT_SETTINGS };
   const acquire = async (c: CollectorName): Promise<void> => {
-    const s = (slots[c] ??= { free: Math.max(1, settingsOf(c).concurrency), waiters: [] });
+    const s = (slots[c] ??= { free: Math.max(1, opts.settings[c].concurrency), waiters: [] });
     if (s.free > 0) {
       s.free--;
       return;
@@ -86,7 +57,7 @@ export function startScheduler(opts: SchedulerOptions): SchedulerHandle {
   };
 
   const loop = (t: Target): void => {
-    const settings = settingsOf(t.collector);
+    const settings = opts.settings[t.collector];
     const interval_ms = settings.interval_s * 1000;
     let failures = 0;
     const per = (stats.per_collector[t.collector] ??= { polls: 0, failures: 0 });
@@ -110,6 +81,7 @@ export function startScheduler(opts: SchedulerOptions): SchedulerHandle {
       try {
         await t.poll(settings.timeout_ms);
         failures = 0;
+        lastOk.set(t.collector, now());
       } catch (err) {
         ok = false;
         failures++;
@@ -143,5 +115,6 @@ export function startScheduler(opts: SchedulerOptions): SchedulerHandle {
       await Promise.allSettled([...running]);
     },
     stats: () => ({ ...stats, per_collector: structuredClone(stats.per_collector) }),
+    lastOk: () => new Map(lastOk),
   };
 }

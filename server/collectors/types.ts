@@ -1,7 +1,8 @@
 // Contracts between the collectors and the rest of the server. The collectors only ever hand readings to
 // the sink: they never write to the store or the live state themselves (DESIGN.md §2, one path in).
 
-import type { CatalogueModel, DeviceModel, Reading, SiteModel } from '../core/types.js';
+import type { ConfigKind } from '../core/schema.js';
+import type { CatalogueModel, CollectorSettings, DeviceModel, Reading, SiteModel } from '../core/types.js';
 
 export interface CollectorSink {
   /** into the one validated path in */
@@ -10,11 +11,64 @@ export interface CollectorSink {
   deviceError(device: string, reason: string, ts: number): void;
 }
 
-export type CollectorName = 'cgminer' | 'whatsminer_v3' | 'dcgm' | 'redfish';
+/**
+ * The DeviceModel fields (and device config keys) that say where a polled device answers. A protocol that
+ * speaks at one of these needs no change here; a new kind of endpoint is one more DeviceModel field.
+ */
+export type EndpointKey = 'address' | 'exporter' | 'redfish';
+
+/** Where a protocol's devices answer, as the config names it: read and checked by server/config/. */
+export interface Endpoint {
+  key: EndpointKey;
+  /** the config kinds that may carry it */
+  kinds: readonly ConfigKind[];
+  /** one expanded value → what is wrong with it, or null when it can be polled */
+  check(value: string): string | null;
+  /** added to "only for kind …" when another kind carries it: where that kind's endpoint is */
+  hint?: Partial<Record<ConfigKind, string>>;
+}
+
+/** What a plugin's poll targets need from the scheduler. */
+export interface PollContext {
+  catalogue: Map<string, CatalogueModel>;
+  sink: CollectorSink;
+  now: () => number;
+}
+
+/** One poll loop: a miner, or an exporter with its GPUs. Never two polls of one target in flight. */
+export interface PollTarget {
+  key: string;
+  devices: DeviceModel[];
+  poll(timeout_ms: number): Promise<void>;
+}
+
+/**
+ * One polled protocol, exported from its own file and listed in server/collectors/registry.ts. The
+ * registry's key is the collector's name: in config (`collectors.<name>`, a device's `collector:`),
+ * DeviceModel.collector, the scheduler's stats and the poll metrics' `collector` label.
+ */
+export interface CollectorPlugin {
+  /** the settings when the config gives none */
+  defaults: Readonly<CollectorSettings>;
+  endpoint: Endpoint;
+  /** this collector's devices → its poll targets (one per device, or grouped: dcgm by exporter URL) */
+  targets(devices: DeviceModel[], ctx: PollContext): PollTarget[];
+}
+
+/** The usual grouping: one target per device that has the endpoint, its reading handed to the sink. */
+export function onePerDevice(
+  key: EndpointKey, poll: (device: DeviceModel, ctx: PollContext, timeout_ms: number) => Promise<Reading>,
+): CollectorPlugin['targets'] {
+  return (devices, ctx) => devices.filter((d) => d[key]).map((d) => ({
+    key: d.id, devices: [d],
+    poll: async (timeout_ms: number) => ctx.sink.accept([await poll(d, ctx, timeout_ms)]),
+  }));
+}
 
 export interface SchedulerOptions {
   devices: DeviceModel[];
   catalogue: Map<string, CatalogueModel>;
+  /** every registered collector's settings, by name (a site model's `collectors`) */
   settings: SiteModel['collectors'];
   sink: CollectorSink;
   onPollDuration?: (collector: string, seconds: number, ok: boolean) => void;
@@ -41,6 +95,8 @@ export interface CollectorStats {
 export interface SchedulerHandle {
   stop(): Promise<void>;
   stats(): CollectorStats;
+  /** collector name → when its last good poll ended (epoch ms, the scheduler's clock); absent = none yet */
+  lastOk(): ReadonlyMap<string, number>;
 }
 
 /** A device-level failure with the short reason the API shows ('refused', 'timeout', 'bad reply: …'). */

@@ -7,12 +7,12 @@
 // `struct.pack("<I", len)` + JSON and reads `readexactly(4)` then the body; asic-rs reads
 // `msg.summary.hash-realtime` / `power-realtime` / `elapsed` / `fan-speed-in|out`).
 
-import net from 'node:net';
+import { effectiveFigures } from '../core/catalogue.js';
 import type { CatalogueModel, DeviceModel, MetricOf, Reading } from '../core/types.js';
 import { splitAddress } from './cgminer.js';
 import { num } from './cgminer-parse.js';
-import { CollectorError, type JsonObject } from './types.js';
-import { socketFailure } from './tcp.js';
+import { CollectorError, onePerDevice, type CollectorPlugin, type JsonObject } from './types.js';
+import { HOST_PORT_ENDPOINT, tcpRequest } from './tcp.js';
 
 export const WHATSMINER_V3_PORT = 4433;
 /** A summary is ~1 kB; edevs/pools a few kB. Anything near this is not a miner talking. */
@@ -40,20 +40,8 @@ export function whatsminerV3Request(
   param: unknown,
   timeout_ms: number,
 ): Promise<JsonObject> {
-  return new Promise((resolve, reject) => {
-    let buf: Buffer = Buffer.alloc(0);
-    let settled = false;
-    const socket = net.connect({ host, port });
-    const finish = (err: CollectorError | null, value?: JsonObject): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      socket.destroy();
-      if (err) reject(err);
-      else resolve(value as JsonObject);
-    };
-    const timer = setTimeout(() => finish(new CollectorError('timeout')), timeout_ms);
-    socket.setNoDelay(true);
+  let buf: Buffer = Buffer.alloc(0);
+  return tcpRequest<JsonObject>(host, port, timeout_ms, (socket, finish) => {
     socket.on('connect', () => socket.write(encodeV3Frame(param === undefined ? { cmd } : { cmd, param })));
     socket.on('data', (chunk: Buffer) => {
       buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
@@ -73,8 +61,6 @@ export function whatsminerV3Request(
     });
     // v3 firmware keeps the connection open for more commands; an end before a whole frame is a cut-off.
     socket.on('end', () => finish(new CollectorError(buf.length ? 'closed mid-reply' : 'bad reply: empty')));
-    socket.on('error', (err: NodeJS.ErrnoException) => finish(socketFailure(err)));
-    socket.on('close', () => finish(new CollectorError('closed mid-reply')));
   });
 }
 
@@ -136,9 +122,7 @@ export async function pollWhatsminerV3(
   const reading = parseWhatsminerV3Summary(reply, { device: device.id, ts: now() });
   if (reading.metrics.power_w === null && reading.metrics.hashrate_ths != null) {
     // Same estimate as the cgminer path: the model's nominal power scaled by how hard it is hashing.
-    const cat = device.model ? catalogue.get(device.model) : undefined;
-    const p = device.nominal_power_w ?? cat?.nominal_power_w;
-    const t = device.nominal_ths ?? cat?.nominal_ths;
+    const { nominal_power_w: p, nominal_ths: t } = effectiveFigures(catalogue, device);
     if (p && t) {
       reading.metrics.power_w = Math.round(p * Math.min(reading.metrics.hashrate_ths / t, 1.5) * 10) / 10;
       reading.power_source = 'estimate';
@@ -146,3 +130,10 @@ export async function pollWhatsminerV3(
   }
   return reading;
 }
+
+/** Whatsminers on current MicroBT firmware (API v3): one target per miner, at the same host:port key as cgminer. */
+export const whatsminerV3Collector: CollectorPlugin = {
+  defaults: { interval_s: 15, timeout_ms: 3000, concurrency: 256 },
+  endpoint: HOST_PORT_ENDPOINT,
+  targets: onePerDevice('address', (d, ctx, timeout_ms) => pollWhatsminerV3(d, ctx.catalogue, timeout_ms, ctx.now)),
+};

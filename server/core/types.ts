@@ -38,8 +38,11 @@ export interface DeviceModel {
   rack?: string;
   /** cgminer-family API host:port (asic) */
   address?: string;
-  /** Which protocol polls this device; absent = push only. */
-  collector?: 'cgminer' | 'whatsminer_v3' | 'dcgm' | 'redfish';
+  /**
+   * Which protocol polls this device; absent = push only. A name in server/collectors/registry.ts, which
+   * config checks it against: typed `string` here because that list sits above this vocabulary.
+   */
+  collector?: string;
   /** dcgm-exporter / Prometheus text URL (gpu devices of a gpu_node) */
   exporter?: string;
   /** DMTF Redfish resource URL (env, pdu, cooling_loop, meter): polled by the redfish collector */
@@ -141,8 +144,8 @@ export interface SiteModel {
   devices: Map<string, DeviceModel>;
   racks: Map<string, RackModel>;
   catalogue: Map<string, CatalogueModel>;
-  /** redfish is optional so models built by hand (tests, benches) need not name it; config always sets it */
-  collectors: { cgminer: CollectorSettings; dcgm: CollectorSettings; whatsminer_v3: CollectorSettings; redfish?: CollectorSettings };
+  /** every registered collector's settings, by its name (config fills in the defaults of those it does not name) */
+  collectors: Record<string, CollectorSettings>;
   retention: RetentionSettings;
   auth: AuthSettings;
   prometheus: { per_device: boolean };

@@ -33,7 +33,7 @@ export function createIngestPipeline(opts: {
   counters?: IngestCounters;
   now?: () => number;
 }): IngestPipeline {
-  const { model, keys, writer, counters } = opts;
+  const { model, keys, writer, live, counters } = opts;
   const now = opts.now ?? Date.now;
   const rawRetentionMs = model.retention.raw_hours * 3_600_000;
 
@@ -62,6 +62,9 @@ export function createIngestPipeline(opts: {
         }
       }
       await writer.write(rows);
+      // Committed: now they may go live. Writes settle in commit order, so the live view sees them in that
+      // order too (the live state itself orders by timestamp: live/state.ts).
+      for (const r of rows) live.apply(r.reading);
       counters?.samples(samples);
       if (counters && errors.length > 0) {
         const byReason = new Map<RejectReason, number>();

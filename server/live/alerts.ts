@@ -1,7 +1,10 @@
 import type { AlertView, DeviceStatus, Figures, LiveInput, SiteModel } from '../core/types.js';
-import { visitDeviceStatuses, type SiteIndex } from '../core/compute.js';
-import { createAlertEngine, type AlertEngine, type EngineAlertView, type FiringCount } from '../alerts/engine.js';
-import { defaultRules, mergeRules, parseAlertRules, type AlertRule } from '../alerts/rules.js';
+import { visitDeviceStatuses } from '../figures/devices.js';
+import type { SiteIndex } from '../figures/site-index.js';
+import { createAlertEngine, type AlertEngine, type FiringCount } from '../alerts/engine.js';
+import type { EngineAlertView } from '../alerts/step.js';
+import { defaultRules } from '../alerts/builtin.js';
+import { mergeRules, parseAlertRules, type AlertRule } from '../alerts/rules.js';
 import type { Db } from '../store/db.js';
 import { appendAudit, loadAlertState, saveAlertState, type AuditEntry } from '../store/alerts.js';
 import type { AlertSource } from './hub.js';

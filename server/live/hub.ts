@@ -3,7 +3,10 @@ import type {
   AlertView, DeviceStatus, Figures, HallFigures, Layout, LiveInput, LiveSnapshot, LiveUpdate, LoopFigures,
   RackFigures, RackLayout, SiteModel,
 } from '../core/types.js';
-import { computeFigures, createEnergyWindow, deviceStatus, deviceStatuses, prepareIndex, recordEnergy, type SiteIndex } from '../core/compute.js';
+import { computeFigures } from '../figures/compute.js';
+import { createEnergyWindow, recordEnergy } from '../figures/energy.js';
+import { deviceStatus, deviceStatuses } from '../figures/devices.js';
+import { prepareIndex, type SiteIndex } from '../figures/site-index.js';
 import type { LiveState } from './state.js';
 
 export interface HubEvents {

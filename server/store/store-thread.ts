@@ -6,11 +6,15 @@
 //     Retention's steps run here too: on the main connection (20 ms busy timeout) they lost the lock to
 //     this thread's commits under load (6 of 8 steps failed with SQLITE_BUSY in 8 s of the ingest bench),
 //     and here they simply take turns with the commits.
+//     So do the main thread's own small writes (the checkpoint slices, the heartbeat), sent as statement
+//     lists (op 'exec'): on the main connection they lost the lock to these commits under the bench's
+//     ingest load even with retries, and a checkpoint pass that fails leaves the next restart more to replay.
 //   check: one PRAGMA quick_check over its own read-only connection, posts the result and exits.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { openConnection, type Db } from './db.js';
 import { prepareSampleInserts } from './samples.js';
+import { createExec } from './exec.js';
 import { unpackRows } from './packed.js';
 import { probeWrite } from './probe.js';
 import { createRetention } from './retention.js';
@@ -71,6 +75,7 @@ if (data.role === 'check') {
   const retention = data.retention === undefined ? null : createRetention(db, data.retention);
   const commit = db.transaction((buf: Float64Array, length: number) =>
     unpackRows(buf, length, (kind, ts, key, source, values) => stmts.insert[kind](ts, key, source, values)));
+  const exec = createExec(db);
 
   port.on('message', (m: StoreThreadRequest) => {
     let reply: StoreThreadReply;
@@ -85,6 +90,10 @@ if (data.role === 'check') {
         case 'retention':
           if (retention === null) throw new Error('store-thread: no retention settings');
           reply = { id: m.id, ok: true, value: retention.step() };
+          break;
+        case 'exec':
+          exec(m.statements, m.durable);
+          reply = { id: m.id, ok: true };
           break;
         case 'probe':
           reply = { id: m.id, ok: true, value: probeWrite(db) };

@@ -6,7 +6,8 @@ import { MAX_PACKED_ROW, packInto } from './packed.js';
 import { probeWrite, type ProbeResult } from './probe.js';
 import type { RetentionStep } from './retention.js';
 import type { RetentionSettings } from '../core/types.js';
-import { startStoreThread, type StoreThreadCall, type StoreThreadReply, type StoreThreadRequest } from './thread.js';
+import { createExec } from './exec.js';
+import { startStoreThread, type SqlStatement, type StoreThreadCall, type StoreThreadReply, type StoreThreadRequest } from './thread.js';
 
 /** A validated reading with the device's kind and integer key resolved once. */
 export interface StoredReading {
@@ -32,6 +33,11 @@ export interface Writer {
   probe(): Promise<ProbeResult>;
   /** One retention step on the writer's connection (thread writer with `retention` settings only). */
   retentionStep?(): Promise<RetentionStep>;
+  /**
+   * Statements in one transaction on the writer's connection, in turn with the commits (the checkpoint
+   * slices, the heartbeat). `durable: false` commits without its own fsync (the next commit's makes it so).
+   */
+  exec(statements: readonly SqlStatement[], opts?: { durable?: boolean }): Promise<void>;
   /** A PRAGMA on the writer's own connection (fault tests: max_page_count, query_only). */
   pragma(sql: string): Promise<unknown>;
   close(): Promise<void>;
@@ -86,7 +92,16 @@ export function createWriter(db: Db, opts: WriterOptions = {}): Writer {
     }
   }
 
+  const exec = createExec(db);
   return {
+    exec(statements, o) {
+      try {
+        exec(statements, o?.durable ?? true);
+        return Promise.resolve();
+      } catch (e) {
+        return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+      }
+    },
     probe: () => Promise.resolve(probeWrite(db)),
     pragma: (sql) => Promise.resolve(db.pragma(sql, { simple: true })),
     write(rows) {
@@ -274,6 +289,10 @@ export function createThreadWriter(
       }
     },
     pragma: (sql) => call({ op: 'pragma', sql }),
+    exec: async (statements, o) => {
+      if (closed) throw new Error('store is closed');
+      await call({ op: 'exec', statements, durable: o?.durable ?? true });
+    },
     ...(opts.retention === undefined ? {} : { retentionStep: () => call({ op: 'retention' }) as Promise<RetentionStep> }),
     async close() {
       if (closed) return;

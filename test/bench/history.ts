@@ -21,7 +21,7 @@ import { prepareSampleInserts, registerDevices, rowValues } from '../../server/s
 import { HOUR_MS, MINUTE_MS, registerScopes, ROLLED_METRICS, SCOPE_METRIC_CODE, scopeNames, type ScopeMetric } from '../../server/store/rollups.js';
 import { DEVICE_MINUTE_DAYS_DEFAULT } from '../../server/store/retention.js';
 import { defaultStep, queryHistory } from '../../server/store/history.js';
-import { computeFigures } from '../../server/core/compute.js';
+import { computeFigures } from '../../server/figures/compute.js';
 import { createLiveState } from '../../server/live/state.js';
 import { METRICS_BY_KIND, type DeviceKind, type Reading } from '../../server/core/types.js';
 import { benchSite } from './site.js';

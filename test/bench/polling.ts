@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { startScheduler } from '../../server/collectors/scheduler.js';
 import type { DeviceModel } from '../../server/core/types.js';
 import { startEmulatedMiners } from '../../server/emulate/miners.js';
+import { collectorSettings } from '../helpers/collectors.js';
 
 const ON_TIME_MS = 1000;
 const S21 = { name: 'Antminer S21', nominal_ths: 200, nominal_power_w: 3500, max_temp_c: 95 };
@@ -72,7 +73,7 @@ export async function benchPolling(opts: PollingBenchOptions): Promise<PollingBe
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const sched = startScheduler({
-      devices, catalogue: new Map(), settings: { cgminer: s, dcgm: s, whatsminer_v3: s },
+      devices, catalogue: new Map(), settings: collectorSettings(s),
       sink: {
         accept: () => undefined,
         deviceError: (_d, reason) => {

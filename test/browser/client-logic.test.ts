@@ -15,8 +15,8 @@ const NB = '\u202f';
 
 function site(over: Partial<SiteFigures> = {}): SiteFigures {
   return {
-    name: 'S', ts: 1000, energy_it_kwh: 0, energy_facility_kwh: 0, it_power_w: 1_000_000, facility_power_w: 1_200_000,
-    pue: 1.2, pue_24h: null, hashrate_ths: 5000, nominal_ths: 5000, hashrate_ratio: 1, j_per_th: 17.5, miners_hashing: 25,
+    name: 'S', ts: 1000, energy_it_kwh: 0, energy_facility_kwh: 0, it_power_w: 1_000_000, it_power_complete: true, facility_power_w: 1_200_000,
+    pue: 1.2, pue_unknown_reason: null, pue_24h: null, hashrate_ths: 5000, nominal_ths: 5000, hashrate_ratio: 1, j_per_th: 17.5, miners_hashing: 25,
     miners_total: 25, gpu_util_pct: 80, gpus_busy: 8, gpus_idle: 0, gpus_total: 8, w_per_gpu: 700, worst_inlet_c: 24,
     health: { up: 40, degraded: 0, down: 0 }, ...over,
   };

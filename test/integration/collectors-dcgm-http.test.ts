@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startScheduler } from '../../server/collectors/scheduler.js';
 import type { DeviceModel, Reading } from '../../server/core/types.js';
+import { collectorSettings } from '../helpers/collectors.js';
 
 const fx = (name: string): string => readFileSync(`/work/shared/fixtures/gpu/${name}`, 'utf8');
 
@@ -46,7 +47,7 @@ describe('dcgm-exporter captures scraped over HTTP through the scheduler', () =>
     const errors: string[] = [];
     const s = { interval_s: 0.2, timeout_ms: 1000, concurrency: 4 };
     const sched = startScheduler({
-      devices, catalogue: new Map(), settings: { cgminer: s, dcgm: s, whatsminer_v3: s },
+      devices, catalogue: new Map(), settings: collectorSettings(s),
       sink: { accept: (rs) => rs.forEach((r) => latest.set(r.device, r)), deviceError: (d, reason) => errors.push(`${d}: ${reason}`) },
     });
     const end = Date.now() + 3000;

@@ -8,11 +8,12 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startScheduler } from '../../server/collectors/scheduler.js';
 import { pollRedfish } from '../../server/collectors/redfish.js';
-import { liquidHeatW } from '../../server/metrics/cooling.js';
+import { liquidHeatW } from '../../server/figures/cooling.js';
 import { startServer } from '../../server/server.js';
 import type { DeviceKind, DeviceModel, DeviceStatus, Reading } from '../../server/core/types.js';
 import { smallSite, tempDir } from '../helpers/site.js';
 import { freePort } from '../helpers/net.js';
+import { collectorSettings } from '../helpers/collectors.js';
 
 const FX = '/work/shared/fixtures/gpu/';
 const F = {
@@ -79,7 +80,7 @@ describe('Redfish mockups polled over HTTP through the scheduler', () => {
     const errors: string[] = [];
     const s = { interval_s: 0.2, timeout_ms: 1000, concurrency: 4 };
     const sched = startScheduler({
-      devices, catalogue: new Map(), settings: { cgminer: s, dcgm: s, whatsminer_v3: s, redfish: s },
+      devices, catalogue: new Map(), settings: collectorSettings(s),
       sink: { accept: (rs) => rs.forEach((r) => latest.set(r.device, r)), deviceError: (d, reason) => errors.push(`${d}: ${reason}`) },
     });
     const end = Date.now() + 3000;

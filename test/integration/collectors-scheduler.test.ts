@@ -5,6 +5,7 @@ import { startScheduler } from '../../server/collectors/scheduler.js';
 import type { CollectorSink } from '../../server/collectors/types.js';
 import type { DeviceModel, Reading } from '../../server/core/types.js';
 import { joined, startFakeMiner, type FakeMiner } from './collectors-fake-miner.js';
+import { collectorSettings } from '../helpers/collectors.js';
 
 const fx = (name: string): string => readFileSync(new URL(`../fixtures/asic/${name}`, import.meta.url), 'utf8');
 let miners: FakeMiner[] = [];
@@ -46,7 +47,7 @@ describe('scheduler against faulty miners', () => {
     const s = { interval_s, timeout_ms: 300, concurrency: 3 };
     const sched = startScheduler({
       devices, catalogue: new Map(), sink,
-      settings: { cgminer: s, dcgm: s, whatsminer_v3: s },
+      settings: collectorSettings(s),
       onPollDuration: (collector, _sec, ok) => durations.push({ collector, ok }),
     });
     await new Promise((r) => setTimeout(r, 1500));

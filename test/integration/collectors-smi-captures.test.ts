@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGENT_QUERY_FIELDS } from '../../server/collectors/nvidia-smi.js';
+import { AGENT_QUERY_FIELDS } from '../../server/agent/smi-csv.js';
 import type { DeviceStatus } from '../../server/core/types.js';
 import { gpuNodesSiteYaml, pushThroughAgents, startCaptureServer, type CaptureServer } from '../helpers/agents.js';
 

@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NVIDIA_SMI_ARGS, NVIDIA_SMI_LEGACY_ARGS, runNvidiaSmi, type SmiSource } from '../../server/agent/nvidia-smi.js';
-import { parseDmonSamples } from '../../server/collectors/nvidia-smi-dmon.js';
-import { parseNvidiaSmiCsv, smiRowToGpu } from '../../server/collectors/nvidia-smi.js';
+import { parseDmonSamples } from '../../server/agent/smi-dmon.js';
+import { parseNvidiaSmiCsv, smiRowToGpu } from '../../server/agent/smi-csv.js';
 import type { DeviceStatus } from '../../server/core/types.js';
 import { tempDir } from '../helpers/site.js';
 import { gpuNodesSiteYaml, pushThroughAgents, startCaptureServer, type CaptureServer } from '../helpers/agents.js';
@@ -41,7 +41,7 @@ interface Capture {
 }
 
 const UP = { health: 'up' } as const;
-// server/metrics/health.ts: a gpu with throttle_power 1 is degraded, reason 'power throttle'
+// server/figures/health.ts: a gpu with throttle_power 1 is degraded, reason 'power throttle'
 const POWER_THROTTLE = { health: 'degraded', reason: 'power throttle' } as const;
 
 // dmon reports neither memory total, power limit, throttle reasons nor ECC: null, never 0

@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startScheduler } from '../../server/collectors/scheduler.js';
 import { encodeV3Frame, pollWhatsminerV3 } from '../../server/collectors/whatsminer-v3.js';
 import type { DeviceModel, Reading } from '../../server/core/types.js';
+import { collectorSettings } from '../helpers/collectors.js';
 
 const DOC_SUMMARY_REPLY = `{
     "code": 0,
@@ -149,7 +150,7 @@ describe('Whatsminer API v3', () => {
     const sched = startScheduler({
       devices: [dev('W-1', f.port), dev('W-2', refusedPort)],
       catalogue: new Map(),
-      settings: { cgminer: s, dcgm: s, whatsminer_v3: s },
+      settings: collectorSettings(s),
       sink: { accept: (r) => accepted.push(...r), deviceError: (d, reason) => errors.push([d, reason]) },
     });
     await new Promise((r) => setTimeout(r, 900));

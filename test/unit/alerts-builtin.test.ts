@@ -1,7 +1,8 @@
 // Each built-in rule fires and resolves on a crafted series, with its `for` and clear level respected.
 import { describe, expect, it } from 'vitest';
-import { createAlertEngine, type AlertInput, type EngineAlertView } from '../../server/alerts/engine.js';
-import { defaultRules } from '../../server/alerts/rules.js';
+import { createAlertEngine, type AlertInput } from '../../server/alerts/engine.js';
+import type { EngineAlertView } from '../../server/alerts/step.js';
+import { defaultRules } from '../../server/alerts/builtin.js';
 import type { DeviceStatus, Figures } from '../../server/core/types.js';
 import { asic, figures, gpu, loop, MIN, rack, site, siteModel } from './alerts-fixture.js';
 

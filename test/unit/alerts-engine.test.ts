@@ -2,7 +2,8 @@
 // snapshot/restore, and the cost of evaluating a 100,000-device site.
 import { describe, expect, it } from 'vitest';
 import { createAlertEngine, type AlertEngine } from '../../server/alerts/engine.js';
-import { defaultRules, parseAlertRules, type AlertRule } from '../../server/alerts/rules.js';
+import { defaultRules } from '../../server/alerts/builtin.js';
+import { parseAlertRules, type AlertRule } from '../../server/alerts/rules.js';
 import type { DeviceStatus, Figures } from '../../server/core/types.js';
 import { asic, figures, MIN, rack, siteModel } from './alerts-fixture.js';
 

@@ -2,6 +2,7 @@
 import type {
   CatalogueModel, DeviceModel, DeviceStatus, Figures, HallFigures, LoopFigures, RackFigures, SiteFigures, SiteModel,
 } from '../../server/core/types.js';
+import { collectorSettings } from '../helpers/collectors.js';
 
 export const S21: CatalogueModel = {
   key: 'antminer-s21', kind: 'asic', name: 'Antminer S21', nominal_ths: 200, nominal_power_w: 3500, max_temp_c: 95,
@@ -22,11 +23,11 @@ export function siteModel(extraDevices: DeviceModel[] = []): SiteModel {
     devices: new Map(devices.map((d) => [d.id, d])),
     racks: new Map(),
     catalogue: new Map([[S21.key, S21], [H100.key, H100]]),
-    collectors: {
+    collectors: collectorSettings(undefined, {
       cgminer: { interval_s: 10, timeout_ms: 2000, concurrency: 64 },
       dcgm: { interval_s: 15, timeout_ms: 2000, concurrency: 16 },
       whatsminer_v3: { interval_s: 10, timeout_ms: 2000, concurrency: 64 },
-    },
+    }),
     retention: { raw_hours: 48, minute_days: 90, hour_days: 1825 },
     auth: { ingest_tokens: [] },
     prometheus: { per_device: false },

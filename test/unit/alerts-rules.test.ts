@@ -1,7 +1,8 @@
 // Config rules: parsing with errors by path, durations, merging over the built-ins, and evaluation of what parses.
 import { describe, expect, it } from 'vitest';
 import { createAlertEngine } from '../../server/alerts/engine.js';
-import { defaultRules, mergeRules, parseAlertRules, parseDurationMs, readFigure } from '../../server/alerts/rules.js';
+import { defaultRules } from '../../server/alerts/builtin.js';
+import { mergeRules, parseAlertRules, parseDurationMs, readFigure } from '../../server/alerts/rules.js';
 import { figures, gpu, hall, MIN, rack, siteModel } from './alerts-fixture.js';
 
 const T0 = 1_764_000_000_000;

@@ -8,7 +8,8 @@
 //   out is not a recovery; the dropout has its own alerts (DeviceDown, RackDevicesDown, DataStale).
 import { describe, expect, it } from 'vitest';
 import { createAlertEngine } from '../../server/alerts/engine.js';
-import { defaultRules, parseAlertRules } from '../../server/alerts/rules.js';
+import { defaultRules } from '../../server/alerts/builtin.js';
+import { parseAlertRules } from '../../server/alerts/rules.js';
 import type { Figures } from '../../server/core/types.js';
 import { figures, MIN, rack, site, siteModel } from './alerts-fixture.js';
 

@@ -47,7 +47,7 @@ describe('background tasks', () => {
 
 describe('runRetryingBusy', () => {
   it('tries a locked step again after a short wait, and counts only a last failure or another error', async () => {
-    const { runRetryingBusy } = await import('../../server/lifecycle/background.js');
+    const { runRetryingBusy } = await import('../../server/store/busy.js');
     const logged: string[] = [];
     const bg = createBackgroundTasks({ log: (t, e) => logged.push(`${t}: ${e.message}`) });
     const busy = () => Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createDcgmMapper, dcgmGpus, dcgmValue, parsePrometheusText } from '../../server/collectors/dcgm.js';
-import { parseNvidiaSmiCsv, smiRowToGpu } from '../../server/collectors/nvidia-smi.js';
+import { parseNvidiaSmiCsv, smiRowToGpu } from '../../server/agent/smi-csv.js';
 
 const gpuFx = (name: string): string => readFileSync(`/work/shared/fixtures/gpu/${name}`, 'utf8');
 

@@ -1,8 +1,8 @@
 // The -q -x and dmon parsers on small hand-written documents: the DTD variants, N/A and `-` as null,
 // throttle reasons Active (no capture has one), MIG devices not counted into their GPU.
 import { describe, expect, it } from 'vitest';
-import { parseNvidiaSmiDmon, parseDmonSamples } from '../../server/collectors/nvidia-smi-dmon.js';
-import { parseNvidiaSmiXml, parseXml } from '../../server/collectors/nvidia-smi-xml.js';
+import { parseNvidiaSmiDmon, parseDmonSamples } from '../../server/agent/smi-dmon.js';
+import { parseNvidiaSmiXml, parseXml } from '../../server/agent/smi-xml.js';
 import { AGENT_USAGE, runAgentCommand, smiReadings } from '../../server/agent/nvidia-smi.js';
 
 const doc = (gpus: string): string => `<?xml version="1.0" ?>

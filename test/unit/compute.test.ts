@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type {
   CatalogueModel, CoolingLoopModel, DeviceLive, DeviceModel, HallModel, LiveInput, MeterModel, RackModel, SiteModel,
 } from '../../server/core/types.js';
-import {
-  computeFigures, createEnergyWindow, deviceStatus, deviceStatuses, prepareIndex, recordEnergy,
-} from '../../server/core/compute.js';
+import { computeFigures } from '../../server/figures/compute.js';
+import { createEnergyWindow, recordEnergy } from '../../server/figures/energy.js';
+import { deviceStatus, deviceStatuses } from '../../server/figures/devices.js';
+import { prepareIndex } from '../../server/figures/site-index.js';
+import { collectorSettings } from '../helpers/collectors.js';
 
 const NOW = 1_764_010_800_000;
 const STALE_MS = 30_000;
@@ -43,7 +45,7 @@ function buildSite(spec: {
   return {
     name: 'Test site', halls, loops: spec.loops ?? [], meters: spec.meters ?? [], alert_rules: [], devices, racks,
     catalogue: new Map(CATALOGUE.map((c) => [c.key, c])),
-    collectors: { cgminer: coll, dcgm: coll, whatsminer_v3: coll },
+    collectors: collectorSettings(coll),
     retention: { raw_hours: 24, minute_days: 7, hour_days: 365 },
     auth: { ingest_tokens: [] }, prometheus: { per_device: false }, pue_target: 1.3,
   };

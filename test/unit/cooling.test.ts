@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
-  FLUIDS, airDeltaTC, ashraeState, captureRatio, liquidHeatW, lpmToM3s, rackCoolingIndex, tempHeadroomC,
-} from '../../server/metrics/cooling.js';
+  FLUIDS, airDeltaTC, captureRatio, liquidHeatW, lpmToM3s, rackCoolingIndex, tempHeadroomC,
+} from '../../server/figures/cooling.js';
+import { ashraeState } from '../../server/figures/bands.js';
 
 describe('ASHRAE state', () => {
   it('bands at their edges', () => {

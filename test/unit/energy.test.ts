@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createEnergyWindow, energyFigures, integrateEnergyWh, recordEnergy } from '../../server/metrics/energy.js';
+import { createEnergyWindow, energyFigures, integrateEnergyWh, recordEnergy } from '../../server/figures/energy.js';
 
 const H = 3_600_000;
 

@@ -6,8 +6,8 @@
 // the figure is null with a reason, never a number from mismatched halves.
 import { describe, expect, it } from 'vitest';
 import type { DeviceLive, LiveInput, SiteModel } from '../../server/core/types.js';
-import { computeFigures, createEnergyWindow, recordEnergy } from '../../server/core/compute.js';
-import { energyFigures } from '../../server/metrics/energy.js';
+import { computeFigures } from '../../server/figures/compute.js';
+import { createEnergyWindow, energyFigures, recordEnergy } from '../../server/figures/energy.js';
 import { scopeSamples } from '../../server/store/rollups.js';
 import { smallSite } from '../helpers/site.js';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DeviceLive, DeviceModel } from '../../server/core/types.js';
-import { HASHRATE_WARMUP_S, countHealth, deviceHealth, emptyHealthCounts, healthCounts } from '../../server/metrics/health.js';
+import { countHealth, deviceHealth, emptyHealthCounts, healthCounts } from '../../server/figures/health.js';
+import { HASHRATE_WARMUP_S } from '../../server/figures/bands.js';
 
 const NOW = 1_764_010_800_000;
 const ctx = { now: NOW, stale_after_ms: 30_000, nominal_ths: 200 };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   feedCheck, fleetJPerTh, headroomW, jPerTh, loadRatio, pduPowerW, pue, pueDataFault, rackPower, sumKnown, wPerGpu,
-} from '../../server/metrics/power.js';
+} from '../../server/figures/power.js';
 
 describe('rackPower', () => {
   it('prefers the PDU reading', () => {

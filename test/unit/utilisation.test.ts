@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
-  GPU_IDLE_UTIL_PCT, addGpu, addMiner, emptyUtil, gpuActivity, hashrateRatio, isHashing, meanGpuUtilPct, mergeUtil, utilFigures,
-} from '../../server/metrics/utilisation.js';
+  addGpu, addMiner, emptyUtil, gpuActivity, hashrateRatio, isHashing, meanGpuUtilPct, mergeUtil, utilFigures,
+} from '../../server/figures/utilisation.js';
+import { GPU_IDLE_UTIL_PCT } from '../../server/figures/bands.js';
 
 describe('ASIC utilisation', () => {
   it('per miner: 190 / 200 TH/s = 0.95', () => {

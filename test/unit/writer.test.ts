@@ -98,4 +98,27 @@ describe('thread writer', () => {
       db.close();
     }
   });
+
+  for (const kind of ['thread', 'sync'] as const) {
+    it(`exec (${kind}): statements commit as one transaction on the writer's connection, in turn with the commits; a failing one stores none`, async () => {
+      const { db, writer, rows } = setup(`exec-${kind}.db`, kind);
+      try {
+        db.exec('CREATE TABLE exec_probe (k INTEGER PRIMARY KEY, v TEXT NOT NULL)');
+        const ingest = writer.write(rows(3000, Date.now() - 3_600_000));
+        await writer.exec([['INSERT INTO exec_probe (k, v) VALUES (?, ?)', [1, 'a']], ['INSERT INTO exec_probe (k, v) VALUES (?, ?)', [2, 'b']]], { durable: false });
+        await ingest;
+        expect(db.prepare('SELECT k, v FROM exec_probe ORDER BY k').all()).toEqual([{ k: 1, v: 'a' }, { k: 2, v: 'b' }]);
+        // the second statement breaks NOT NULL: the first of the same list is rolled back with it
+        await expect(writer.exec([['INSERT INTO exec_probe (k, v) VALUES (?, ?)', [3, 'c']], ['INSERT INTO exec_probe (k, v) VALUES (?, ?)', [4, null]]]))
+          .rejects.toThrow(/NOT NULL/);
+        expect(db.prepare('SELECT count(*) AS n FROM exec_probe').get()).toEqual({ n: 2 });
+        // the connection's synchronous mode is back to FULL after a non-durable list
+        expect(await writer.pragma('synchronous')).toBe(2);
+        expect(countSamples(db).asic).toBe(3000);
+      } finally {
+        await writer.close();
+        db.close();
+      }
+    });
+  }
 });

@@ -6,7 +6,7 @@ import {
   formatCount, formatDuration, formatHashrate, formatJth, formatPct, formatPower, formatPue, formatRatio,
   formatTemp, formatMetric,
 } from '../format.js';
-import { inletLevel, type Level } from '../levels.js';
+import { hashrateLevel, inletLevel, type Level } from '../levels.js';
 import { firingAlertsWorstFirst } from '../live.js';
 
 export interface AlertList {
@@ -117,8 +117,7 @@ export function createAggregateTiles(names: readonly AggregateTileName[], labelP
       set('facility_power', formatPower(f.facility_power_w), 'incl. cooling and losses', lvl(f.facility_power_w));
       set('pue', formatPue(f.pue), f.pue == null && f.pue_unknown_reason ? `unknown: ${f.pue_unknown_reason}` : 'facility ÷ IT', lvl(f.pue));
       set('pue_24h', formatPue(f.pue_24h), 'energy over 24 h', lvl(f.pue_24h));
-      const hashLevel: Level = f.hashrate_ratio == null ? lvl(f.hashrate_ths)
-        : f.hashrate_ratio < 0.7 ? 'crit' : f.hashrate_ratio < 0.9 ? 'warn' : 'ok';
+      const hashLevel: Level = f.hashrate_ratio == null ? lvl(f.hashrate_ths) : hashrateLevel(f.hashrate_ratio);
       set('hashrate', formatHashrate(f.hashrate_ths),
         `${formatRatio(f.hashrate_ratio)} nominal · ${formatCount(f.miners_hashing)}/${formatCount(f.miners_total)} up`,
         hashLevel);

@@ -4,7 +4,7 @@
 // `-` is dmon's "no value" (no HBM temperature sensor on GDDR cards) and becomes null.
 
 import type { MetricOf } from '../core/types.js';
-import type { SmiGpu } from './nvidia-smi.js';
+import type { SmiGpu } from './smi-csv.js';
 
 export interface DmonSample {
   gpu: number;

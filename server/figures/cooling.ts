@@ -1,29 +1,9 @@
-// Cooling figures (DESIGN.md §4): rack inlet against ASHRAE TC 9.9, air ΔT, liquid heat removed and its
-// ratio to IT power, temperature headroom to the model's limit, and the Rack Cooling Index.
+// Cooling figures (DESIGN.md §4): air ΔT, liquid heat removed and its ratio to IT power, temperature
+// headroom to the model's limit, and the Rack Cooling Index. The ASHRAE bands, and a rack inlet's state
+// against them (ashraeState), are in bands.ts.
 
-import type { AshraeState, Fluid } from '../core/types.js';
-
-/**
- * ASHRAE TC 9.9 "Thermal Guidelines for Data Processing Environments" (5th ed.): recommended inlet envelope
- * 18–27 °C for classes A1–A4, and allowable class A1 15–32 °C.
- */
-export const ASHRAE_RECOMMENDED_MIN_C = 18;
-export const ASHRAE_RECOMMENDED_MAX_C = 27;
-export const ASHRAE_A1_ALLOWABLE_MIN_C = 15;
-export const ASHRAE_A1_ALLOWABLE_MAX_C = 32;
-
-/**
- * 'below' under the recommended minimum (a cold inlet wastes chiller energy and risks condensation, but
- * rarely hurts hardware, so it is one state however cold); 'recommended' 18–27 °C inclusive; 'allowable'
- * above 27 up to the A1 limit of 32 °C inclusive; 'above' over 32 °C.
- */
-export function ashraeState(inlet_temp_c: number | null): AshraeState | null {
-  if (inlet_temp_c === null) return null;
-  if (inlet_temp_c < ASHRAE_RECOMMENDED_MIN_C) return 'below';
-  if (inlet_temp_c <= ASHRAE_RECOMMENDED_MAX_C) return 'recommended';
-  if (inlet_temp_c <= ASHRAE_A1_ALLOWABLE_MAX_C) return 'allowable';
-  return 'above';
-}
+import type { Fluid } from '../core/types.js';
+import { ASHRAE_A1_ALLOWABLE_MAX_C, ASHRAE_A1_ALLOWABLE_MIN_C, ASHRAE_RECOMMENDED_MAX_C, ASHRAE_RECOMMENDED_MIN_C } from './bands.js';
 
 /** Air temperature rise across the rack: outlet − inlet. */
 export function airDeltaTC(inlet_temp_c: number | null, outlet_temp_c: number | null): number | null {

@@ -1,11 +1,7 @@
 // Power figures (DESIGN.md §4): rack power and its budget, A/B feeds, hall/site IT power, PUE, J/TH, W per GPU.
 // Pure functions over plain numbers; null means "not known" and propagates rather than turning into 0.
 
-/**
- * Share of a rack's rated power it may draw continuously: the 80 % continuous-load rule for branch circuits
- * (NEC 210.20(A) / 215.3; IEC practice is similar), which is how rack power budgets are set.
- */
-export const RACK_CONTINUOUS_LOAD_FRACTION = 0.8;
+import { RACK_CONTINUOUS_LOAD_FRACTION } from './bands.js';
 
 /** Sum of the values that are known; null when none is (an empty sum is unknown, not 0 W). */
 export function sumKnown(values: Iterable<number | null | undefined>): number | null {

@@ -1,8 +1,7 @@
 // Utilisation (DESIGN.md §4): ASIC hashrate against nominal, miners hashing; GPU mean utilisation, busy/idle.
 // Aggregates are ratios of sums over devices (rack, hall and site alike), never means of per-rack ratios.
 
-/** A GPU under this util_pct is idle: below it a GPU does housekeeping, not a job (DCGM GPU_UTIL). */
-export const GPU_IDLE_UTIL_PCT = 5;
+import { GPU_IDLE_UTIL_PCT } from './bands.js';
 
 /** hashrate ÷ nominal; null when either is unknown or there is no nominal. */
 export function hashrateRatio(hashrate_ths: number | null, nominal_ths: number | null): number | null {

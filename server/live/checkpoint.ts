@@ -4,19 +4,20 @@
 //   compares each device's live timestamp with the one it last wrote);
 // - the raw rows committed after the checkpoint, found by timestamp (runtime.replay_from);
 // - a heartbeat of when Floorwatch was last running, from which the spans it was away are kept, so that
-//   ages leave them out (server/metrics/health.ts runningAgeMs).
+//   ages leave them out (server/figures/health.ts runningAgeMs).
 // A restart loads the checkpoint, then replays raw rows from replay_from, both in slices that yield to
 // the event loop, while the server already listens (/readyz: "restoring live state").
 
-import { runRetryingBusy } from '../lifecycle/background.js';
-import type { Db } from './db.js';
-import type { LiveState } from '../live/state.js';
-import type { OfflineSpan } from '../metrics/health.js';
+import { runRetryingBusy } from '../store/busy.js';
+import type { Db } from '../store/db.js';
+import type { SqlStatement } from '../store/thread.js';
+import type { LiveState } from './state.js';
+import type { OfflineSpan } from '../figures/health.js';
 import {
   DEVICE_KINDS, METRICS_BY_KIND,
   type DeviceKind, type DeviceLive, type MetricName, type Reading,
 } from '../core/types.js';
-import { powerSourceCode, powerSourceOf } from './samples.js';
+import { powerSourceCode, powerSourceOf } from '../store/samples.js';
 
 /** The raw window replayed when there is no checkpoint yet (a database from before migration 004). */
 export const LEGACY_REPLAY_MS = 15 * 60_000;
@@ -84,8 +85,15 @@ export function beginRun(db: Db, now: number, staleAfterMs: number): StartPlan {
   return plan;
 }
 
+const HEARTBEAT_SQL = 'UPDATE runtime SET running_at = ? WHERE id = 1';
+
 export function heartbeat(db: Db, now: number): void {
-  db.prepare('UPDATE runtime SET running_at = ? WHERE id = 1').run(now);
+  db.prepare(HEARTBEAT_SQL).run(now);
+}
+
+/** The heartbeat as a statement for the writer's connection (Writer.exec). */
+export function heartbeatStatement(now: number): SqlStatement {
+  return [HEARTBEAT_SQL, [now]];
 }
 
 export interface RestoreProgress {
@@ -116,6 +124,12 @@ export interface CheckpointOptions {
   marginMs: number;
   /** runs one synchronous step under the server's background guard; false = it threw (logged, counted) */
   guard?: (task: string, fn: () => void) => boolean;
+  /**
+   * Runs a pass's statements on the writer's connection (Writer.exec), in turn with the ingest commits.
+   * Without it a pass writes on `db` and retries when the lock is taken; under the bench's 100k-device
+   * ingest the passes still lost it (a pass that fails leaves the next restart more raw rows to replay).
+   */
+  exec?: (statements: readonly SqlStatement[], opts: { durable: boolean }) => Promise<void>;
 }
 
 export interface Checkpointer {
@@ -154,10 +168,14 @@ export function createCheckpointer(db: Db, keys: ReadonlyMap<string, number>, li
   // replay_from that would let the next start skip it.
   let restored = false;
 
+  const UPSERT_SQL = `INSERT INTO live_checkpoint (device, ts, power_source, metrics, error_reason, error_ts) VALUES (?, ?, ?, ?, ?, ?)
+    ON CONFLICT(device) DO UPDATE SET ts = excluded.ts, power_source = excluded.power_source, metrics = excluded.metrics,
+      error_reason = excluded.error_reason, error_ts = excluded.error_ts`;
+  const SET_REPLAY_FROM_SQL = 'UPDATE runtime SET replay_from = ?, running_at = max(running_at, ?) WHERE id = 1';
   const upsert = db.prepare(`INSERT INTO live_checkpoint (device, ts, power_source, metrics, error_reason, error_ts) VALUES (?, ?, ?, ?, ?, ?)
     ON CONFLICT(device) DO UPDATE SET ts = excluded.ts, power_source = excluded.power_source, metrics = excluded.metrics,
       error_reason = excluded.error_reason, error_ts = excluded.error_ts`);
-  const setReplayFrom = db.prepare('UPDATE runtime SET replay_from = ?, running_at = max(running_at, ?) WHERE id = 1');
+  const setReplayFrom = db.prepare(SET_REPLAY_FROM_SQL);
   const writeRows = db.transaction((rows: { key: number; live: DeviceLive }[]) => {
     for (const { key, live: d } of rows) {
       const ts = d.ts as number;
@@ -182,6 +200,25 @@ export function createCheckpointer(db: Db, keys: ReadonlyMap<string, number>, li
       writeRows(rows);
     } finally {
       db.pragma(`synchronous = ${syncMode}`);
+    }
+  }
+
+  /** The same slice on the writer's connection; `written` is updated once it is committed. */
+  async function execSlice(exec: NonNullable<CheckpointOptions['exec']>, rows: { key: number; live: DeviceLive }[]): Promise<void> {
+    const done: [DeviceLive, number, number][] = [];
+    const statements: SqlStatement[] = [];
+    for (const { key, live: d } of rows) {
+      const ts = d.ts as number;
+      statements.push([UPSERT_SQL, [key, ts, powerSourceCode(d.power_source) ?? null, JSON.stringify(d.metrics), d.error?.reason ?? null, d.error?.ts ?? null]]);
+      done.push([d, ts, d.error?.ts ?? -1]);
+    }
+    await exec(statements, { durable: false });
+    for (const [d, ts, ets] of done) {
+      const w = written.get(d);
+      if (w) {
+        w.ts = ts;
+        w.ets = ets;
+      } else written.set(d, { ts, ets });
     }
   }
 
@@ -297,6 +334,18 @@ export function createCheckpointer(db: Db, keys: ReadonlyMap<string, number>, li
     });
   }
 
+  /** An async step's failure goes to the guard (logged, counted) like a synchronous one's. */
+  async function execGuarded(fn: () => Promise<void>): Promise<boolean> {
+    try {
+      await fn();
+      return true;
+    } catch (e) {
+      return guard('checkpoint', () => {
+        throw e;
+      });
+    }
+  }
+
   function finishPass(startedAt: number): void {
     setReplayFrom.run(startedAt - opts.marginMs, startedAt);
   }
@@ -310,12 +359,19 @@ export function createCheckpointer(db: Db, keys: ReadonlyMap<string, number>, li
         const startedAt = Date.now();
         let rows: { key: number; live: DeviceLive }[] = [];
         if (!guard('checkpoint', () => void (rows = changed()))) return;
+        const exec = opts.exec;
         for (let i = 0; i < rows.length && !stopped; i += sliceRows) {
           const slice = rows.slice(i, i + sliceRows);
-          if (!(await runRetryingBusy({ run: guard }, 'checkpoint', () => writeSlice(slice)))) return;
-          await yieldToLoop();
+          if (exec !== undefined) {
+            if (!(await execGuarded(() => execSlice(exec, slice)))) return;
+          } else {
+            if (!(await runRetryingBusy({ run: guard }, 'checkpoint', () => writeSlice(slice)))) return;
+            await yieldToLoop();
+          }
         }
-        if (!stopped) await runRetryingBusy({ run: guard }, 'checkpoint', () => finishPass(startedAt));
+        if (stopped) return;
+        if (exec !== undefined) await execGuarded(() => exec([[SET_REPLAY_FROM_SQL, [startedAt - opts.marginMs, startedAt]]], { durable: true }));
+        else await runRetryingBusy({ run: guard }, 'checkpoint', () => finishPass(startedAt));
       } finally {
         passing = false;
       }

@@ -2,11 +2,7 @@
 // stale), with the reason an operator reads on the wall.
 
 import type { DeviceKind, DeviceLive, Health, HealthCounts, MetricName } from '../core/types.js';
-
-/** A miner under this share of its nominal hashrate is degraded ('hashrate low')... */
-export const HASHRATE_LOW_RATIO = 0.8;
-/** ...once it has been up this long: after a restart, chains warm up and the average lags for minutes. */
-export const HASHRATE_WARMUP_S = 30 * 60;
+import { HASHRATE_LOW_RATIO, HASHRATE_WARMUP_S } from './bands.js';
 
 export interface HealthResult {
   health: Health;

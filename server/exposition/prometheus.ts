@@ -2,7 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { RejectReason } from '../core/validate.js';
 import type { DeviceKind, DeviceModel, RackFigures, SiteModel } from '../core/types.js';
 import type { Hub } from '../live/hub.js';
-import { runningAgeMs } from '../metrics/health.js';
+import { runningAgeMs } from '../figures/health.js';
 
 export interface Exposition {
   registry: Registry;

@@ -1,0 +1,27 @@
+// What one device's live entry says now, as the figures read it: a metric or null, the larger of two
+// readings, and its health against the tick's clock.
+
+import type { DeviceLive, LiveInput } from '../core/types.js';
+import { deviceHealth, type HealthContext, type HealthResult } from './health.js';
+import type { DeviceRef } from './site-index.js';
+
+export function maxOf(a: number | null, b: number | null | undefined): number | null {
+  if (b === null || b === undefined) return a;
+  return a === null || b > a ? b : a;
+}
+
+export function metric(live: DeviceLive | undefined, k: keyof DeviceLive['metrics']): number | null {
+  const v = live?.metrics[k];
+  return v === undefined ? null : v;
+}
+
+// One context reused for every device: allocating one per device costs more than the health check itself.
+const sharedCtx: HealthContext = { now: 0, stale_after_ms: 0, nominal_ths: null };
+
+export function healthOf(input: LiveInput, ref: DeviceRef, live: DeviceLive | undefined): HealthResult {
+  sharedCtx.now = input.now;
+  sharedCtx.stale_after_ms = input.stale_after_ms;
+  sharedCtx.offline = input.offline;
+  sharedCtx.nominal_ths = ref.nominal_ths;
+  return deviceHealth(ref.kind, live, sharedCtx);
+}

@@ -1,0 +1,64 @@
+// Device level (docs/ARCHITECTURE.md §4): each device's status (health, reason, latest metrics) as the
+// API, the wall and the alert engine read it.
+
+import type { DeviceStatus, LiveInput } from '../core/types.js';
+import { healthOf } from './device-reading.js';
+import { indexFor, type DeviceRef, type SiteIndex } from './site-index.js';
+
+function statusOf(input: LiveInput, ref: DeviceRef): DeviceStatus {
+  const live = input.devices.get(ref.id);
+  const h = healthOf(input, ref, live);
+  const s: DeviceStatus = {
+    id: ref.id,
+    kind: ref.kind,
+    health: h.health,
+    last_seen: live?.ts ?? null,
+    metrics: live === undefined ? {} : { ...live.metrics },
+  };
+  if (ref.rack !== undefined) s.rack = ref.rack;
+  if (ref.hall !== undefined) s.hall = ref.hall;
+  if (ref.model.model !== undefined) s.model = ref.model.model;
+  if (h.reason !== undefined) s.reason = h.reason;
+  if (live?.power_source !== undefined) s.power_source = live.power_source;
+  return s;
+}
+
+const NO_METRICS: DeviceStatus['metrics'] = Object.freeze({});
+
+/**
+ * Every device's status in index order, for a reader that only looks during the call (the alert engine
+ * on each tick). Unlike deviceStatus() the metrics are the live object itself, not a copy: at 100,000
+ * devices the copies were most of the alert pass's time and garbage. The visitor must neither keep nor
+ * change the status or its metrics.
+ */
+export function visitDeviceStatuses(input: LiveInput, index: SiteIndex, visit: (d: Readonly<DeviceStatus>) => void): void {
+  for (const ref of index.devices.values()) {
+    const live = input.devices.get(ref.id);
+    const h = healthOf(input, ref, live);
+    // Every key always present (absent ones undefined): one object shape for all 100,000 keeps the
+    // engine's property reads monomorphic. Readers test `=== undefined`, never `in`.
+    visit({
+      id: ref.id,
+      kind: ref.kind,
+      rack: ref.rack,
+      hall: ref.hall,
+      model: ref.model.model,
+      health: h.health,
+      reason: h.reason,
+      last_seen: live?.ts ?? null,
+      power_source: live?.power_source,
+      metrics: live === undefined ? NO_METRICS : live.metrics,
+    });
+  }
+}
+
+export function deviceStatus(input: LiveInput, id: string, index?: SiteIndex): DeviceStatus | undefined {
+  const ref = (index ?? indexFor(input.model)).devices.get(id);
+  return ref === undefined ? undefined : statusOf(input, ref);
+}
+
+/** Statuses of a rack's devices in config order; [] for an unknown rack. */
+export function deviceStatuses(input: LiveInput, rackId: string, index?: SiteIndex): DeviceStatus[] {
+  const ri = (index ?? indexFor(input.model)).racks.get(rackId);
+  return ri === undefined ? [] : ri.devices.map((ref) => statusOf(input, ref));
+}
