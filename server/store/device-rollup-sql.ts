@@ -17,7 +17,7 @@ export interface KindColumns {
 export type StoredVocabulary = { readonly [K in DeviceKind]: KindColumns };
 
 // Keyed bucket first, like the raw tables: a tick of every device lands in the current minute's rows,
-// at the end of the table, instead of in one leaf page per device (DESIGN.md §6: several times faster,
+// at the end of the table, instead of in one leaf page per device (docs/ARCHITECTURE.md §6: several times faster,
 // and the pages being written stay few and cached). A device's series is read by one point lookup per
 // bucket (server/store/history.ts).
 function deviceTableSql(kind: DeviceKind, g: Granularity, rolled: readonly string[]): string {
