@@ -1,4 +1,4 @@
-// The shared vocabulary of Floorwatch: device kinds, their metrics (units in the names, DESIGN.md §3),
+// The shared vocabulary of Floorwatch: device kinds, their metrics (units in the names, docs/ARCHITECTURE.md §3),
 // the Reading every source produces, the typed site model config turns into, and the figures computed
 // from live state. Everything here is plain data: no I/O.
 
@@ -156,7 +156,7 @@ export interface SiteModel {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Live figures (DESIGN.md §4). null = not known (no reading), never 0.
+// Live figures (docs/ARCHITECTURE.md §4). null = not known (no reading), never 0.
 
 export type Health = 'up' | 'degraded' | 'down';
 export type AshraeState = 'below' | 'recommended' | 'allowable' | 'above';
@@ -295,7 +295,7 @@ export interface LiveInput {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Alerts (DESIGN.md §4): shown on the wall, in the API, in /metrics.
+// Alerts (docs/ARCHITECTURE.md §4): shown on the wall, in the API, in /metrics.
 
 export type Severity = 'info' | 'warning' | 'critical';
 export type AlertState = 'pending' | 'firing' | 'resolved';
@@ -319,7 +319,7 @@ export interface AlertView {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// socket.io /live payloads (contract: DESIGN.md §5).
+// socket.io /live payloads (contract: docs/ARCHITECTURE.md §5).
 
 export interface RackLayout {
   id: string;
