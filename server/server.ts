@@ -159,7 +159,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     http.listen(opts.port ?? 8080, opts.host ?? '0.0.0.0', () => resolve());
   });
   background.every('alerts_save', opts.alertsSaveMs ?? 10_000, () => void runRetryingBusy(background, 'alerts_save', () => alerts.save()));
-  const integrity = store.integrity;
+  const { integrity } = store;
   if (integrity !== null) {
     background.run('integrity_check', () => integrity.check());
     background.every('integrity_check', opts.integrityCheckMs ?? 3_600_000, () => integrity.check(), { unref: true });
@@ -177,6 +177,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       // Drain: /readyz now fails, so balancers stop sending; requests already on their way are served.
       await requests.drain(http, opts.drainMs ?? 10_000);
       background.stopAll();
+      checkpoint.stop(); // a pass under way sends no more slices: the writer closes below
       await collectors?.scheduler.stop();
       // Upgraded websockets are not among closeAllConnections()'s: socket.io closes them, then the server.
       http.closeAllConnections();
