@@ -27,7 +27,7 @@ async function poll(replies: Record<string, string>, model?: string) {
 
 describe('cgminer collector over TCP, one fixture per firmware variant', () => {
   it('Antminer L3+ bmminer (captured; `}{` fault; no joined command -> one command per connection)', async () => {
-    const { reading, miner } = await poll({ summary: fx('antminer-bmminer_L3plus_summary.json'), stats: fx('antminer-bmminer_L3plus_stats.json') });
+    const { reading, miner } = await poll({ summary: fx('antminer-bmminer/L3plus_summary.json'), stats: fx('antminer-bmminer/L3plus_stats.json') });
     expect(miner.commands).toEqual(['summary+stats', 'summary', 'stats']);
     expect(reading.ts).toBe(1_700_000_000_000);
     expect(reading.power_source).toBe('device');
@@ -49,7 +49,7 @@ describe('cgminer collector over TCP, one fixture per firmware variant', () => {
   });
 
   it('Avalon 1566 stats (MM ID0 Key[value] string)', async () => {
-    const { reading, miner } = await poll({ 'summary+stats': joined({ stats: fx('avalon-1566_stats.json') }) });
+    const { reading, miner } = await poll({ 'summary+stats': joined({ stats: fx('avalon/1566_stats.transcribed.json') }) });
     expect(miner.commands).toEqual(['summary+stats']);
     expect(reading.power_source).toBe('device');
     expect(reading.metrics).toMatchObject({
@@ -66,8 +66,8 @@ describe('cgminer collector over TCP, one fixture per firmware variant', () => {
   });
 
   it('Whatsminer btminer summary (reconstructed; invalid cmd to joined and stats)', async () => {
-    const invalid = fx('whatsminer-btminer_invalid-cmd.json');
-    const { reading, miner } = await poll({ 'summary+stats': invalid, stats: invalid, summary: fx('whatsminer-btminer_M30Spp_summary.json') });
+    const invalid = fx('whatsminer-btminer/invalid-cmd.reconstructed.json');
+    const { reading, miner } = await poll({ 'summary+stats': invalid, stats: invalid, summary: fx('whatsminer-btminer/M30Spp_summary.reconstructed.json') });
     expect(miner.commands).toEqual(['summary+stats', 'summary', 'stats']);
     expect(reading.power_source).toBe('device');
     expect(reading.metrics).toMatchObject({
@@ -86,7 +86,7 @@ describe('cgminer collector over TCP, one fixture per firmware variant', () => {
   });
 
   it('Antminer new API stats: rate_5s in rate_unit, chain arrays, power estimated from the model', async () => {
-    const { reading } = await poll({ 'summary+stats': joined({ stats: fx('antminer-newapi_S19Proplus_stats.json') }) }, 's19-pro-plus');
+    const { reading } = await poll({ 'summary+stats': joined({ stats: fx('antminer-newapi/S19Proplus_stats.reconstructed.json') }) }, 's19-pro-plus');
     expect(reading.power_source).toBe('estimate');
     expect(reading.metrics).toMatchObject({
       hashrate_ths: 121.05623, // 121056.23 GH/s
@@ -101,7 +101,7 @@ describe('cgminer collector over TCP, one fixture per firmware variant', () => {
   });
 
   it('Braiins OS summary (MHS only, no power, no temperatures)', async () => {
-    const { reading } = await poll({ 'summary+stats': joined({ summary: fx('braiins-os_summary.json') }) }, 's19-pro');
+    const { reading } = await poll({ 'summary+stats': joined({ summary: fx('braiins-os/summary.reconstructed.json') }) }, 's19-pro');
     expect(reading.power_source).toBe('estimate');
     expect(reading.metrics).toMatchObject({
       hashrate_ths: 96.123, // MHS 5s 96123000 / 1e6
@@ -118,7 +118,7 @@ describe('cgminer collector over TCP, one fixture per firmware variant', () => {
 
   it('LuxOS stats + summary with a dead chain', async () => {
     const { reading } = await poll(
-      { 'summary+stats': joined({ summary: fx('luxos_summary.json'), stats: fx('luxos_stats.json') }) },
+      { 'summary+stats': joined({ summary: fx('luxos/summary.reconstructed.json'), stats: fx('luxos/stats.reconstructed.json') }) },
       's19j-pro',
     );
     expect(reading.power_source).toBe('estimate');

@@ -16,7 +16,7 @@ afterEach(async () => {
 
 describe('scheduler last good poll', () => {
   it('keeps, per collector, when its last good poll ended; a collector that only fails has none', async () => {
-    const good = await startFakeMiner({ 'summary+stats': joined({ summary: fx('luxos_summary.json'), stats: fx('luxos_stats.json') }) });
+    const good = await startFakeMiner({ 'summary+stats': joined({ summary: fx('luxos/summary.reconstructed.json'), stats: fx('luxos/stats.reconstructed.json') }) });
     miners.push(good);
     const refused = await freePort();
     const devices: DeviceModel[] = [

@@ -17,7 +17,7 @@ afterEach(async () => {
 
 describe('scheduler against faulty miners', () => {
   it('reports hung, reset, garbage and refused miners with their reasons while healthy ones keep their interval', async () => {
-    const good = { 'summary+stats': joined({ summary: fx('luxos_summary.json'), stats: fx('luxos_stats.json') }) };
+    const good = { 'summary+stats': joined({ summary: fx('luxos/summary.reconstructed.json'), stats: fx('luxos/stats.reconstructed.json') }) };
     const healthy = [await startFakeMiner(good), await startFakeMiner(good)];
     const hung = await startFakeMiner(good, 'hang');
     const reset = await startFakeMiner(good, 'reset-mid-reply');
