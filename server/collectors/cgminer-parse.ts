@@ -1,21 +1,32 @@
-// Maps every cgminer-family firmware's summary/stats replies onto the asic vocabulary of docs/ARCHITECTURE.md §3
-// (TH/s, W, °C). Pure: no I/O. Firmware variants handled:
-//  - Antminer bmminer/cgminer stats: `GHS 5s` (number or string), `temp{i}` board, `temp2_{i}` chip,
-//    `chain_acn{i}`, `chain_rate{i}`, `fan{i}`, `chain_power` (some L-series), Vnish `temp_chip{i}` "lo-hi".
-//  - Antminer new API: `rate_5s` + `rate_unit`, `fan[]`, `chain[]` with temp_pcb/temp_chip arrays.
-//  - Whatsminer btminer summary: `MHS 5s`/`HS RT`, `Power`/`Power_RT`, `Chip Temp Max`, `Fan Speed In/Out`,
-//    `Env Temp`, `Temperature`.
-//  - Avalon stats/estats: `MM ID{n}` strings of `Key[value]` pairs (GHSspd, WALLPOWER, TMax, Temp, Fan{i}).
-//  - LuxOS / Braiins OS: cgminer-compatible summary (`GHS 5s` / `MHS 5s`) and stats, covered by the above.
+// Maps every cgminer-family firmware's replies onto the asic vocabulary of docs/ARCHITECTURE.md §3
+// (TH/s, W, °C). Pure: no I/O. The firmware is told from the reply itself (detectFirmware: the STATS
+// header entry, STATUS Description, the new API's STATUS/INFO block), then one reader per family reads
+// `stats` (asic-antminer.ts, asic-avalon.ts); `summary` is the same cgminer command everywhere and fills
+// what stats did not say; `devs`, `power` and `fan` fill chains, power and fans on the firmware whose
+// stats carry none (fetched only then, cgminer.ts).
 
-import type { MetricOf, PowerSource, Reading } from '../core/types.js';
+import type { PowerSource, Reading } from '../core/types.js';
+import { readBmminerStats, readNewApiStats, type StatsExtras } from './asic-antminer.js';
+import { avalonMms, readAvalonStats } from './asic-avalon.js';
+import {
+  emptyAsic, entries, fanFigures, isObject, maxOf, num, pos, round, toThs, type AsicMetrics,
+} from './asic-values.js';
 import type { JsonObject } from './types.js';
+
+export { num } from './asic-values.js';
+export { parseAvalonMm } from './asic-avalon.js';
 
 export interface CgminerReplies {
   /** the whole `summary` reply (STATUS + SUMMARY) */
   summary?: JsonObject;
   /** the whole `stats` or `estats` reply (STATUS + STATS) */
   stats?: JsonObject;
+  /** `devs` (DEVS[]: one entry per hash board on btminer/Auradine/LuxOS), asked for when chains are unknown */
+  devs?: JsonObject;
+  /** LuxOS `power` (POWER[0].Watts), asked for when no power was read */
+  power?: JsonObject;
+  /** Auradine `fan` (Fan[].Speed), asked for when no fan was read */
+  fan?: JsonObject;
 }
 
 export interface ParseContext {
@@ -26,93 +37,90 @@ export interface ParseContext {
   nominal_power_w?: number;
 }
 
-type AsicMetrics = Record<MetricOf<'asic'>, number | null>;
+/** Firmware families with a reader of their own. 'cgminer' is any other fork: summary only. */
+export type AsicFirmware =
+  | 'antminer' | 'antminer-newapi' | 'luxos' | 'vnish' | 'braiins' | 'avalon' | 'whatsminer' | 'auradine'
+  | 'sealminer' | 'cgminer';
 
-/** A number from a firmware value: numbers, numeric strings ("140258.58", "13,500.00"); else null. */
-export function num(v: unknown): number | null {
-  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
-  if (typeof v === 'string') {
-    const t = v.trim().replace(/,/gu, '');
-    if (t === '' || !/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/u.test(t)) return null;
-    const n = Number(t);
-    return Number.isFinite(n) ? n : null;
+function statusOf(reply: JsonObject | undefined): JsonObject | undefined {
+  const st = reply?.STATUS;
+  if (Array.isArray(st)) return isObject(st[0]) ? st[0] : undefined;
+  return isObject(st) ? st : undefined;
+}
+
+function text(v: unknown): string {
+  return typeof v === 'string' ? v : '';
+}
+
+/**
+ * The firmware, from what the reply says about itself: the new API's STATUS object (`api_version`) and
+ * INFO block; the STATUS `Description` ("LUXminer …", "bdminer …", "GCMiner-…", "BOSminer …"); the STATS
+ * header entry (`Type` "Antminer S19 Pro", `BMMiner`/`CGMiner` version, VNish's `Miner` string) and the
+ * device entry's driver `ID` ("BTM_SOC0", "AVA100", "AVALON0"); btminer's `Firmware Version`, or its
+ * boards' driver name `SM` in devs.
+ */
+export function detectFirmware(r: CgminerReplies): AsicFirmware {
+  const st = statusOf(r.stats) ?? statusOf(r.summary);
+  const desc = [statusOf(r.stats), statusOf(r.summary), statusOf(r.devs)].map((s) => text(s?.Description)).join(' ');
+  if (/luxminer/iu.test(desc)) return 'luxos';
+  if (/bosminer|boser|braiins/iu.test(desc)) return 'braiins';
+  if (/bdminer/iu.test(desc)) return 'sealminer';
+  if (/gcminer/iu.test(desc)) return 'auradine';
+  if (st && st.api_version !== undefined && !Array.isArray(r.stats?.STATUS)) return 'antminer-newapi';
+  if (isObject(r.stats?.INFO) || isObject(r.summary?.INFO)) return 'antminer-newapi';
+  const statsEntries = entries(r.stats, 'STATS');
+  const header = statsEntries[0] ?? {};
+  const ids = statsEntries.map((e) => text(e.ID)).join(' ');
+  if (/vnish/iu.test(`${text(header.Miner)} ${text(header.Type)}`)) return 'vnish';
+  if (/^AVA|AVALON/u.test(ids)) return 'avalon';
+  if (/antminer/iu.test(text(header.Type)) || /BTM_SOC/u.test(ids)) return 'antminer';
+  const summary = entries(r.summary, 'SUMMARY')[0];
+  if (summary && text(summary['Firmware Version']) !== '') return 'whatsminer';
+  if (entries(r.devs, 'DEVS').some((d) => d.Name === 'SM')) return 'whatsminer';
+  return 'cgminer';
+}
+
+/** Merged STATS device entries: skips POOL{n} entries (some forks append them) and keeps telemetry. */
+function statsEntry(stats: JsonObject | undefined): JsonObject {
+  const out: JsonObject = {};
+  for (const e of entries(stats, 'STATS')) {
+    if (typeof e.ID === 'string' && /^POOL\d+$/u.test(e.ID)) continue;
+    Object.assign(out, e);
   }
-  return null;
-}
-
-/** Positive number or null: firmware writes 0 for absent sensors, fans and empty chain slots. */
-function pos(v: unknown): number | null {
-  const n = num(v);
-  return n !== null && n > 0 ? n : null;
-}
-
-function maxOf(xs: (number | null)[]): number | null {
-  const v = xs.filter((x): x is number => x !== null);
-  return v.length ? Math.max(...v) : null;
-}
-
-function meanOf(xs: (number | null)[]): number | null {
-  const v = xs.filter((x): x is number => x !== null);
-  return v.length ? v.reduce((a, b) => a + b, 0) / v.length : null;
-}
-
-function round(n: number | null, digits = 6): number | null {
-  if (n === null) return null;
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
-}
-
-function entries(reply: JsonObject | undefined, key: string): JsonObject[] {
-  const v = reply?.[key];
-  if (!Array.isArray(v)) return [];
-  return v.filter((e): e is JsonObject => !!e && typeof e === 'object' && !Array.isArray(e));
-}
-
-/** Hashrate in TH/s from a value and its unit. */
-function toThs(value: number | null, unit: string): number | null {
-  if (value === null) return null;
-  const u = unit.trim().toUpperCase().replace(/\/S$/u, '').replace(/S$/u, '');
-  const factor: Record<string, number> = { H: 1e-12, KH: 1e-9, MH: 1e-6, GH: 1e-3, TH: 1, PH: 1e3 };
-  const f = factor[u];
-  return f === undefined ? null : value * f;
-}
-
-/** Avalon `Key[value] Key2[v1 v2]` strings → map of key to the raw bracket content. */
-export function parseAvalonMm(s: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const re = /([A-Za-z][\w.]*)\[([^\]]*)\]/gu;
-  for (let m = re.exec(s); m; m = re.exec(s)) out.set(m[1], m[2].trim());
   return out;
 }
 
-function avalonNums(v: string | undefined): number[] {
-  if (v === undefined) return [];
-  return v.split(/\s+/u).map((x) => num(x.replace(/%$/u, ''))).filter((x): x is number => x !== null);
+function readStats(fw: AsicFirmware, r: CgminerReplies, m: AsicMetrics): StatsExtras {
+  const s = statsEntry(r.stats);
+  switch (fw) {
+    case 'avalon': return readAvalonStats(avalonMms(s), m);
+    case 'antminer-newapi': return readNewApiStats(s, m);
+    case 'antminer': case 'luxos': case 'vnish': case 'braiins': return readBmminerStats(s, m);
+    case 'sealminer': return readSealminerStats(s, m);
+    default: return { nameplate_ths: null };
+  }
 }
 
-export function parseCgminerReplies(replies: CgminerReplies, ctx: ParseContext): Reading {
-  const m: AsicMetrics = {
-    hashrate_ths: null, power_w: null, chip_temp_c: null, board_temp_c: null, inlet_temp_c: null,
-    outlet_temp_c: null, fan_rpm: null, accepted_shares: null, rejected_shares: null, hw_errors: null,
-    chains_ok: null, chains_total: null, uptime_s: null,
-  };
-  const summary = entries(replies.summary, 'SUMMARY')[0] ?? {};
-  // STATS holds a version header, the device entry(ies), and on some forks POOL{n} entries: merge the
-  // device ones (Avalon and Antminer both put telemetry in the entries that are not pools).
-  const stats: JsonObject = {};
-  for (const e of entries(replies.stats, 'STATS')) {
-    if (typeof e.ID === 'string' && /^POOL\d+$/u.test(e.ID)) continue;
-    Object.assign(stats, e);
+/** SealMiner bdminer stats: `Board Count`, per-board `{i} MHS(Sample)`, `{i} Temp {j}`, PSU input power. */
+function readSealminerStats(s: JsonObject, m: AsicMetrics): StatsExtras {
+  const boards = num(s['Board Count']);
+  if (boards !== null) {
+    const rates = Array.from({ length: boards }, (_, i) => num(s[`${i} MHS(Sample)`]));
+    m.chains_total = boards;
+    m.chains_ok = rates.filter((x) => x !== null && x > 0).length;
+    const temps = Object.entries(s).filter(([k]) => /^\d+ Temp \d+$/u.test(k)).map(([, v]) => pos(v));
+    m.board_temp_c = maxOf(temps);
   }
+  // `{i} Speed` for i below `Fan Count` are the fans (rpm); the board entries carry no fan of their own.
+  const fanCount = num(s['Fan Count']);
+  if (fanCount !== null) fanFigures(Array.from({ length: fanCount }, (_, i) => num(s[`${i} Speed`])), m);
+  m.power_w = pos(s['PSU Input Power']);
+  m.uptime_s = num(s.Elapsed);
+  return { nameplate_ths: toThs(pos(s['MHS(Ideal)']), 'MH') };
+}
 
-  const avalon = [...Object.keys(stats)].filter((k) => /^MM ID\d+$/u.test(k))
-    .map((k) => parseAvalonMm(String(stats[k])));
-
-  if (avalon.length) readAvalon(avalon, m);
-  else if (stats.rate_5s !== undefined || stats.rate_unit !== undefined || Array.isArray(stats.chain)) readNewApi(stats, m);
-  else readBmminer(stats, m);
-
-  // Summary: the same in every fork; fills what stats did not say.
+/** `summary`: the cgminer fields every fork keeps, plus btminer's own (Power, Chip Temp Max, Fan Speed). */
+function readSummary(summary: JsonObject, m: AsicMetrics): number | null {
   if (m.hashrate_ths === null) {
     m.hashrate_ths =
       num(summary['GHS 5s']) !== null ? num(summary['GHS 5s'])! / 1e3
@@ -127,116 +135,65 @@ export function parseCgminerReplies(replies: CgminerReplies, ctx: ParseContext):
   if (m.chip_temp_c === null) m.chip_temp_c = pos(summary['Chip Temp Max']);
   if (m.board_temp_c === null) m.board_temp_c = pos(summary.Temperature);
   if (m.inlet_temp_c === null) m.inlet_temp_c = num(summary['Env Temp']);
-  if (m.fan_rpm === null) m.fan_rpm = meanOf([pos(summary['Fan Speed In']), pos(summary['Fan Speed Out'])]);
-  m.accepted_shares = num(summary.Accepted);
-  m.rejected_shares = num(summary.Rejected);
-  m.hw_errors = num(summary['Hardware Errors']) ?? num(summary.hw_all);
-  m.uptime_s = num(summary.Elapsed) ?? num(summary.elapsed) ?? num(stats.Elapsed) ?? num(stats.elapsed) ?? m.uptime_s;
+  if (m.fan_rpm === null) fanFigures([pos(summary['Fan Speed In']), pos(summary['Fan Speed Out'])], m);
+  m.accepted_shares = num(summary.Accepted) ?? m.accepted_shares;
+  m.rejected_shares = num(summary.Rejected) ?? m.rejected_shares;
+  // The summary's count is the miner's own total; stats' per-board counts are the fallback.
+  m.hw_errors = num(summary['Hardware Errors']) ?? num(summary.hw_all) ?? m.hw_errors;
+  m.uptime_s = num(summary.Elapsed) ?? num(summary.elapsed) ?? m.uptime_s;
+  // btminer's Factory GHS and the new API's rate_ideal: what the unit was built to do.
+  return toThs(pos(summary['Factory GHS']), 'GH') ?? toThs(pos(summary.rate_ideal), String(summary.rate_unit ?? 'GH/s'));
+}
+
+/** `devs`: one entry per hash board; a board is ok when Alive and hashing. */
+function readDevs(devs: JsonObject, m: AsicMetrics): void {
+  const boards = entries(devs, 'DEVS');
+  if (!boards.length) return;
+  const rate = (d: JsonObject): number | null => num(d['MHS 5s']) ?? num(d['MHS av']);
+  // Stock Antminer answers devs with one BTM_SOC entry for the whole miner: no board count there.
+  if (boards.length === 1 && /BTM/u.test(text(boards[0].Name))) return;
+  if (m.chains_total === null) {
+    m.chains_total = boards.length;
+    m.chains_ok = boards.filter((d) => /alive/iu.test(text(d.Status)) && (rate(d) ?? 0) > 0).length;
+  }
+  if (m.board_temp_c === null) m.board_temp_c = maxOf(boards.map((d) => pos(d.Temperature)));
+  if (m.chip_temp_c === null) m.chip_temp_c = maxOf(boards.map((d) => pos(d['Chip Temp Max'])));
+}
+
+export function parseCgminerReplies(replies: CgminerReplies, ctx: ParseContext): Reading {
+  const m = emptyAsic();
+  const fw = detectFirmware(replies);
+  const extras = readStats(fw, replies, m);
+  const summary = entries(replies.summary, 'SUMMARY')[0];
+  const summaryPlate = summary ? readSummary(summary, m) : null;
+  if (replies.devs) readDevs(replies.devs, m);
+  if (m.power_w === null) m.power_w = pos(entries(replies.power, 'POWER')[0]?.Watts);
+  if (m.fan_rpm === null && replies.fan) fanFigures(entries(replies.fan, 'Fan').map((f) => num(f.Speed)), m);
 
   m.hashrate_ths = round(m.hashrate_ths);
   m.fan_rpm = round(m.fan_rpm, 1);
 
+  const nameplate = extras.nameplate_ths ?? summaryPlate;
   let power_source: PowerSource | undefined;
   if (m.power_w !== null) power_source = 'device';
-  else if (m.hashrate_ths !== null && ctx.nominal_power_w && ctx.nominal_ths) {
-    // No power from the firmware: the model's nominal power scaled by how hard it is hashing.
-    m.power_w = round(ctx.nominal_power_w * Math.min(m.hashrate_ths / ctx.nominal_ths, 1.5), 1);
-    power_source = 'estimate';
+  else {
+    const est = estimatePower(m.hashrate_ths, ctx.nominal_power_w, ctx.nominal_ths ?? nameplate ?? undefined);
+    if (est !== null) {
+      m.power_w = est;
+      power_source = 'estimate';
+    }
   }
   const reading: Reading = { device: ctx.device, ts: ctx.ts, metrics: m };
   if (power_source) reading.power_source = power_source;
   return reading;
 }
 
-function readBmminer(s: JsonObject, m: AsicMetrics): void {
-  const ghs = num(s['GHS 5s']);
-  if (ghs !== null) m.hashrate_ths = ghs / 1e3;
-  else if (num(s['MHS 5s']) !== null) m.hashrate_ths = num(s['MHS 5s'])! / 1e6;
-
-  const board: (number | null)[] = [];
-  const chip: (number | null)[] = [];
-  const fans: (number | null)[] = [];
-  const acn = new Map<number, number | null>();
-  const rate = new Map<number, number | null>();
-  const acs = new Map<number, string>();
-  for (const [k, v] of Object.entries(s)) {
-    let r: RegExpExecArray | null;
-    // temp{i} (i ≤ 16) is the board (PCB) sensor; temp2_{i} the chip; temp31.. are unused slots on L3+.
-    if ((r = /^temp(\d{1,2})$/u.exec(k)) && Number(r[1]) <= 16) board.push(pos(v));
-    else if (/^temp2_\d+$/u.test(k)) chip.push(pos(v));
-    else if (/^temp_chip\d+$/u.test(k) && typeof v === 'string') chip.push(maxOf(v.split('-').map(pos)));
-    else if (/^temp_pcb\d+$/u.test(k) && typeof v === 'string') board.push(maxOf(v.split('-').map(pos)));
-    else if ((r = /^fan(\d+)$/u.exec(k))) fans[Number(r[1]) - 1] = num(v);
-    else if ((r = /^chain_acn(\d+)$/u.exec(k))) acn.set(Number(r[1]), num(v));
-    else if ((r = /^chain_rate(\d+)$/u.exec(k))) rate.set(Number(r[1]), num(v));
-    else if ((r = /^chain_acs(\d+)$/u.exec(k)) && typeof v === 'string') acs.set(Number(r[1]), v.trim());
-  }
-  m.board_temp_c = maxOf(board);
-  m.chip_temp_c = maxOf(chip);
-  // fan_num says how many fan slots are fitted; beyond it the zeros are empty headers, not dead fans.
-  const fanNum = num(s.fan_num);
-  const fitted = fanNum !== null ? fans.slice(0, fanNum) : fans.filter((f) => f !== null && f > 0);
-  m.fan_rpm = meanOf(fitted.map((f) => f ?? null));
-
-  const slots = new Set([...acn.keys(), ...rate.keys(), ...acs.keys()]);
-  if (slots.size) {
-    let populated = 0;
-    let ok = 0;
-    for (const i of slots) {
-      const a = acn.get(i) ?? null;
-      const r = rate.get(i) ?? null;
-      const hasBoard = (a !== null && a > 0) || (r !== null && r > 0) || (acs.get(i) ?? '') !== '';
-      if (!hasBoard) continue;
-      populated++;
-      if (a !== null && a > 0 && (r === null || r > 0)) ok++;
-    }
-    const declared = num(s.miner_count) ?? num(s.chain_num);
-    m.chains_total = Math.max(populated, declared ?? 0);
-    m.chains_ok = ok;
-  }
-  // L-series and some custom firmware report wall power; 0 there means "not measured".
-  m.power_w = pos(s.chain_power) ?? pos(s.Power) ?? null;
-  m.uptime_s = num(s.Elapsed);
+/**
+ * No power from the firmware: the model's nominal power scaled by how hard it is hashing (capped at
+ * 1.5×). The nominal hashrate is the catalogue's or config's, else the nameplate the reply states.
+ */
+export function estimatePower(hashrate_ths: number | null, nominal_power_w?: number, nominal_ths?: number): number | null {
+  if (hashrate_ths === null || !nominal_power_w || !nominal_ths) return null;
+  return round(nominal_power_w * Math.min(hashrate_ths / nominal_ths, 1.5), 1);
 }
 
-function readNewApi(s: JsonObject, m: AsicMetrics): void {
-  m.hashrate_ths = toThs(num(s.rate_5s), String(s.rate_unit ?? 'GH/s'));
-  const fanNum = num(s.fan_num);
-  const fans = Array.isArray(s.fan) ? s.fan.map(num) : [];
-  m.fan_rpm = meanOf(fanNum !== null ? fans.slice(0, fanNum) : fans.filter((f) => f !== null && f > 0));
-  const chains = Array.isArray(s.chain) ? s.chain.filter((c): c is JsonObject => !!c && typeof c === 'object') : [];
-  if (chains.length) {
-    const arr = (c: JsonObject, k: string): (number | null)[] => (Array.isArray(c[k]) ? (c[k] as unknown[]).map(pos) : []);
-    m.chip_temp_c = maxOf(chains.flatMap((c) => arr(c, 'temp_chip')));
-    m.board_temp_c = maxOf(chains.flatMap((c) => arr(c, 'temp_pcb')));
-    m.chains_total = Math.max(chains.length, num(s.chain_num) ?? 0);
-    m.chains_ok = chains.filter((c) => (num(c.asic_num) ?? 0) > 0 && (num(c.rate_real) ?? 0) > 0).length;
-  }
-  m.uptime_s = num(s.elapsed);
-}
-
-function readAvalon(mms: Map<string, string>[], m: AsicMetrics): void {
-  // One entry per MM (controller); an AvalonMiner has one, a chained rig several: sum speed and power.
-  const sum = (key: string): number | null => {
-    const v = mms.map((mm) => num(mm.get(key))).filter((x): x is number => x !== null);
-    return v.length ? v.reduce((a, b) => a + b, 0) : null;
-  };
-  const ghs = sum('GHSspd') ?? sum('GHSmm');
-  m.hashrate_ths = ghs === null ? null : ghs / 1e3;
-  m.power_w = (() => {
-    const v = mms.map((mm) => pos(mm.get('WALLPOWER')) ?? (avalonNums(mm.get('PS')).at(-1) ?? null)).filter((x): x is number => x !== null && x > 0);
-    return v.length ? v.reduce((a, b) => a + b, 0) : null;
-  })();
-  m.chip_temp_c = maxOf(mms.map((mm) => pos(mm.get('TMax'))));
-  // Temp[] is the controller's intake sensor (ambient air at the miner's inlet).
-  m.inlet_temp_c = maxOf(mms.map((mm) => num(mm.get('Temp'))));
-  const fans: (number | null)[] = [];
-  for (const mm of mms) for (const [k, v] of mm) if (/^Fan\d+$/u.test(k)) fans.push(pos(v));
-  m.fan_rpm = meanOf(fans);
-  const boards = mms.flatMap((mm) => avalonNums(mm.get('MGHS')));
-  if (boards.length) {
-    m.chains_total = boards.length;
-    m.chains_ok = boards.filter((g) => g > 0).length;
-  }
-  m.uptime_s = maxOf(mms.map((mm) => num(mm.get('Elapsed'))));
-}

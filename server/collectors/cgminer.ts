@@ -4,7 +4,7 @@
 
 import { effectiveFigures } from '../core/catalogue.js';
 import type { CatalogueModel, DeviceModel, Reading } from '../core/types.js';
-import { parseCgminerReplies, type CgminerReplies } from './cgminer-parse.js';
+import { detectFirmware, parseCgminerReplies, type CgminerReplies } from './cgminer-parse.js';
 import { CollectorError, onePerDevice, type CollectorPlugin, type JsonObject } from './types.js';
 import { HOST_PORT_ENDPOINT, tcpRequest } from './tcp.js';
 
@@ -132,6 +132,21 @@ export function splitAddress(address: string, default_port = 4028): { host: stri
   return { host: m[1], port: m[2] ? Number(m[2]) : default_port };
 }
 
+/**
+ * The extra commands a reply calls for: `devs` when no chains were read (btminer, Auradine: their boards
+ * are DEVS entries), LuxOS `power` when no power was read, Auradine `fan` when no fan was read. Only what
+ * is missing, so a sweep stays at one or two requests for the miners whose stats say it all.
+ */
+export function extraCommands(replies: CgminerReplies, reading: Reading): (keyof CgminerReplies)[] {
+  const fw = detectFirmware(replies);
+  const m = reading.metrics;
+  const out: (keyof CgminerReplies)[] = [];
+  if (m.chains_total == null && fw !== 'avalon' && fw !== 'antminer' && fw !== 'antminer-newapi') out.push('devs');
+  if (reading.power_source !== 'device' && fw === 'luxos') out.push('power');
+  if (m.fan_rpm == null && fw === 'auradine') out.push('fan');
+  return out.slice(0, 2);
+}
+
 /** Polls one cgminer-family miner and returns its reading in the vocabulary of docs/ARCHITECTURE.md §3. */
 export async function pollCgminer(
   device: DeviceModel,
@@ -141,14 +156,30 @@ export async function pollCgminer(
 ): Promise<Reading> {
   if (!device.address) throw new CollectorError('no address');
   const { host, port } = splitAddress(device.address);
+  const deadline = Date.now() + timeout_ms;
   const replies = await fetchCgminer(host, port, timeout_ms);
   const figures = effectiveFigures(catalogue, device);
-  return parseCgminerReplies(replies, {
+  const ctx = {
     device: device.id,
-    ts: now(),
     nominal_ths: figures.nominal_ths ?? undefined,
     nominal_power_w: figures.nominal_power_w ?? undefined,
-  });
+  };
+  let reading = parseCgminerReplies(replies, { ...ctx, ts: now() });
+  const extra = extraCommands(replies, reading);
+  if (!extra.length) return reading;
+  for (const cmd of extra) {
+    const ms = deadline - Date.now();
+    if (ms <= 0) break;
+    try {
+      const r = await cgminerCommand(host, port, cmd, ms);
+      if (!isErrorStatus(r)) replies[cmd] = r;
+    } catch (err) {
+      // A detail the first reply lacked: the miner answered, so it is not down because this one failed.
+      if (!(err instanceof CollectorError)) throw err;
+    }
+  }
+  reading = parseCgminerReplies(replies, { ...ctx, ts: reading.ts });
+  return reading;
 }
 
 /** cgminer-family miners (Antminer, Avalon, LuxOS, Braiins, btminer's legacy API): one target per miner. */

@@ -10,7 +10,7 @@
 import { effectiveFigures } from '../core/catalogue.js';
 import type { CatalogueModel, DeviceModel, MetricOf, Reading } from '../core/types.js';
 import { splitAddress } from './cgminer.js';
-import { num } from './cgminer-parse.js';
+import { estimatePower, num } from './cgminer-parse.js';
 import { CollectorError, onePerDevice, type CollectorPlugin, type JsonObject } from './types.js';
 import { HOST_PORT_ENDPOINT, tcpRequest } from './tcp.js';
 
@@ -97,6 +97,7 @@ export function parseWhatsminerV3Summary(reply: JsonObject, ctx: V3ParseContext)
     inlet_temp_c: num(summary['environment-temperature']),
     outlet_temp_c: null,
     fan_rpm: fans.length ? fans.reduce((a, b) => a + b, 0) / fans.length : null,
+    fan_min_rpm: fans.length ? Math.min(...fans) : null,
     accepted_shares: null,
     rejected_shares: null,
     hw_errors: null,
@@ -109,7 +110,44 @@ export function parseWhatsminerV3Summary(reply: JsonObject, ctx: V3ParseContext)
   return reading;
 }
 
-/** Polls one Whatsminer over API v3 and returns its reading. */
+/** The `msg` object of a successful v3 reply, or a CollectorError naming the firmware's code. */
+function v3Msg(reply: JsonObject): JsonObject {
+  const code = num(reply.code);
+  if (code === null) throw new CollectorError('bad reply: no code');
+  if (code !== 0) {
+    const msg = typeof reply.msg === 'string' ? `: ${reply.msg}` : '';
+    throw new CollectorError(`bad reply: ${CODE_TEXT[code] ?? `code ${code}`}${msg}`);
+  }
+  const msg = reply.msg;
+  if (!msg || typeof msg !== 'object' || Array.isArray(msg)) throw new CollectorError('bad reply: no msg');
+  return msg as JsonObject;
+}
+
+/**
+ * `get.miner.status` `edevs` (one entry per hash board, `status` "alive", `hash-realtime` TH/s) → chains
+ * ok/total. A board counts as ok when alive and hashing. Null when the reply holds no edevs.
+ */
+export function parseWhatsminerV3Edevs(reply: JsonObject): { chains_ok: number; chains_total: number } | null {
+  const edevs = v3Msg(reply).edevs;
+  if (!Array.isArray(edevs) || !edevs.length) return null;
+  const boards = edevs.filter((e): e is JsonObject => !!e && typeof e === 'object' && !Array.isArray(e));
+  const ok = boards.filter((b) => /alive/iu.test(String(b.status ?? '')) && (num(b['hash-realtime']) ?? 0) > 0).length;
+  return { chains_ok: ok, chains_total: boards.length };
+}
+
+/** The unit's factory hashrate (TH/s) from a summary reply, the nameplate when the catalogue has none. */
+export function whatsminerV3Nameplate(reply: JsonObject): number | null {
+  const s = v3Msg(reply).summary;
+  if (!s || typeof s !== 'object' || Array.isArray(s)) return null;
+  const v = num((s as JsonObject)['factory-hash']);
+  return v !== null && v > 0 ? v : null;
+}
+
+/**
+ * Polls one Whatsminer over API v3 and returns its reading: the summary, then `edevs` for the chains,
+ * which the summary does not carry (two requests a sweep; the same connection is not reused because a
+ * miner serves one client at a time and we keep the request/connection pairing of the cgminer path).
+ */
 export async function pollWhatsminerV3(
   device: DeviceModel,
   catalogue: Map<string, CatalogueModel>,
@@ -118,13 +156,25 @@ export async function pollWhatsminerV3(
 ): Promise<Reading> {
   if (!device.address) throw new CollectorError('no address');
   const { host, port } = splitAddress(device.address, WHATSMINER_V3_PORT);
+  const deadline = Date.now() + timeout_ms;
   const reply = await whatsminerV3Request(host, port, 'get.miner.status', 'summary', timeout_ms);
   const reading = parseWhatsminerV3Summary(reply, { device: device.id, ts: now() });
+  const left = deadline - Date.now();
+  if (reading.metrics.chains_total == null && left > 0) {
+    try {
+      const chains = parseWhatsminerV3Edevs(await whatsminerV3Request(host, port, 'get.miner.status', 'edevs', left));
+      if (chains) Object.assign(reading.metrics, chains);
+    } catch (err) {
+      // Chains are a detail: a miner that answered its summary is not down because edevs failed.
+      if (!(err instanceof CollectorError)) throw err;
+    }
+  }
   if (reading.metrics.power_w === null && reading.metrics.hashrate_ths != null) {
-    // Same estimate as the cgminer path: the model's nominal power scaled by how hard it is hashing.
+    // Same estimate as the cgminer path, with the reply's factory hashrate when the catalogue has none.
     const { nominal_power_w: p, nominal_ths: t } = effectiveFigures(catalogue, device);
-    if (p && t) {
-      reading.metrics.power_w = Math.round(p * Math.min(reading.metrics.hashrate_ths / t, 1.5) * 10) / 10;
+    const est = estimatePower(reading.metrics.hashrate_ths, p ?? undefined, t ?? whatsminerV3Nameplate(reply) ?? undefined);
+    if (est !== null) {
+      reading.metrics.power_w = est;
       reading.power_source = 'estimate';
     }
   }

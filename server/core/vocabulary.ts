@@ -48,6 +48,8 @@ export const DEVICE_METRICS = [
   { kind: 'asic', name: 'chains_ok', unit: 'count', range: [0, 64], rolled: false },
   { kind: 'asic', name: 'chains_total', unit: 'count', range: [0, 64], rolled: false },
   { kind: 'asic', name: 'uptime_s', unit: 's', range: [0, 1e10], rolled: false },
+  // The slowest fan: a mean over four fans hides the one that stopped (issue 13).
+  { kind: 'asic', name: 'fan_min_rpm', unit: 'rpm', range: [0, 50_000], rolled: false },
 
   { kind: 'gpu', name: 'util_pct', unit: '%', range: [0, 100], rolled: true },
   { kind: 'gpu', name: 'mem_util_pct', unit: '%', range: [0, 100], rolled: false },

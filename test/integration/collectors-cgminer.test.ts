@@ -39,6 +39,7 @@ describe('cgminer collector over TCP, one fixture per firmware variant', () => {
       inlet_temp_c: null,
       outlet_temp_c: null,
       fan_rpm: 3135, // fan_num 2: (3180 + 3090) / 2
+      fan_min_rpm: 3090, // the slower of the two
       accepted_shares: 46423,
       rejected_shares: 530,
       hw_errors: 338,
@@ -68,7 +69,9 @@ describe('cgminer collector over TCP, one fixture per firmware variant', () => {
   it('Whatsminer btminer summary (reconstructed; invalid cmd to joined and stats)', async () => {
     const invalid = fx('whatsminer-btminer/invalid-cmd.reconstructed.json');
     const { reading, miner } = await poll({ 'summary+stats': invalid, stats: invalid, summary: fx('whatsminer-btminer/M30Spp_summary.reconstructed.json') });
-    expect(miner.commands).toEqual(['summary+stats', 'summary', 'stats']);
+    // devs: btminer's boards are DEVS entries, asked for because summary carries no chain count; the
+    // fake answers it as invalid, so chains stay null.
+    expect(miner.commands).toEqual(['summary+stats', 'summary', 'stats', 'devs']);
     expect(reading.power_source).toBe('device');
     expect(reading.metrics).toMatchObject({
       hashrate_ths: 105.123457, // MHS 5s 105123456.78 / 1e6, 6 decimals

@@ -17,7 +17,8 @@ afterEach(async () => {
 
 describe('scheduler against faulty miners', () => {
   it('reports hung, reset, garbage and refused miners with their reasons while healthy ones keep their interval', async () => {
-    const good = { 'summary+stats': joined({ summary: fx('luxos/summary.reconstructed.json'), stats: fx('luxos/stats.reconstructed.json') }) };
+    // The stock S19 Pro capture: its summary+stats say everything, so one connection is one poll.
+    const good = { 'summary+stats': joined({ summary: fx('antminer-bmminer/S19Pro_summary.json'), stats: fx('antminer-bmminer/S19Pro_stats.json') }) };
     const healthy = [await startFakeMiner(good), await startFakeMiner(good)];
     const hung = await startFakeMiner(good, 'hang');
     const reset = await startFakeMiner(good, 'reset-mid-reply');
@@ -61,7 +62,7 @@ describe('scheduler against faulty miners', () => {
       expect(Math.max(...gaps)).toBeLessThan(330);
     }
     expect(accepted.filter((r) => r.device === 'ok-1').length).toBe(healthy[0].connections.length);
-    expect(accepted[0].metrics.hashrate_ths).toBe(104.2505);
+    expect(accepted[0].metrics.hashrate_ths).toBe(110.56689); // GHS 5s 110566.89 / 1000
     // Back-off: the refused miner is retried after 1, 2, 4 intervals, so far fewer attempts than a healthy one.
     expect(errors.filter((e) => e.device === 'refused').length).toBeLessThanOrEqual(4);
     expect(durations.some((d) => d.collector === 'cgminer' && !d.ok)).toBe(true);

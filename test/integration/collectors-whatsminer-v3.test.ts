@@ -105,7 +105,9 @@ describe('Whatsminer API v3', () => {
   it('sends a length-prefixed get.miner.status summary and maps the documented reply', async () => {
     const f = await fake();
     const r = await pollWhatsminerV3(dev('W-1', f.port), new Map(), 2000, () => 1_700_000_000_000);
-    expect(f.requests).toEqual([{ cmd: 'get.miner.status', param: 'summary' }]);
+    // edevs asked because the summary carries no chains; this fake answers every request with the
+    // summary, so chains stay null (the real edevs capture is served in collectors-captures.test.ts).
+    expect(f.requests).toEqual([{ cmd: 'get.miner.status', param: 'summary' }, { cmd: 'get.miner.status', param: 'edevs' }]);
     expect(r).toEqual({
       device: 'W-1',
       ts: 1_700_000_000_000,
@@ -118,6 +120,7 @@ describe('Whatsminer API v3', () => {
         inlet_temp_c: 34.8, // environment-temperature
         outlet_temp_c: null,
         fan_rpm: 5025, // (4980 + 5070) / 2
+        fan_min_rpm: 4980,
         accepted_shares: null,
         rejected_shares: null,
         hw_errors: null,
