@@ -2,7 +2,11 @@
 // connection at a time like real firmware, with a trailing NUL like bmminer.
 import net from 'node:net';
 
-export type FakeBehaviour = 'reply' | 'hang' | 'reset-mid-reply' | 'garbage';
+/**
+ * 'split': the reply in 7-byte writes a few ms apart (a slow link or a firmware that flushes often);
+ * 'no-nul': the reply without bmminer's trailing NUL (btminer, LuxOS and others send none).
+ */
+export type FakeBehaviour = 'reply' | 'hang' | 'reset-mid-reply' | 'garbage' | 'split' | 'no-nul';
 
 export interface FakeMiner {
   port: number;
@@ -41,6 +45,8 @@ export async function startFakeMiner(
         socket.write(reply.slice(0, Math.floor(reply.length / 2)), () => socket.resetAndDestroy());
         return;
       }
+      if (behaviour === 'no-nul') return void socket.end(reply);
+      if (behaviour === 'split') return void writeSplit(socket, Buffer.from(reply + '\0', 'utf8'));
       socket.end(reply + '\0');
     });
   });
@@ -65,4 +71,11 @@ export function joined(parts: { summary?: string; stats?: string }): string {
   if (parts.summary) out.push(`"summary":[${parts.summary}]`);
   if (parts.stats) out.push(`"stats":[${parts.stats}]`);
   return `{${out.join(',')},"id":1}`;
+}
+
+function writeSplit(socket: net.Socket, bytes: Buffer, at = 0): void {
+  if (socket.destroyed) return;
+  if (at >= bytes.length) return void socket.end();
+  socket.write(bytes.subarray(at, at + 7));
+  setTimeout(() => writeSplit(socket, bytes, at + 7), 1);
 }
