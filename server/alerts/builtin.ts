@@ -7,7 +7,7 @@ import { effectiveFigures, type EffectiveFigures } from '../core/catalogue.js';
 import {
   ASHRAE_A1_ALLOWABLE_MAX_C, ASHRAE_RECOMMENDED_MAX_C, HASHRATE_LOW_RATIO, HASHRATE_WARMUP_S, RACK_CONTINUOUS_LOAD_FRACTION,
 } from '../figures/bands.js';
-import { runningAgeMs } from '../figures/health.js';
+import { NOT_HASHING, runningAgeMs } from '../figures/health.js';
 import { RACK_OUTAGE_SHARE, deviceMetric, notDown, type AlertRule, type EvalContext } from './rules.js';
 
 const MINUTE_MS = 60_000;
@@ -52,6 +52,8 @@ export function defaultRules(opts: DefaultRuleOptions = {}): AlertRule[] {
       op: '<', threshold: HASHRATE_LOW_RATIO, clear: 0.85, for_ms: 10 * MINUTE_MS,
       applies: (d, ctx) => {
         if (d.health === 'down') return false;
+        // A miner at 0 is MinerNotHashing's, under the same words its health shows.
+        if ((deviceMetric(d, 'hashrate_ths') ?? 0) <= 0) return false;
         if (ctx.curtailed.has(d.id) || (d.rack !== undefined && ctx.curtailed.has(d.rack))) return false;
         // Unknown uptime is judged anyway: a firmware that omits it must not silence the alert for good.
         const up = deviceMetric(d, 'uptime_s');
@@ -63,6 +65,15 @@ export function defaultRules(opts: DefaultRuleOptions = {}): AlertRule[] {
         return ths === null || nominal === null || nominal <= 0 ? null : ths / nominal;
       },
       summary: '{id} hashing at {value_pct} of nominal (below {threshold_pct})',
+    },
+    {
+      // Driven by the device's own reason, so the alert and the device API say the same from pending on.
+      name: 'MinerNotHashing', scope: 'device', kind: 'asic', severity: 'warning',
+      op: '>=', threshold: 1, clear: 1, for_ms: 2 * MINUTE_MS,
+      applies: (d, ctx) => d.health !== 'down' && !ctx.curtailed.has(d.id) && (d.rack === undefined || !ctx.curtailed.has(d.rack)),
+      value: (d) => ((d.reason ?? '').split(', ').includes(NOT_HASHING) ? 1 : 0),
+      detail: (d) => d.reason ?? null,
+      summary: '{id} answers but is not hashing ({detail})',
     },
     {
       name: 'MinerChainsDown', scope: 'device', kind: 'asic', severity: 'warning',

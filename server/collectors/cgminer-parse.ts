@@ -193,7 +193,9 @@ export function parseCgminerReplies(replies: CgminerReplies, ctx: ParseContext):
  * 1.5×). The nominal hashrate is the catalogue's or config's, else the nameplate the reply states.
  */
 export function estimatePower(hashrate_ths: number | null, nominal_power_w?: number, nominal_ths?: number): number | null {
-  if (hashrate_ths === null || !nominal_power_w || !nominal_ths) return null;
+  // A miner hashing nothing still draws fans and controller (the idle Avalon Q capture: 146 W): 0 W would
+  // drop it from its rack's power without a word, so no estimate, and the rack says "without power_w".
+  if (hashrate_ths === null || hashrate_ths <= 0 || !nominal_power_w || !nominal_ths) return null;
   return round(nominal_power_w * Math.min(hashrate_ths / nominal_ths, 1.5), 1);
 }
 

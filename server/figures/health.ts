@@ -1,5 +1,5 @@
-// Device health (docs/ARCHITECTURE.md §4): up, degraded (chains down, hashrate low, throttling, XID) or down (no answer,
-// stale), with the reason an operator reads on the wall.
+// Device health (docs/ARCHITECTURE.md §4): up, degraded (not hashing, chains down, hashrate low, throttling, XID) or
+// down (no answer, stale), with the reason an operator reads on the wall.
 
 import type { DeviceKind, DeviceLive, Health, HealthCounts, MetricName } from '../core/types.js';
 import { HASHRATE_LOW_RATIO, HASHRATE_WARMUP_S } from './bands.js';
@@ -11,6 +11,9 @@ export interface HealthResult {
 }
 
 const UP: HealthResult = Object.freeze({ health: 'up' });
+
+/** The reason of a miner that answers with no hashrate or 0; MinerNotHashing (alerts/builtin.ts) keys on it. */
+export const NOT_HASHING = 'not hashing';
 
 /** A span (epoch ms) during which Floorwatch itself was not running: nobody could hear the devices. */
 export interface OfflineSpan {
@@ -66,15 +69,18 @@ export function deviceHealth(kind: DeviceKind, live: DeviceLive | undefined, ctx
   const m = live.metrics;
   let reasons: string[] | null = null;
   if (kind === 'asic') {
+    const hashrate = num(m, 'hashrate_ths');
+    // A miner that answers but hashes nothing (0, or no hashrate at all) is not up: it answers, so it is
+    // not down, but it earns nothing (issue 13; a stock S19 read as 0 TH/s used to show 'up').
+    if (hashrate === null || hashrate <= 0) (reasons ??= []).push(NOT_HASHING);
     const ok = num(m, 'chains_ok');
     const total = num(m, 'chains_total');
     if (ok !== null && total !== null && ok < total) (reasons ??= []).push('chains down');
-    const hashrate = num(m, 'hashrate_ths');
     const uptime = num(m, 'uptime_s');
     const nominal = ctx.nominal_ths ?? null;
     if (
       hashrate !== null && uptime !== null && nominal !== null && nominal > 0 &&
-      uptime >= HASHRATE_WARMUP_S && hashrate < HASHRATE_LOW_RATIO * nominal
+      hashrate > 0 && uptime >= HASHRATE_WARMUP_S && hashrate < HASHRATE_LOW_RATIO * nominal
     ) (reasons ??= []).push('hashrate low');
   } else if (kind === 'gpu') {
     if (num(m, 'throttle_thermal') === 1) (reasons ??= []).push('thermal throttle');

@@ -78,6 +78,20 @@ describe('built-in alert rules', () => {
     expect(h.at(12, { devices: m(171) })).toEqual(['resolved device:A-01-01']); // 0.855 > 0.85
   });
 
+  it('MinerNotHashing: the device\'s own reason, in the alert text from pending on; MinerHashrateLow leaves 0 to it', () => {
+    const h = harness('MinerNotHashing');
+    const low = harness('MinerHashrateLow');
+    const idle = [asic('A-01-01', { hashrate_ths: 0, uptime_s: 3600 }, { health: 'degraded', reason: 'not hashing' })];
+    expect(h.at(0, { devices: idle })).toEqual(['pending device:A-01-01']);
+    expect(h.view('MinerNotHashing:device:A-01-01')?.summary).toBe('A-01-01 answers but is not hashing (not hashing)');
+    expect(low.at(0, { devices: idle })).toEqual([]);
+    expect(h.at(2, { devices: idle })).toEqual(['firing device:A-01-01']);
+    expect(h.at(3, { devices: [asic('A-01-01', { hashrate_ths: 190, uptime_s: 3700 })] })).toEqual(['resolved device:A-01-01']);
+    // a down miner is DeviceDown's, a curtailed one is not paged
+    expect(h.at(4, { devices: [asic('A-01-01', {}, { health: 'down', reason: 'refused' })] })).toEqual([]);
+    expect(h.at(5, { devices: idle, curtailed: new Set(['A-01']) })).toEqual([]);
+  });
+
   it('MinerHashrateLow: silent in the first 30 min of uptime and while the rack is curtailed', () => {
     const h = harness('MinerHashrateLow');
     expect(h.at(0, { devices: [asic('A-01-01', { hashrate_ths: 100, uptime_s: 1799 })] })).toEqual([]);

@@ -36,6 +36,21 @@ describe('down', () => {
   });
 });
 
+describe('asic not hashing (issue 13)', () => {
+  it('a miner that answers with 0 TH/s, or with no hashrate at all, is degraded: not hashing', () => {
+    expect(deviceHealth('asic', live(asicModel, { ...okAsic, hashrate_ths: 0 }), ctx)).toEqual({ health: 'degraded', reason: 'not hashing' });
+    expect(deviceHealth('asic', live(asicModel, { chains_ok: 3, chains_total: 3 }), ctx)).toEqual({ health: 'degraded', reason: 'not hashing' });
+    expect(deviceHealth('asic', live(asicModel, { hashrate_ths: null, uptime_s: 7200 }), ctx)).toEqual({ health: 'degraded', reason: 'not hashing' });
+  });
+  it('not hashing with chains down says both, and never also "hashrate low"', () => {
+    expect(deviceHealth('asic', live(asicModel, { hashrate_ths: 0, chains_ok: 0, chains_total: 3, uptime_s: 7200 }), ctx))
+      .toEqual({ health: 'degraded', reason: 'not hashing, chains down' });
+  });
+  it('any positive hashrate is hashing', () => {
+    expect(deviceHealth('asic', live(asicModel, { ...okAsic, hashrate_ths: 0.001, uptime_s: 60 }), ctx).health).toBe('up');
+  });
+});
+
 describe('asic degraded', () => {
   it('up when all chains hash near nominal', () => {
     expect(deviceHealth('asic', live(asicModel, okAsic), ctx)).toEqual({ health: 'up' });
