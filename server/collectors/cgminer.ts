@@ -110,6 +110,9 @@ export async function fetchCgminer(host: string, port: number, timeout_ms: numbe
   }
   const summary = await cgminerCommand(host, port, 'summary', left());
   let stats: JsonObject | undefined;
+  // btminer has no `stats` (it answers Invalid command): a summary that names Whatsminer firmware saves
+  // that request, so its sweep is summary+stats, summary, devs.
+  if (!isErrorStatus(summary) && detectFirmware({ summary }) === 'whatsminer') return { summary };
   try {
     const s = await cgminerCommand(host, port, 'stats', left());
     if (!isErrorStatus(s)) stats = s;

@@ -188,6 +188,19 @@ function braiinsStats(s: MinerState, when: number): string {
     `"Elapsed":${s.uptime_s},"Calls":0,"Wait":0.0,"Max":0.0,"Min":99999999.0}],"id":1}`;
 }
 
+/** LuxOS `power` (shape of asic-rs luxminer/v1/power.json): the wall watts its stats lack. */
+function luxPower(s: MinerState, when: number): string {
+  return `{${status(when, 311, 'Power usage', 'LUXminer 2024.5.1.131442')},"POWER":[{"PSU":false,"Watts":${s.power_w}}],"id":1}`;
+}
+
+/** `devs`, one entry per hash board (btminer's shape, asic-rs whatsminer/v1/devs.json; BOSer's is alike). */
+function boardDevs(s: MinerState, when: number, description: string): string {
+  const boards = s.chain_rate_ths.map((r, i) =>
+    `{"ASC":${i},"Name":"SM","ID":${i},"Slot":${i},"Enabled":"Y","Status":"${r > 0 ? 'Alive' : 'Dead'}",` +
+    `"Temperature":${s.board_temp_c}.00,"MHS 5s":${Math.round(r * 1e6)}.00,"Chip Temp Max":${s.chip_temp_c}.00}`);
+  return `{${status(when, 9, `${boards.length} ASC(s)`, description)},"DEVS":[${boards.join(',')}],"id":1}`;
+}
+
 /** Command → reply text (without the NUL), as this firmware variant answers at this instant. */
 export function minerReplies(variant: MinerVariant, model: EmulatedMinerModel, s: MinerState, when_s: number): Record<string, string> {
   const name = model.name ?? 'Antminer S21';
@@ -212,10 +225,18 @@ export function minerReplies(variant: MinerVariant, model: EmulatedMinerModel, s
       break;
     case 'btminer':
       // btminer refuses joined commands and `stats`: the collector falls back to `summary` alone.
-      return { summary: btSummary(s, when_s, model), stats: INVALID(when_s), 'summary+stats': INVALID(when_s) };
+      // Its boards are in `devs`, which the collector asks for because summary has no chain count.
+      return {
+        summary: btSummary(s, when_s, model), stats: INVALID(when_s), 'summary+stats': INVALID(when_s),
+        devs: boardDevs(s, when_s, 'btminer'),
+      };
   }
   const joined = `{"summary":[${summary}],"stats":[${stats}],"id":1}`;
-  return { summary, stats, estats: stats, 'summary+stats': joined };
+  const out: Record<string, string> = { summary, stats, estats: stats, 'summary+stats': joined };
+  // The extra command each firmware is asked for when its summary+stats lack a field (collectors/cgminer.ts).
+  if (variant === 'luxos') out.power = luxPower(s, when_s);
+  if (variant === 'braiins') out.devs = boardDevs(s, when_s, 'BOSer boser-buildroot 0.1.0-0ce150e9');
+  return out;
 }
 
 /** The command a client sent: `{"command":"x"}` JSON or plain text; undefined while incomplete. */

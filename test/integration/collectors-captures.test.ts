@@ -89,7 +89,7 @@ const CASES: CgCase[] = [
   {
     name: 'Whatsminer btminer API v1, M30S (fw 20210322.22.REL): summary, then devs (whatsminer-btminer/v1_M30S_*)',
     replies: { summary: fx('whatsminer-btminer/v1_M30S_summary.json'), devs: fx('whatsminer-btminer/v1_M30S_devs.json') },
-    commands: ['summary+stats', 'summary', 'stats', 'devs'],
+    commands: ['summary+stats', 'summary', 'devs'], // "Firmware Version" names btminer: no `stats` asked
     power_source: 'device',
     metrics: {
       hashrate_ths: 70.668115, // "MHS 5s": 70668114.52 / 1e6

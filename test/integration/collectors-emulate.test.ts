@@ -43,18 +43,19 @@ describe('emulated miners parse back to what they meant', () => {
     expect([down.chains_ok, down.chains_total]).toEqual([2, 3]);
   });
 
-  it.each(['bmminer', 'luxos'] as const)('%s: summary+stats with GHS, temp{i}/temp2_{i}, chains, 4 fans; power estimated', async (variant) => {
+  it.each(['bmminer', 'luxos'] as const)('%s: summary+stats with GHS, temp{i}/temp2_{i}, chains, 4 fans; bmminer power estimated, LuxOS from `power`', async (variant) => {
     const em = await miners(variant, 50);
     for (const i of [0, 49]) {
       const s = emulatedMinerState(S21, i, T);
       const r = await pollCgminer(dev(em.ports[i]), new Map(), 2000, clock);
       expect(r.metrics).toEqual({
-        hashrate_ths: s.hashrate_ths, power_w: estimate(s.hashrate_ths), chip_temp_c: s.chip_temp_c,
+        hashrate_ths: s.hashrate_ths, power_w: variant === 'luxos' ? s.power_w : estimate(s.hashrate_ths), chip_temp_c: s.chip_temp_c,
         board_temp_c: s.board_temp_c, inlet_temp_c: null, outlet_temp_c: null, fan_rpm: s.fan_rpm,
+        fan_min_rpm: Math.min(...s.fans_rpm),
         accepted_shares: s.accepted_shares, rejected_shares: s.rejected_shares, hw_errors: s.hw_errors,
         chains_ok: s.chains_ok, chains_total: 3, uptime_s: s.uptime_s,
       });
-      expect(r.power_source).toBe('estimate');
+      expect(r.power_source).toBe(variant === 'luxos' ? 'device' : 'estimate');
     }
   });
 
@@ -65,10 +66,11 @@ describe('emulated miners parse back to what they meant', () => {
     expect(r.metrics).toMatchObject({
       hashrate_ths: s.hashrate_ths, power_w: s.power_w, chip_temp_c: s.chip_temp_c, board_temp_c: s.board_temp_c,
       inlet_temp_c: s.inlet_temp_c, fan_rpm: (s.fans_rpm[0] + s.fans_rpm[1]) / 2, uptime_s: s.uptime_s,
-      accepted_shares: s.accepted_shares,
+      accepted_shares: s.accepted_shares, chains_ok: s.chains_ok, chains_total: 3,
     });
     expect(r.power_source).toBe('device');
-    // joined (refused), then summary, then stats (refused): three connections, one at a time
+    // joined (refused), then summary (names Whatsminer firmware, so no `stats`), then devs for the chains:
+    // three connections, one at a time
     expect(em.served()).toBe(3);
   });
 
@@ -89,7 +91,11 @@ describe('emulated miners parse back to what they meant', () => {
     const em = await miners('braiins', 1);
     const s = emulatedMinerState(S21, 0, T);
     const r = await pollCgminer(dev(em.ports[0]), new Map(), 2000, clock);
-    expect(r.metrics).toMatchObject({ hashrate_ths: s.hashrate_ths, power_w: estimate(s.hashrate_ths), chip_temp_c: null, fan_rpm: null });
+    expect(r.metrics).toMatchObject({
+      hashrate_ths: s.hashrate_ths, power_w: estimate(s.hashrate_ths), fan_rpm: null,
+      chains_ok: s.chains_ok, chains_total: 3, // from devs, asked because BOSer's stats carry no chains
+      chip_temp_c: s.chip_temp_c, board_temp_c: s.board_temp_c, // devs' Chip Temp Max and Temperature
+    });
     expect(r.power_source).toBe('estimate');
   });
 
