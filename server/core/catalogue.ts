@@ -12,6 +12,18 @@ import type { CatalogueModel, DeviceModel } from './types.js';
 
 export const CATALOGUE: readonly CatalogueModel[] = [
   // --- ASIC miners (SHA-256) -------------------------------------------------------------------------
+  // The S19-generation entries below (issue 13) cite public pages that quote Bitmain's release figures; the
+  // manufacturer's own pages were not in reach of the search this was written with. S19 and S19j Pro:
+  // miningstore.com "The Definitive Guide to Antminer S19 Series Bitcoin Miners" (S19 95 TH/s 3250 W; S19j
+  // Pro bins 96/100/104 TH/s at 2832/3050/3082 W: the 100 TH/s bin here, override for the others).
+  { key: 'antminer-s19', kind: 'asic', name: 'Antminer S19', nominal_ths: 95, nominal_power_w: 3250, max_temp_c: 95 },
+  // S19 Pro: "rated hashrate 110T±3%, wall power consumption 3250W±5%" (blog.zeusmining.co, "Antminer S19
+  // Pro 110T evaluation", 2022; the same in buybtc123.com's evaluation). The stock bmminer capture in
+  // test/fixtures/asic/antminer-bmminer/S19Pro_stats.json states total_rateideal 110000 GH/s: it agrees.
+  { key: 'antminer-s19-pro', kind: 'asic', name: 'Antminer S19 Pro', nominal_ths: 110, nominal_power_w: 3250, max_temp_c: 95 },
+  { key: 'antminer-s19j-pro', kind: 'asic', name: 'Antminer S19j Pro (100 TH/s bin)', nominal_ths: 100, nominal_power_w: 3050, max_temp_c: 95 },
+  // S21 Pro: 234 TH/s, 3531 W (antminer-s21-pro-profitability.pages.dev, quoting the spec; a third-party page).
+  { key: 'antminer-s21-pro', kind: 'asic', name: 'Antminer S21 Pro', nominal_ths: 234, nominal_power_w: 3531, max_temp_c: 95 },
   // Bitmain Antminer S19 XP spec sheet: 140 TH/s, 3010 W, 21.5 J/TH.
   { key: 'antminer-s19-xp', kind: 'asic', name: 'Antminer S19 XP', nominal_ths: 140, nominal_power_w: 3010, max_temp_c: 95 },
   // Bitmain Antminer S21 spec sheet: 200 TH/s, 3500 W, 17.5 J/TH.
@@ -26,6 +38,10 @@ export const CATALOGUE: readonly CatalogueModel[] = [
   { key: 'whatsminer-m60s', kind: 'asic', name: 'Whatsminer M60S', nominal_ths: 186, nominal_power_w: 3441, max_temp_c: 95 },
   // MicroBT Whatsminer M66S (immersion) product page: 298 TH/s at 18.5 J/TH = 5513 W.
   { key: 'whatsminer-m66s', kind: 'asic', name: 'Whatsminer M66S (immersion)', nominal_ths: 298, nominal_power_w: 5513, max_temp_c: 95 },
+  // Canaan's A13 announcement as reported by blog.zeusmining.co ("Canaan Technology Launches New Avalon A13
+  // Series"): A1346 110 TH/s at 30 J/TH = 3300 W; A1366 130 TH/s at 25 J/TH = 3250 W.
+  { key: 'avalon-a1346', kind: 'asic', name: 'Avalon A1346', nominal_ths: 110, nominal_power_w: 3300, max_temp_c: 95 },
+  { key: 'avalon-a1366', kind: 'asic', name: 'Avalon A1366', nominal_ths: 130, nominal_power_w: 3250, max_temp_c: 95 },
   // Canaan Avalon Made A1466 product page: 150 TH/s, 3230 W, 21.5 J/TH.
   { key: 'avalon-a1466', kind: 'asic', name: 'Avalon A1466', nominal_ths: 150, nominal_power_w: 3230, max_temp_c: 95 },
   // Canaan Avalon Made A1566 product page: 185 TH/s, 3420 W, 18.5 J/TH.
