@@ -61,7 +61,8 @@ export function defaultRules(opts: DefaultRuleOptions = {}): AlertRule[] {
       },
       value: (d, ctx) => {
         const ths = deviceMetric(d, 'hashrate_ths');
-        const nominal = figuresOf(d, ctx).nominal_ths;
+        // the catalogue's or config's nominal, else the nameplate the firmware states (as the health does)
+        const nominal = figuresOf(d, ctx).nominal_ths ?? deviceMetric(d, 'nameplate_ths');
         return ths === null || nominal === null || nominal <= 0 ? null : ths / nominal;
       },
       summary: '{id} hashing at {value_pct} of nominal (below {threshold_pct})',

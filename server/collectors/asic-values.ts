@@ -10,7 +10,7 @@ export function emptyAsic(): AsicMetrics {
   return {
     hashrate_ths: null, power_w: null, chip_temp_c: null, board_temp_c: null, inlet_temp_c: null,
     outlet_temp_c: null, fan_rpm: null, accepted_shares: null, rejected_shares: null, hw_errors: null,
-    chains_ok: null, chains_total: null, uptime_s: null, fan_min_rpm: null,
+    chains_ok: null, chains_total: null, uptime_s: null, fan_min_rpm: null, nameplate_ths: null,
   };
 }
 

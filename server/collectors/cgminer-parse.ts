@@ -174,6 +174,7 @@ export function parseCgminerReplies(replies: CgminerReplies, ctx: ParseContext):
   m.fan_rpm = round(m.fan_rpm, 1);
 
   const nameplate = extras.nameplate_ths ?? summaryPlate;
+  m.nameplate_ths = round(nameplate);
   let power_source: PowerSource | undefined;
   if (m.power_w !== null) power_source = 'device';
   else {

@@ -98,6 +98,7 @@ export function parseWhatsminerV3Summary(reply: JsonObject, ctx: V3ParseContext)
     outlet_temp_c: null,
     fan_rpm: fans.length ? fans.reduce((a, b) => a + b, 0) / fans.length : null,
     fan_min_rpm: fans.length ? Math.min(...fans) : null,
+    nameplate_ths: pos(summary['factory-hash']),
     accepted_shares: null,
     rejected_shares: null,
     hw_errors: null,

@@ -50,6 +50,9 @@ export const DEVICE_METRICS = [
   { kind: 'asic', name: 'uptime_s', unit: 's', range: [0, 1e10], rolled: false },
   // The slowest fan: a mean over four fans hides the one that stopped (issue 13).
   { kind: 'asic', name: 'fan_min_rpm', unit: 'rpm', range: [0, 50_000], rolled: false },
+  // What the firmware says the unit was built to do (total_rateideal, rate_ideal, Factory GHS, factory-hash):
+  // the nominal when neither the catalogue nor the config gives one (issue 13).
+  { kind: 'asic', name: 'nameplate_ths', unit: 'TH/s', range: [0, 10_000], rolled: false },
 
   { kind: 'gpu', name: 'util_pct', unit: '%', range: [0, 100], rolled: true },
   { kind: 'gpu', name: 'mem_util_pct', unit: '%', range: [0, 100], rolled: false },

@@ -15,6 +15,14 @@ export function metric(live: DeviceLive | undefined, k: keyof DeviceLive['metric
   return v === undefined ? null : v;
 }
 
+/**
+ * A miner's nominal hashrate: the config's or catalogue's (site-index), else the nameplate its own firmware
+ * states (nameplate_ths: total_rateideal, Factory GHS, …), so a model the site did not describe still has one.
+ */
+export function nominalOf(ref: DeviceRef, live: DeviceLive | undefined): number | null {
+  return ref.nominal_ths ?? (ref.kind === 'asic' ? metric(live, 'nameplate_ths') : null);
+}
+
 // One context reused for every device: allocating one per device costs more than the health check itself.
 const sharedCtx: HealthContext = { now: 0, stale_after_ms: 0, nominal_ths: null };
 
@@ -22,6 +30,6 @@ export function healthOf(input: LiveInput, ref: DeviceRef, live: DeviceLive | un
   sharedCtx.now = input.now;
   sharedCtx.stale_after_ms = input.stale_after_ms;
   sharedCtx.offline = input.offline;
-  sharedCtx.nominal_ths = ref.nominal_ths;
+  sharedCtx.nominal_ths = nominalOf(ref, live);
   return deviceHealth(ref.kind, live, sharedCtx);
 }

@@ -7,7 +7,7 @@ import { addGpu, addMiner, utilFigures } from './utilisation.js';
 import { feedCheck, headroomW, loadRatio, pduPowerW, rackPower } from './power.js';
 import { airDeltaTC } from './cooling.js';
 import { ashraeState } from './bands.js';
-import { healthOf, maxOf, metric } from './device-reading.js';
+import { healthOf, maxOf, metric, nominalOf } from './device-reading.js';
 import type { Acc } from './aggregate.js';
 import type { RackIndex } from './site-index.js';
 
@@ -39,7 +39,7 @@ export function rackFigures(input: LiveInput, ri: RackIndex, acc: Acc): RackFigu
     switch (ref.kind) {
       case 'asic': {
         const hr = metric(live, 'hashrate_ths');
-        addMiner(util, hr, ref.nominal_ths, down);
+        addMiner(util, hr, nominalOf(ref, live), down);
         power_devices++;
         if (down) {
           power_down++;

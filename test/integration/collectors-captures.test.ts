@@ -64,6 +64,7 @@ const CASES: CgCase[] = [
       hw_errors: 562, // summary "Hardware Errors" (= stats no_matching_work 562 = chain_hw 183+195+184)
       chains_ok: 3, chains_total: 3, // chain_acn 114,114,114,0; chain 4 empty; miner_count 3
       uptime_s: 50474, // summary Elapsed
+      nameplate_ths: 110, // stats total_rateideal 110000.0 (GH)
     },
   },
   {
@@ -84,6 +85,7 @@ const CASES: CgCase[] = [
       accepted_shares: 1483, rejected_shares: 1, hw_errors: 0,
       chains_ok: 3, chains_total: 3, // chain_acn 77,77,77,0; chain_rate4 "0", chain_acs4 "" (no board)
       uptime_s: 3453,
+      nameplate_ths: 61.9542, // stats total_rateideal 61954.2 (GH)
     },
   },
   {
@@ -103,6 +105,7 @@ const CASES: CgCase[] = [
       accepted_shares: 2338, rejected_shares: 0, hw_errors: 69,
       chains_ok: 3, chains_total: 3, // devs: 3 boards, Status Alive, MHS 5s 20053438.74 / 25567317.81 / 24351292.28
       uptime_s: 10154, // Elapsed
+      nameplate_ths: 68.796, // "Factory GHS" 68796
     },
   },
   {
@@ -122,6 +125,7 @@ const CASES: CgCase[] = [
       rejected_shares: null, hw_errors: null, // not in this summary
       chains_ok: 3, chains_total: 3, // devs Alive, "MHS av" 41.5/41.8/41.7 TH/s
       uptime_s: 25000,
+      nameplate_ths: 126, // "Factory GHS" 126000
     },
   },
   {
@@ -142,6 +146,7 @@ const CASES: CgCase[] = [
       hw_errors: 2735, // HW[2735]
       chains_ok: 3, chains_total: 3, // MGHS[26907.01 26025.06 26724.56]
       uptime_s: 24684, // Elapsed[24684]
+      nameplate_ths: null, // Avalon states none (GHSmm is the rate for its clock)
     },
   },
   {
@@ -161,6 +166,7 @@ const CASES: CgCase[] = [
       hw_errors: 0, // summary "Hardware Errors" 0 (HW[0])
       chains_ok: 1, chains_total: 1, // MGHS[44499.41]
       uptime_s: 37714, // summary Elapsed (MM Elapsed[37850] is the controller's)
+      nameplate_ths: null,
     },
   },
   {
@@ -178,6 +184,7 @@ const CASES: CgCase[] = [
       accepted_shares: 3310, rejected_shares: 1, hw_errors: 0,
       chains_ok: 3, chains_total: 3, // devs: 3 ASICBoard, Alive, MHS 5s > 0
       uptime_s: 56696,
+      nameplate_ths: null, // GCMiner's summary states none
     },
   },
   {
@@ -196,6 +203,7 @@ const CASES: CgCase[] = [
       accepted_shares: 1421, rejected_shares: 3, hw_errors: 54,
       chains_ok: 3, chains_total: 3, // "Board Count" 3, each "{i} MHS(Sample)" > 0
       uptime_s: 2481,
+      nameplate_ths: 221.663472, // stats "MHS(Ideal)" 221663472
     },
   },
   {
@@ -214,6 +222,7 @@ const CASES: CgCase[] = [
       hw_errors: 0, // summary hw_all 0 (the miner's total; chain[3].hw says 120)
       chains_ok: 0, chains_total: 4, // chain_num 4; no chain has asic_num > 0 and rate_real > 0
       uptime_s: 0, // elapsed 0
+      nameplate_ths: 0.003004, // rate_ideal 3003.75 MH/s (a Scrypt miner: its hashes are not SHA-256's)
     },
   },
 ];
@@ -294,6 +303,7 @@ describe('Whatsminer API v3 captures', () => {
       accepted_shares: null, rejected_shares: null, hw_errors: null, // not in get.miner.status summary
       chains_ok: 3, chains_total: 3, // edevs: 3 boards, status alive, hash-realtime 57.2/57.0/57.1
       uptime_s: 50000, // elapsed
+      nameplate_ths: 181.051, // factory-hash (TH/s)
     });
   });
 });

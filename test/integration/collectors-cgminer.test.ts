@@ -46,6 +46,7 @@ describe('cgminer collector over TCP, one fixture per firmware variant', () => {
       chains_ok: 3, // chain_acn 0,72,72,72 with rates "",138.50,138.85,137.72
       chains_total: 3, // miner_count 3
       uptime_s: 384063, // summary Elapsed
+      nameplate_ths: null, // this bmminer's stats state no total_rateideal
     });
   });
 

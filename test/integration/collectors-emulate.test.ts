@@ -54,6 +54,7 @@ describe('emulated miners parse back to what they meant', () => {
         fan_min_rpm: Math.min(...s.fans_rpm),
         accepted_shares: s.accepted_shares, rejected_shares: s.rejected_shares, hw_errors: s.hw_errors,
         chains_ok: s.chains_ok, chains_total: 3, uptime_s: s.uptime_s,
+        nameplate_ths: null, // the emulated stats state no total_rateideal
       });
       expect(r.power_source).toBe(variant === 'luxos' ? 'device' : 'estimate');
     }

@@ -127,6 +127,7 @@ describe('Whatsminer API v3', () => {
         chains_ok: null,
         chains_total: null,
         uptime_s: 1074, // elapsed (btminer uptime), not bootup-time
+        nameplate_ths: 101.366, // factory-hash
       },
     });
   });

@@ -46,9 +46,13 @@ describe('cgminer-parse helpers', () => {
     expect(r.metrics.power_w).toBeNull();
     expect(r.power_source).toBeUndefined();
   });
-  it('estimates power at 0 TH/s as 0 W with source estimate (curtailed miner)', () => {
+  // Changed by issue 13: this used to expect a 0 W estimate. A miner at 0 TH/s (curtailed, or idle like the
+  // Avalon Q capture at 146 W) still draws fans and controller; 0 W dropped it from its rack's power without
+  // a word. No estimate now, so the rack reports it "without power_w".
+  it('does not estimate power at 0 TH/s (an idle miner is not 0 W)', () => {
     const r = parseCgminerReplies({ summary: { SUMMARY: [{ 'MHS 5s': 0 }] } }, { device: 'd', ts: 1, nominal_ths: 200, nominal_power_w: 3500 });
-    expect(r.metrics.power_w).toBe(0);
-    expect(r.power_source).toBe('estimate');
+    expect(r.metrics.hashrate_ths).toBe(0);
+    expect(r.metrics.power_w).toBeNull();
+    expect(r.power_source).toBeUndefined();
   });
 });

@@ -218,3 +218,25 @@ describe('energy behind PUE 24 h and history', () => {
     expect(full).toContain('pue_it_wh');
   });
 });
+
+describe('a miner that answers but hashes nothing (issue 13)', () => {
+  it('is degraded "not hashing" and its rack says it is without power_w rather than dropping it', () => {
+    // M-02-02 answers at 0 TH/s and, with no firmware power, no estimate (an idle miner is not 0 W).
+    const f = computeFigures(input({ ...FRESH, 'M-02-02': { metrics: { hashrate_ths: 0, power_w: null } } }));
+    expect(f.racks[1]).toMatchObject({ id: 'M-02', power_w: 3500, health: { up: 1, degraded: 1, down: 0 } });
+    expect(f.site.it_power_complete).toBe(false);
+    expect(f.site.pue_unknown_reason).toBe('IT incomplete: M-02 (1 of 2 devices without power_w)');
+  });
+
+  it('a miner whose model has no figures takes its nominal from the nameplate its firmware states', () => {
+    // The config insists on figures for every asic, so this is a hand-built model (what discovery would
+    // give): M-02-01's model is not in the catalogue and carries no overrides.
+    const m = smallSite(YAML);
+    m.devices.get('M-02-01')!.model = 'not-catalogued';
+    const withPlate = { ...FRESH, 'M-02-01': { metrics: { hashrate_ths: 200, power_w: 3500, nameplate_ths: 250 } } };
+    // nominal: 250 (M-02-01's nameplate) + 200 (M-02-02, antminer-s21) = 450; hashrate 200 + 190 = 390
+    expect(computeFigures(input(withPlate, m)).racks[1]).toMatchObject({ nominal_ths: 450, hashrate_ths: 390 });
+    // without a nameplate the rack's nominal is M-02-02's alone
+    expect(computeFigures(input(FRESH, m)).racks[1]).toMatchObject({ nominal_ths: 200 });
+  });
+});
