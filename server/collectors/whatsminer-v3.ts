@@ -136,6 +136,17 @@ export function parseWhatsminerV3Edevs(reply: JsonObject): { chains_ok: number; 
   return { chains_ok: ok, chains_total: boards.length };
 }
 
+/**
+ * `get.device.info` → the number of hash boards fitted (`msg.miner.board-num`), for when edevs says
+ * nothing. It tells how many chains there are, not which hash: chains_ok stays unknown.
+ */
+export function parseWhatsminerV3BoardCount(reply: JsonObject): number | null {
+  const miner = v3Msg(reply).miner;
+  if (!miner || typeof miner !== 'object' || Array.isArray(miner)) return null;
+  const n = num((miner as JsonObject)['board-num']);
+  return n !== null && n > 0 && Number.isInteger(n) ? n : null;
+}
+
 /** The unit's factory hashrate (TH/s) from a summary reply, the nameplate when the catalogue has none. */
 export function whatsminerV3Nameplate(reply: JsonObject): number | null {
   const s = v3Msg(reply).summary;
@@ -144,10 +155,20 @@ export function whatsminerV3Nameplate(reply: JsonObject): number | null {
   return v !== null && v > 0 ? v : null;
 }
 
+/** The value, or null when the request failed the way a miner fails (CollectorError). */
+async function optional<T>(f: () => Promise<T | null>): Promise<T | null> {
+  try {
+    return await f();
+  } catch (err) {
+    if (err instanceof CollectorError) return null;
+    throw err;
+  }
+}
+
 /**
  * Polls one Whatsminer over API v3 and returns its reading: the summary, then `edevs` for the chains,
- * which the summary does not carry (two requests a sweep; the same connection is not reused because a
- * miner serves one client at a time and we keep the request/connection pairing of the cgminer path).
+ * which the summary does not carry, and `get.device.info` only when edevs holds none (two requests a
+ * sweep, three at most; one connection each, as on the cgminer path).
  */
 export async function pollWhatsminerV3(
   device: DeviceModel,
@@ -162,12 +183,13 @@ export async function pollWhatsminerV3(
   const reading = parseWhatsminerV3Summary(reply, { device: device.id, ts: now() });
   const left = deadline - Date.now();
   if (reading.metrics.chains_total == null && left > 0) {
-    try {
-      const chains = parseWhatsminerV3Edevs(await whatsminerV3Request(host, port, 'get.miner.status', 'edevs', left));
-      if (chains) Object.assign(reading.metrics, chains);
-    } catch (err) {
-      // Chains are a detail: a miner that answered its summary is not down because edevs failed.
-      if (!(err instanceof CollectorError)) throw err;
+    // Chains are a detail: a miner that answered its summary is not down because these fail.
+    const chains = await optional(async () => parseWhatsminerV3Edevs(await whatsminerV3Request(host, port, 'get.miner.status', 'edevs', left)));
+    if (chains) Object.assign(reading.metrics, chains);
+    else if (deadline - Date.now() > 0) {
+      // No edevs (older v3 builds refuse it): get.device.info at least says how many boards are fitted.
+      reading.metrics.chains_total = await optional(async () =>
+        parseWhatsminerV3BoardCount(await whatsminerV3Request(host, port, 'get.device.info', undefined, deadline - Date.now())));
     }
   }
   if (reading.metrics.power_w === null && reading.metrics.hashrate_ths != null) {

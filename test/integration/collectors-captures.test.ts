@@ -268,10 +268,12 @@ async function startV3(byParam: Record<string, string>): Promise<{ port: number;
     socket.on('data', (d: Buffer) => {
       buf = Buffer.concat([buf, d]);
       if (buf.length < 4 || buf.length < 4 + buf.readUInt32LE(0)) return;
-      const req = JSON.parse(buf.subarray(4, 4 + buf.readUInt32LE(0)).toString('utf8')) as { param?: unknown };
+      const req = JSON.parse(buf.subarray(4, 4 + buf.readUInt32LE(0)).toString('utf8')) as { cmd?: unknown; param?: unknown };
       buf = Buffer.alloc(0);
-      params.push(req.param);
-      const body = Buffer.from(byParam[String(req.param)] ?? '{"code":-2,"msg":"invalid command"}', 'utf8');
+      // get.miner.status is keyed by its param, any other command by its name
+      const key = req.param === undefined ? String(req.cmd) : String(req.param);
+      params.push(key);
+      const body = Buffer.from(byParam[key] ?? '{"code":-2,"msg":"invalid command"}', 'utf8');
       const head = Buffer.alloc(4);
       head.writeUInt32LE(body.length, 0);
       // the capture's bytes as they are, behind the v3 length prefix (not re-serialised)
@@ -305,5 +307,14 @@ describe('Whatsminer API v3 captures', () => {
       uptime_s: 50000, // elapsed
       nameplate_ths: 181.051, // factory-hash (TH/s)
     });
+  });
+
+  it('M60S_VK40: without edevs, get.device.info gives the board count (whatsminer-v3/get_device_info.json)', async () => {
+    const v3 = await startV3({ summary: fx('whatsminer-v3/get_miner_status_summary.json'), 'get.device.info': fx('whatsminer-v3/get_device_info.json') });
+    const r = await pollOnce({ id: 'W', kind: 'asic', address: `127.0.0.1:${v3.port}`, collector: 'whatsminer_v3' });
+    expect(v3.params).toEqual(['summary', 'edevs', 'get.device.info']);
+    expect(r.metrics.chains_total).toBe(3); // msg.miner["board-num"] "3"
+    expect(r.metrics.chains_ok).toBeNull(); // device info says what is fitted, not what hashes
+    expect(r.metrics.hashrate_ths).toBe(171.259);
   });
 });

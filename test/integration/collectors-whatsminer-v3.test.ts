@@ -105,9 +105,12 @@ describe('Whatsminer API v3', () => {
   it('sends a length-prefixed get.miner.status summary and maps the documented reply', async () => {
     const f = await fake();
     const r = await pollWhatsminerV3(dev('W-1', f.port), new Map(), 2000, () => 1_700_000_000_000);
-    // edevs asked because the summary carries no chains; this fake answers every request with the
-    // summary, so chains stay null (the real edevs capture is served in collectors-captures.test.ts).
-    expect(f.requests).toEqual([{ cmd: 'get.miner.status', param: 'summary' }, { cmd: 'get.miner.status', param: 'edevs' }]);
+    // edevs asked because the summary carries no chains, then get.device.info because this fake answers
+    // every request with the summary (no edevs, no board count), so chains stay null (the real edevs and
+    // get.device.info captures are served in collectors-captures.test.ts).
+    expect(f.requests).toEqual([
+      { cmd: 'get.miner.status', param: 'summary' }, { cmd: 'get.miner.status', param: 'edevs' }, { cmd: 'get.device.info' },
+    ]);
     expect(r).toEqual({
       device: 'W-1',
       ts: 1_700_000_000_000,
