@@ -26,6 +26,7 @@ import { createBackgroundTasks } from './lifecycle/background.js';
 import { createRequestTracker } from './lifecycle/requests.js';
 import { startRestore } from './lifecycle/restore.js';
 import { startCollectors, type RunningCollectors } from './lifecycle/collectors.js';
+import { createNotifications } from './lifecycle/notify.js';
 import { guardSocket } from './http/security.js';
 import { createApp } from './app.js';
 
@@ -108,9 +109,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const plan = beginRun(db, Date.now(), staleAfterMs);
   const index = prepareIndex(model);
   let collectors: RunningCollectors | null = null;
-  const alerts = createSiteAlerts({ model, index, db, staleAfterS: staleAfterMs / 1000, collectorsLastOk: () => collectors?.lastOk() ?? new Map() });
+  const notify = createNotifications(model, logger);
+  const alerts = createSiteAlerts({ model, index, db, staleAfterS: staleAfterMs / 1000, collectorsLastOk: () => collectors?.lastOk() ?? new Map(), observer: notify?.notifier.observer });
   const hub = createHub({ model, live, staleAfterMs, alerts, index, offline: () => plan.offline });
-  const exposition = createExposition(model, hub, () => alerts.firingCounts());
+  const exposition = createExposition(model, hub, () => alerts.firingCounts(), () => notify?.notifier.stats() ?? []);
   const background = createBackgroundTasks({
     log: (task, err) => logger.error({ task, err: err.message }, 'background step failed'),
     count: (task) => exposition.backgroundErrors.inc({ task }),
@@ -146,8 +148,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     model, db, writer, integrity: store.integrity, hub, alerts, pipeline, exposition, logger, requests,
     maxBufferedBodyBytes: opts.maxBufferedBodyBytes, bodyTimeoutMs: opts.bodyTimeoutMs,
     health: {
-      restoring: restoring.message,
-      lastStoreError: store.lastError,
+      restoring: restoring.message, lastStoreError: store.lastError, alertmanagers: () => notify?.notifier.problems() ?? [],
       collectors: () => (collectors === null ? null : { running: !requests.draining(), last_ok: Object.fromEntries(collectors.lastOk()) }),
     },
   });
@@ -167,6 +168,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   if (opts.collectors ?? true) collectors = startCollectors({ model, pipeline, live, exposition, logger });
 
   const port = (http.address() as AddressInfo).port;
+  notify?.start({ background, active: () => alerts.active(), host: opts.host, port });
   const host = opts.host && opts.host !== '0.0.0.0' && opts.host !== '::' ? opts.host : 'localhost';
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
@@ -177,7 +179,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       // Drain: /readyz now fails, so balancers stop sending; requests already on their way are served.
       await requests.drain(http, opts.drainMs ?? 10_000);
       background.stopAll();
-      await collectors?.scheduler.stop();
+      await Promise.all([collectors?.scheduler.stop(), notify?.notifier.stop()]);
       // Upgraded websockets are not among closeAllConnections()'s: socket.io closes them, then the server.
       http.closeAllConnections();
       await new Promise<void>((resolve) => void io.close(() => resolve()));
