@@ -158,7 +158,15 @@ export function createSender(opts: SenderOptions): Sender {
     if (s.op === 'create') {
       const id = silenceIds.get(key);
       // Posting with the id of the silence made by an earlier shelve updates (or replaces) that one.
-      const r = (await request('POST', '/api/v2/silences', id === undefined ? s.body : { ...s.body, id })) as { silenceID?: unknown } | null;
+      let r: { silenceID?: unknown } | null;
+      try {
+        r = (await request('POST', '/api/v2/silences', id === undefined ? s.body : { ...s.body, id })) as typeof r;
+      } catch (e) {
+        // That silence is gone from Alertmanager (garbage-collected after its retention): a new one.
+        if (!(e instanceof Rejected) || id === undefined) throw e;
+        silenceIds.delete(key);
+        r = (await request('POST', '/api/v2/silences', s.body)) as typeof r;
+      }
       if (typeof r?.silenceID === 'string') silenceIds.set(key, r.silenceID);
       return;
     }
@@ -170,7 +178,7 @@ export function createSender(opts: SenderOptions): Sender {
       const q = s.matchers.map((m) => `filter=${encodeURIComponent(`${m.name}="${m.value.replace(/["\\]/g, '\\$&')}"`)}`).join('&');
       const list = await request('GET', `/api/v2/silences?${q}`);
       const want = JSON.stringify([...s.matchers].sort((a, b) => (a.name < b.name ? -1 : 1)).map((m) => [m.name, m.value]));
-      for (const x of Array.isArray(list) ? (list as { id: string; status?: { state?: string }; matchers?: AmMatcher[] }[]) : []) {
+      for (const x of Array.isArray(list) ? (list as { id: string; status?: { state?: string }; matchers?: { name: string; value: string; isRegex: boolean; isEqual?: boolean }[] }[]) : []) {
         const got = JSON.stringify([...(x.matchers ?? [])].filter((m) => !m.isRegex && m.isEqual !== false).sort((a, b) => (a.name < b.name ? -1 : 1)).map((m) => [m.name, m.value]));
         if (x.status?.state !== 'expired' && got === want && (x.matchers ?? []).length === s.matchers.length) ids.add(x.id);
       }

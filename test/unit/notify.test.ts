@@ -14,6 +14,7 @@ import { createExposition } from '../../server/exposition/prometheus.js';
 import { healthRouter } from '../../server/http/health.js';
 import { defaultExternalUrl } from '../../server/lifecycle/notify.js';
 import { hostname } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { smallSite } from '../helpers/site.js';
 
 const model = smallSite();
@@ -315,5 +316,9 @@ describe('/metrics', () => {
     expect(text).toMatch(/^floorwatch_notifications_queue_length\{alertmanager="http:\/\/am-1:9093"\} 3$/m);
     stats[0].sent = 9;
     expect(await e.render()).toMatch(/^floorwatch_notifications_sent_total\{alertmanager="http:\/\/am-1:9093"\} 9$/m);
+    const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    expect(r.error, 'promtool (Debian package prometheus) must be installed').toBeUndefined();
+    expect(`${r.stdout}${r.stderr}`.trim()).toBe('');
+    expect(r.status).toBe(0);
   });
 });
