@@ -1,7 +1,7 @@
 -- Floorwatch schema v1: device registry and raw samples.
 --
 -- Raw samples are stored one row per reading with a column per metric (about 2.5x faster to insert and
--- less than half the bytes of one row per value, DESIGN.md §6), one table per device kind so that every
+-- less than half the bytes of one row per value, docs/ARCHITECTURE.md §6), one table per device kind so that every
 -- column means something. The key is (ts, device): a tick of the whole site arrives at one timestamp, and
 -- inserts in key order are several times faster than into a table keyed by device first. History per rack
 -- or device is read from rollup tables, not from here. NULL = the device did not know; never 0.

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// floorwatch serve | check-config | agent nvidia-smi | emulate  (DESIGN.md §5 "Commands")
+// floorwatch serve | check-config | agent nvidia-smi | emulate  (docs/ARCHITECTURE.md §5 "Commands")
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { loadConfigFile, checkConfigCommand, ConfigError, DEMO_CONFIG_PATH } from './config/load.js';

@@ -94,6 +94,12 @@ const HEARTBEAT_MS = 2000;
  */
 const CHECKPOINT_MS = 15_000;
 
+/** The server's own URL for this machine: the host it listens on, or localhost when that is every address. */
+function localUrl(listenHost: string | undefined, port: number): string {
+  const host = listenHost && listenHost !== '0.0.0.0' && listenHost !== '::' ? listenHost : 'localhost';
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const { model } = opts;
   const logger = opts.logger ?? createLogger({ sink: opts.log });
@@ -160,7 +166,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     http.listen(opts.port ?? 8080, opts.host ?? '0.0.0.0', () => resolve());
   });
   background.every('alerts_save', opts.alertsSaveMs ?? 10_000, () => void runRetryingBusy(background, 'alerts_save', () => alerts.save()));
-  const integrity = store.integrity;
+  const { integrity } = store;
   if (integrity !== null) {
     background.run('integrity_check', () => integrity.check());
     background.every('integrity_check', opts.integrityCheckMs ?? 3_600_000, () => integrity.check(), { unref: true });
@@ -169,9 +175,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   const port = (http.address() as AddressInfo).port;
   notify?.start({ background, active: () => alerts.active(), host: opts.host, port });
-  const host = opts.host && opts.host !== '0.0.0.0' && opts.host !== '::' ? opts.host : 'localhost';
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url: localUrl(opts.host, port),
     port, http, db, live, hub, pipeline, writer, exposition, alerts, scheduler: collectors?.scheduler, io, restored: restoring.restored,
     async close() {
       if (closed) return;
@@ -179,6 +184,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       // Drain: /readyz now fails, so balancers stop sending; requests already on their way are served.
       await requests.drain(http, opts.drainMs ?? 10_000);
       background.stopAll();
+      checkpoint.stop(); // a pass under way sends no more slices: the writer closes below
       await Promise.all([collectors?.scheduler.stop(), notify?.notifier.stop()]);
       // Upgraded websockets are not among closeAllConnections()'s: socket.io closes them, then the server.
       http.closeAllConnections();

@@ -1,5 +1,5 @@
 // How a rack (or a tile) reads on the wall: ok / warn / crit / unknown, per colour metric. The level
-// decides colour AND symbol so trouble is visible without colour vision (DESIGN.md §1: 3–5 m away).
+// decides colour AND symbol so trouble is visible without colour vision (docs/ARCHITECTURE.md §1: 3–5 m away).
 
 import type { AshraeState, RackFigures } from '../../server/core/types.js';
 import {
@@ -35,7 +35,7 @@ export function inletLevel(ashrae: AshraeState | null, inlet_temp_c: number | nu
   }
 }
 
-/** Power against rated: the budget is 80 % of rated kW (DESIGN.md §4 headroom). */
+/** Power against rated: the budget is 80 % of rated kW (docs/ARCHITECTURE.md §4 headroom). */
 export function powerLevel(load_ratio: number | null): Level {
   if (load_ratio == null) return 'unknown';
   if (load_ratio >= WALL_POWER_CRIT_RATIO) return 'crit';

@@ -1,4 +1,4 @@
-// Maps every cgminer-family firmware's summary/stats replies onto the asic vocabulary of DESIGN.md §3
+// Maps every cgminer-family firmware's summary/stats replies onto the asic vocabulary of docs/ARCHITECTURE.md §3
 // (TH/s, W, °C). Pure: no I/O. Firmware variants handled:
 //  - Antminer bmminer/cgminer stats: `GHS 5s` (number or string), `temp{i}` board, `temp2_{i}` chip,
 //    `chain_acn{i}`, `chain_rate{i}`, `fan{i}`, `chain_power` (some L-series), Vnish `temp_chip{i}` "lo-hi".

@@ -132,7 +132,7 @@ export function splitAddress(address: string, default_port = 4028): { host: stri
   return { host: m[1], port: m[2] ? Number(m[2]) : default_port };
 }
 
-/** Polls one cgminer-family miner and returns its reading in the vocabulary of DESIGN.md §3. */
+/** Polls one cgminer-family miner and returns its reading in the vocabulary of docs/ARCHITECTURE.md §3. */
 export async function pollCgminer(
   device: DeviceModel,
   catalogue: Map<string, CatalogueModel>,

@@ -1,5 +1,5 @@
 // Contracts between the collectors and the rest of the server. The collectors only ever hand readings to
-// the sink: they never write to the store or the live state themselves (DESIGN.md §2, one path in).
+// the sink: they never write to the store or the live state themselves (docs/ARCHITECTURE.md §2, one path in).
 
 import type { ConfigKind } from '../core/schema.js';
 import type { CatalogueModel, CollectorSettings, DeviceModel, Reading, SiteModel } from '../core/types.js';
@@ -107,5 +107,5 @@ export class CollectorError extends Error {
   }
 }
 
-/** What a device said, before it is put in the vocabulary of DESIGN.md §3. */
+/** What a device said, before it is put in the vocabulary of docs/ARCHITECTURE.md §3. */
 export type JsonObject = Record<string, unknown>;

@@ -1,4 +1,4 @@
-// Configuration: YAML in, a validated SiteModel out (DESIGN.md §5, "Configuration").
+// Configuration: YAML in, a validated SiteModel out (docs/ARCHITECTURE.md §5, "Configuration").
 export {
   ConfigError, DEMO_CONFIG_PATH, PACKAGE_ROOT, checkConfigCommand, countDevicesByKind, loadConfigFile, parseConfig,
   summarizeSite,

@@ -1,66 +1,12 @@
-// The shared vocabulary of Floorwatch: device kinds, their metrics (units in the names, DESIGN.md §3),
+// The shared vocabulary of Floorwatch: device kinds, their metrics (units in the names, docs/ARCHITECTURE.md §3),
 // the Reading every source produces, the typed site model config turns into, and the figures computed
 // from live state. Everything here is plain data: no I/O.
 
-export const DEVICE_KINDS = ['asic', 'gpu', 'env', 'pdu', 'cooling_loop', 'meter'] as const;
-export type DeviceKind = (typeof DEVICE_KINDS)[number];
-
-/** Metric vocabulary per kind (contract: DESIGN.md §3). Order fixes the column order in the store. */
-export const METRICS_BY_KIND = {
-  asic: [
-    'hashrate_ths', 'power_w', 'chip_temp_c', 'board_temp_c', 'inlet_temp_c', 'outlet_temp_c', 'fan_rpm',
-    'accepted_shares', 'rejected_shares', 'hw_errors', 'chains_ok', 'chains_total', 'uptime_s',
-  ],
-  gpu: [
-    'util_pct', 'mem_util_pct', 'mem_used_mib', 'mem_total_mib', 'power_w', 'power_limit_w', 'temp_c',
-    'mem_temp_c', 'sm_clock_mhz', 'throttle_thermal', 'throttle_power', 'xid_last', 'ecc_dbe_total',
-  ],
-  env: ['inlet_temp_c', 'outlet_temp_c', 'humidity_pct'],
-  pdu: ['power_w', 'feed_a_w', 'feed_b_w'],
-  cooling_loop: ['supply_temp_c', 'return_temp_c', 'flow_lpm'],
-  meter: ['power_w'],
-} as const satisfies Record<DeviceKind, readonly string[]>;
-
-export type MetricOf<K extends DeviceKind> = (typeof METRICS_BY_KIND)[K][number];
-export type MetricName = MetricOf<DeviceKind>;
-
-/**
- * Plausible range of each metric: a value outside is rejected at the edge as a device or integration
- * fault rather than stored. Wide on purpose (a 2 MW facility meter, an S21 at 0 TH/s while curtailed).
- */
-export const METRIC_RANGES: Record<MetricName, readonly [min: number, max: number]> = {
-  hashrate_ths: [0, 10_000],
-  power_w: [0, 500_000_000],
-  chip_temp_c: [-40, 150],
-  board_temp_c: [-40, 150],
-  inlet_temp_c: [-40, 100],
-  outlet_temp_c: [-40, 120],
-  fan_rpm: [0, 50_000],
-  accepted_shares: [0, 1e15],
-  rejected_shares: [0, 1e15],
-  hw_errors: [0, 1e15],
-  chains_ok: [0, 64],
-  chains_total: [0, 64],
-  uptime_s: [0, 1e10],
-  util_pct: [0, 100],
-  mem_util_pct: [0, 100],
-  mem_used_mib: [0, 10_000_000],
-  mem_total_mib: [0, 10_000_000],
-  power_limit_w: [0, 10_000],
-  temp_c: [-40, 150],
-  mem_temp_c: [-40, 150],
-  sm_clock_mhz: [0, 10_000],
-  throttle_thermal: [0, 1],
-  throttle_power: [0, 1],
-  xid_last: [0, 100_000],
-  ecc_dbe_total: [0, 1e15],
-  humidity_pct: [0, 100],
-  feed_a_w: [0, 10_000_000],
-  feed_b_w: [0, 10_000_000],
-  supply_temp_c: [-40, 120],
-  return_temp_c: [-40, 120],
-  flow_lpm: [0, 1_000_000],
-};
+// The kinds and their metrics are declared once, in vocabulary.ts (one row per metric); these are
+// derived from that table and re-exported so that importers of the vocabulary need only this module.
+export { DEVICE_KINDS, METRICS_BY_KIND, METRIC_RANGES } from './vocabulary.js';
+export type { DeviceKind, MetricName, MetricOf } from './vocabulary.js';
+import type { DeviceKind, MetricName } from './vocabulary.js';
 
 /** Where a power figure came from, so figures can say "estimated". */
 export type PowerSource = 'device' | 'estimate' | 'meter';
@@ -234,7 +180,7 @@ export interface SiteModel {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Live figures (DESIGN.md §4). null = not known (no reading), never 0.
+// Live figures (docs/ARCHITECTURE.md §4). null = not known (no reading), never 0.
 
 export type Health = 'up' | 'degraded' | 'down';
 export type AshraeState = 'below' | 'recommended' | 'allowable' | 'above';
@@ -373,7 +319,7 @@ export interface LiveInput {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Alerts (DESIGN.md §4): shown on the wall, in the API, in /metrics.
+// Alerts (docs/ARCHITECTURE.md §4): shown on the wall, in the API, in /metrics.
 
 export type Severity = 'info' | 'warning' | 'critical';
 export type AlertState = 'pending' | 'firing' | 'resolved';
@@ -397,7 +343,7 @@ export interface AlertView {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// socket.io /live payloads (contract: DESIGN.md §5).
+// socket.io /live payloads (contract: docs/ARCHITECTURE.md §5).
 
 export interface RackLayout {
   id: string;

@@ -2,10 +2,8 @@
 // device registry and the clock. A reading is checked field by field; a bad metric is reported by its
 // path and dropped while the good metrics beside it are kept.
 
-import {
-  METRICS_BY_KIND, METRIC_RANGES,
-  type DeviceModel, type MetricName, type PowerSource, type Reading,
-} from './types.js';
+import type { DeviceModel, MetricName, PowerSource, Reading } from './types.js';
+import { DEVICE_KINDS, metricRangesOf } from './vocabulary.js';
 
 /** Readings stamped further ahead than this are a clock or unit fault (seconds sent as ms, …). */
 export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
@@ -37,9 +35,8 @@ export interface ValidatedBatch {
 
 const POWER_SOURCES: readonly PowerSource[] = ['device', 'estimate', 'meter'];
 const NO_ERRORS: FieldError[] = [];
-const allowedByKind = new Map(
-  Object.entries(METRICS_BY_KIND).map(([k, ms]) => [k, new Set<string>(ms)] as const),
-);
+/** Each kind's metrics and their plausible ranges, from the one declaration (vocabulary.ts). */
+const rangesByKind = new Map(DEVICE_KINDS.map((k) => [k, metricRangesOf(k)] as const));
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -107,12 +104,13 @@ export function validateReading(
   }
   const rawMetrics = raw.metrics;
   if (!isRecord(rawMetrics)) return fail(at('.metrics'), 'expected an object of metric: number');
-  const allowed = allowedByKind.get(model.kind)!;
+  const ranges = rangesByKind.get(model.kind)!;
   const metrics: Reading['metrics'] = {};
   let kept = 0;
   for (const name in rawMetrics) {
     const value = rawMetrics[name];
-    if (!allowed.has(name)) {
+    const range = ranges.get(name);
+    if (range === undefined) {
       const path = at(`.metrics.${name}`);
       report({ index, path, error: `not a metric of a ${model.kind} device`, reason: 'unknown_metric' });
       continue;
@@ -130,7 +128,7 @@ export function validateReading(
       report({ index, path: at(`.metrics.${name}`), error: 'expected a finite number', reason: 'bad_value' });
       continue;
     }
-    const [min, max] = METRIC_RANGES[name as MetricName];
+    const [min, max] = range;
     if (value < min || value > max) {
       report({ index, path: at(`.metrics.${name}`), error: `${value} is outside the plausible range ${min}..${max}`, reason: 'out_of_range' });
       continue;

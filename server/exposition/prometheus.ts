@@ -49,7 +49,7 @@ function pushValue(out: string[], name: string, labels: string, v: number | null
 const INFRA_KINDS: ReadonlySet<DeviceKind> = new Set(['gpu', 'env', 'pdu', 'cooling_loop', 'meter']);
 
 /**
- * GET /metrics (DESIGN.md §5): base units (W, °C, H/s, ratios 0–1), values read from the live figures
+ * GET /metrics (docs/ARCHITECTURE.md §5): base units (W, °C, H/s, ratios 0–1), values read from the live figures
  * at scrape time. Rack-level by default; `prometheus.per_device: true` adds an up series for every
  * miner. GPU utilisation is per GPU (the contract's label set), bounded by the number of GPUs.
  */

@@ -1,4 +1,4 @@
-// Live state → figures (DESIGN.md §4): one pass over the devices, grouped by rack through a precomputed
+// Live state → figures (docs/ARCHITECTURE.md §4): one pass over the devices, grouped by rack through a precomputed
 // index, folded into racks, halls and the site. Pure: no I/O, no clock (input.now is the time).
 //
 // The modules: site-index.ts (the index), rack.ts (one rack), aggregate.ts (racks → halls → site, PUE),
@@ -12,7 +12,7 @@ import { loopFigures, type RackPowerState } from './loop.js';
 import { indexFor, type SiteIndex } from './site-index.js';
 
 /**
- * Every figure of DESIGN.md §4 from the live state. Down devices (stale, failing) count as down and add
+ * Every figure of docs/ARCHITECTURE.md §4 from the live state. Down devices (stale, failing) count as down and add
  * nothing to power or hashrate sums: their last values are not current. `energy` supplies the 24 h PUE and
  * the kWh totals; without it those are null / 0.
  *

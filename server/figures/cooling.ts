@@ -1,4 +1,4 @@
-// Cooling figures (DESIGN.md §4): air ΔT, liquid heat removed and its ratio to IT power, temperature
+// Cooling figures (docs/ARCHITECTURE.md §4): air ΔT, liquid heat removed and its ratio to IT power, temperature
 // headroom to the model's limit, and the Rack Cooling Index. The ASHRAE bands, and a rack inlet's state
 // against them (ashraeState), are in bands.ts.
 

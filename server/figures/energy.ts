@@ -1,4 +1,4 @@
-// Energy (DESIGN.md §4): power integrated over time, and the 24 h energy window behind PUE.
+// Energy (docs/ARCHITECTURE.md §4): power integrated over time, and the 24 h energy window behind PUE.
 // ISO/IEC 30134-2 defines PUE on energy over a period (E_facility ÷ E_IT), not on one instant, so the
 // server records site IT and facility power every tick and the window keeps per-minute energy buckets.
 

@@ -1,4 +1,4 @@
-// Device health (DESIGN.md §4): up, degraded (chains down, hashrate low, throttling, XID) or down (no answer,
+// Device health (docs/ARCHITECTURE.md §4): up, degraded (chains down, hashrate low, throttling, XID) or down (no answer,
 // stale), with the reason an operator reads on the wall.
 
 import type { DeviceKind, DeviceLive, Health, HealthCounts, MetricName } from '../core/types.js';

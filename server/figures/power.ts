@@ -1,4 +1,4 @@
-// Power figures (DESIGN.md §4): rack power and its budget, A/B feeds, hall/site IT power, PUE, J/TH, W per GPU.
+// Power figures (docs/ARCHITECTURE.md §4): rack power and its budget, A/B feeds, hall/site IT power, PUE, J/TH, W per GPU.
 // Pure functions over plain numbers; null means "not known" and propagates rather than turning into 0.
 
 import { RACK_CONTINUOUS_LOAD_FRACTION } from './bands.js';

@@ -1,4 +1,4 @@
-// Utilisation (DESIGN.md §4): ASIC hashrate against nominal, miners hashing; GPU mean utilisation, busy/idle.
+// Utilisation (docs/ARCHITECTURE.md §4): ASIC hashrate against nominal, miners hashing; GPU mean utilisation, busy/idle.
 // Aggregates are ratios of sums over devices (rack, hall and site alike), never means of per-rack ratios.
 
 import { GPU_IDLE_UTIL_PCT } from './bands.js';

@@ -1,7 +1,7 @@
 import express, { type Router } from 'express';
 import type { Hub } from '../live/hub.js';
 
-/** Read-only REST views of the live state (DESIGN.md §5). */
+/** Read-only REST views of the live state (docs/ARCHITECTURE.md §5). */
 export function apiRouter(hub: Hub): Router {
   const router = express.Router();
 

@@ -30,7 +30,7 @@ function isJsonContentType(req: Request): boolean {
 }
 
 /**
- * POST /api/v1/ingest (DESIGN.md §5). Order of checks: token (401), content type (415), size (413),
+ * POST /api/v1/ingest (docs/ARCHITECTURE.md §5). Order of checks: token (401), content type (415), size (413),
  * room in the body budget (503 with Retry-After), the body in full in time (408), JSON and shape (400);
  * then every reading is validated on its own and the answer waits for the commit.
  */

@@ -10,7 +10,7 @@ import type { Hub } from '../live/hub.js';
 export const SOCKET_JOIN_TIMEOUT_MS = 5000;
 
 /**
- * socket.io namespace /live (DESIGN.md §5): `snapshot` on connect and on `resync`, then `update` once a
+ * socket.io namespace /live (docs/ARCHITECTURE.md §5): `snapshot` on connect and on `resync`, then `update` once a
  * second with what changed, `alert` on each alert state change, and `rack` device-level updates to
  * clients that `subscribe`d to that rack. Updates are volatile: a slow wall display drops frames (and
  * sees a gap in `seq`, so it resyncs) instead of building a backlog in the server.
@@ -18,7 +18,7 @@ export const SOCKET_JOIN_TIMEOUT_MS = 5000;
 export function attachLive(http: HttpServer, hub: Hub, opts: { corsOrigins?: string[] } = {}): { io: Server; nsp: Namespace } {
   const io = new Server(http, {
     serveClient: false,
-    perMessageDeflate: false, // costs 5× the CPU for our small JSON frames (DESIGN.md §6)
+    perMessageDeflate: false, // costs 5× the CPU for our small JSON frames (docs/ARCHITECTURE.md §6)
     cors: opts.corsOrigins ? { origin: opts.corsOrigins } : undefined,
     // A backstop only: guardSocket closes an engine connection that joined nothing after
     // SOCKET_JOIN_TIMEOUT_MS, discarding its transport (socket.io's own close here is graceful, and a

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startScheduler } from '../../server/collectors/scheduler.js';
 import type { DeviceModel } from '../../server/core/types.js';
 import { collectorSettings } from '../helpers/collectors.js';
+import { freePort } from '../helpers/net.js';
 import { joined, startFakeMiner, type FakeMiner } from './collectors-fake-miner.js';
 
 const fx = (name: string): string => readFileSync(new URL(`../fixtures/asic/${name}`, import.meta.url), 'utf8');
@@ -12,14 +13,6 @@ afterEach(async () => {
   await Promise.all(miners.map((m) => m.close()));
   miners = [];
 });
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 describe('scheduler last good poll', () => {
   it('keeps, per collector, when its last good poll ended; a collector that only fails has none', async () => {

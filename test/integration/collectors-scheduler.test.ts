@@ -6,6 +6,7 @@ import type { CollectorSink } from '../../server/collectors/types.js';
 import type { DeviceModel, Reading } from '../../server/core/types.js';
 import { joined, startFakeMiner, type FakeMiner } from './collectors-fake-miner.js';
 import { collectorSettings } from '../helpers/collectors.js';
+import { freePort } from '../helpers/net.js';
 
 const fx = (name: string): string => readFileSync(new URL(`../fixtures/asic/${name}`, import.meta.url), 'utf8');
 let miners: FakeMiner[] = [];
@@ -13,14 +14,6 @@ afterEach(async () => {
   await Promise.all(miners.map((m) => m.close()));
   miners = [];
 });
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 describe('scheduler against faulty miners', () => {
   it('reports hung, reset, garbage and refused miners with their reasons while healthy ones keep their interval', async () => {

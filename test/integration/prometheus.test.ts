@@ -46,7 +46,7 @@ describe('a real Prometheus scraping two instances', () => {
     for (const [name, yaml, pduW] of [['a', SMALL_SITE_YAML, 10_400], ['b', yamlB, 7250]] as const) {
       const s = await startServer({ model: smallSite(yaml), dbPath: join(t.dir, `${name}.db`), port: 0, host: '127.0.0.1', log: () => {}, collectors: false, tickMs: 200 });
       servers.push(s);
-      // The rack's PDU is its power (DESIGN.md §4), the GPU rack has no reading: site IT power = the PDU.
+      // The rack's PDU is its power (docs/ARCHITECTURE.md §4), the GPU rack has no reading: site IT power = the PDU.
       const r = await post(`${s.url}/api/v1/ingest`, { readings: [{ device: 'M-01-pdu', metrics: { power_w: pduW, feed_a_w: pduW / 2, feed_b_w: pduW / 2 } }] });
       expect(r.status).toBe(200);
     }

@@ -1,4 +1,4 @@
-// The layers of server/ (docs/ARCHITECTURE.md §8): each folder imports only from folders of a lower layer
+// The layers of server/ (docs/ARCHITECTURE.md §8), and the sizes issue 12 set: each folder imports only from folders of a lower layer
 // (or from itself), so the foundation never depends on what stands on it and there is no cycle between
 // folders. The wall (client/) takes from the server only the vocabulary and the shared bands.
 import { describe, expect, it } from 'vitest';
@@ -78,5 +78,15 @@ describe('layers', () => {
   it('the detector sees imports: this file would be caught importing upward', () => {
     expect(imports(join(SERVER, 'server.ts')).some((s) => s.startsWith('./store/'))).toBe(true);
     expect(imports(join(SERVER, 'cli.ts'))).toContain('./server.js');
+  });
+
+  it('no file of server/ is over 500 lines, and startServer is wiring only (under 100 lines)', () => {
+    const long = files(SERVER).map((f) => [relative(ROOT, f), readFileSync(f, 'utf8').split('\n').length - 1] as const).filter(([, n]) => n > 500);
+    expect(long).toEqual([]);
+    const lines = readFileSync(join(SERVER, 'server.ts'), 'utf8').split('\n');
+    const start = lines.findIndex((l) => l.startsWith('export async function startServer'));
+    const end = lines.findIndex((l, i) => i > start && l === '}');
+    expect(start).toBeGreaterThan(0);
+    expect(end - start + 1).toBeLessThan(100);
   });
 });
