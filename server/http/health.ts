@@ -17,7 +17,12 @@ export interface HealthOptions {
   collectors: () => { running: boolean; last_ok: Record<string, number> } | null;
   /** the last commit error of the ingest writer, cleared by the next good commit */
   lastStoreError: () => { at: number; message: string } | null;
-  /** each Alertmanager that has failed for 5 minutes, named (server/notify/); absent = none configured */
+  /**
+   * each Alertmanager that has failed for 5 minutes, named (server/notify/); absent = none configured.
+   * A warning on /readyz, not a problem: a balancer that took Floorwatch out of service for it would stop
+   * the ingest and the wall too, and an Alertmanager outage loses no reading (Prometheus' own readiness
+   * ignores its Alertmanagers as well).
+   */
   alertmanagers?: () => string[];
   /** a probe is at most this old before it is repeated (ms) */
   probeEveryMs?: number;
@@ -92,10 +97,11 @@ export function healthRouter(opts: HealthOptions): Router {
     const integrity = opts.integrity?.();
     if (integrity?.last && !integrity.last.ok) problems.push(`database: integrity check failed (${integrity.last.problems.slice(0, 3).join('; ')})`);
     if (collectors !== null && !collectors.running) problems.push('collectors: stopped');
-    problems.push(...(opts.alertmanagers?.() ?? []));
+    const warnings = opts.alertmanagers?.() ?? [];
     const body = {
       status: problems.length === 0 ? 'ready' : 'not ready',
       problems,
+      ...(warnings.length === 0 ? {} : { warnings }),
       database: {
         writable: probe?.ok ?? false, probed_at: probe?.at ?? null, last_commit_error: storeError,
         ...(integrity === undefined ? {} : { integrity: integrity.last === null ? { running: integrity.running } : { ...integrity.last, running: integrity.running } }),
