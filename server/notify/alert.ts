@@ -118,7 +118,11 @@ export function formatAlertValue(alertname: string, v: number | null): string {
 export function toAmAlert(model: SiteModel, base: string, v: AlertView, endsAt: number): AmAlert {
   const annotations: Record<string, string> = {
     summary: v.summary,
-    description: `${v.summary}: value ${formatAlertValue(v.alertname, v.value)}, threshold ${formatAlertValue(v.alertname, v.threshold)}`,
+    // The summary is the rule's text rendered with the latest value; once resolved that value is the one
+    // that cleared it ("inlet 25 °C, above 32 °C" read wrongly in a resolved message), so say so.
+    description: v.state === 'resolved'
+      ? `resolved: value now ${formatAlertValue(v.alertname, v.value)}, threshold ${formatAlertValue(v.alertname, v.threshold)}`
+      : `${v.summary}: value ${formatAlertValue(v.alertname, v.value)}, threshold ${formatAlertValue(v.alertname, v.threshold)}`,
   };
   if (v.acknowledged) {
     annotations.acknowledged_by = v.acknowledged.by;

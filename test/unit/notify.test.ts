@@ -87,6 +87,9 @@ describe('the alert as Alertmanager gets it', () => {
       },
       startsAt: new Date(2_000).toISOString(), endsAt: new Date(62_000).toISOString(), generatorURL: 'http://w/?view=rack&rack=M-01',
     } satisfies AmAlert);
+    // resolved: the latest value is the one that cleared it, and the text says it is resolved
+    expect(toAmAlert(model, 'http://w', view({ state: 'resolved', value: 25 }), 62_000).annotations.description)
+      .toBe('resolved: value now 25.0 °C, threshold 32.0 °C');
     expect(formatAlertValue('RackPowerHigh', 0.83)).toBe('83.0 %');
     expect(formatAlertValue('PueAboveTarget', 1.5432)).toBe('1.54');
     expect(formatAlertValue('LoopFlowLow', 0.4)).toBe('0 L/min');
