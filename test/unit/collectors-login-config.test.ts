@@ -1,6 +1,7 @@
 // `collectors.braiins` takes a device login besides the usual three settings; the other collectors do not.
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../server/config/index.js';
+import { createLogger } from '../../server/log.js';
 
 const SITE = 'site: { name: T }\nhalls:\n  - { id: H, racks: [{ id: R, row: 1, col: 1, rated_kw: 10, devices: [] }] }\n';
 
@@ -32,5 +33,17 @@ describe('collector login settings', () => {
     expect(r.errors).toContain('collectors.cgminer.username: unknown key');
     const unset = parse('  braiins: { password_env: NOT_SET }');
     expect(unset.ok ? [] : unset.errors).toEqual(['collectors.braiins.password_env: environment variable NOT_SET is not set']);
+  });
+
+  it('keeps the password out of the log when the settings are logged whole', () => {
+    const r = parse('  braiins: { password: hunter2 }');
+    if (!r.ok) throw new Error(r.errors.join('\n'));
+    const lines: string[] = [];
+    const log = createLogger({ sink: (l) => lines.push(l), level: 'info' });
+    log.info({ collectors: r.model.collectors }, 'settings');
+    log.info({ login: r.model.collectors.braiins.login }, 'login');
+    expect(lines).toHaveLength(2);
+    expect(lines.join('\n')).not.toContain('hunter2');
+    expect(lines[1]).toContain('"username":"root"');
   });
 });
