@@ -158,10 +158,7 @@ export class BraiinsSession {
       });
     const [stats, hashboards, cooling, details] = await Promise.all([
       this.get(BRAIINS_PATHS.stats, left(deadline)).catch((err: unknown) => {
-        if (err instanceof CollectorError && err.reason === 'bad reply: HTTP 404') {
-          throw new CollectorError('bad reply: HTTP 404 (no REST API: Braiins OS before 25.07?)');
-        }
-        throw err;
+        throw err instanceof CollectorError && err.reason === 'bad reply: HTTP 404' ? NO_REST_API : err;
       }),
       optional('hashboards'), optional('cooling'), optional('details'),
     ]);
@@ -188,6 +185,8 @@ export class BraiinsSession {
         body: JSON.stringify({ username: this.login.username, password: this.login.password }),
       }, timeout_ms, MAX_REPLY_BYTES));
     } catch (err) {
+      // Firmware before 25.07 has no /api/v1 at all: say that, not that the password is wrong.
+      if (err instanceof CollectorError && err.reason === 'bad reply: HTTP 404') throw NO_REST_API;
       if (err instanceof CollectorError && err.reason.startsWith('bad reply: HTTP')) {
         throw new CollectorError(`bad reply: login failed (${err.reason.slice('bad reply: '.length)})`);
       }
@@ -197,6 +196,10 @@ export class BraiinsSession {
     this.token = reply.token;
   }
 }
+
+/** What a miner without the REST API (Braiins OS before 25.07, or not Braiins OS) answers as. */
+const NO_REST_API_REASON = 'bad reply: HTTP 404 (no REST API: Braiins OS before 25.07?)';
+const NO_REST_API = new CollectorError(NO_REST_API_REASON);
 
 function left(deadline: number): number {
   const ms = deadline - Date.now();

@@ -193,6 +193,16 @@ describe('Braiins OS REST captures polled through the scheduler', () => {
     expect(second.metrics).toEqual(EXPECTED.v26_04.row);
   });
 
+  it('says a miner without the REST API (firmware before 25.07) is one, rather than a failed login', async () => {
+    const server = http.createServer((_req, res) => void res.writeHead(404).end());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    closers.push(() => new Promise<void>((r) => server.close(() => r())));
+    const base = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+    const reason = 'bad reply: HTTP 404 (no REST API: Braiins OS before 25.07?)';
+    await expect(new BraiinsSession(base, { username: 'root', password: 'root' }).fetchAll(1000)).rejects.toEqual(new CollectorError(reason));
+    await expect(new BraiinsSession(base, undefined).fetchAll(1000)).rejects.toEqual(new CollectorError(reason));
+  });
+
   it('names a wrong password as a failed login', async () => {
     const m = await startBos('v26_04');
     const s = new BraiinsSession(`http://127.0.0.1:${m.port}`, { username: 'root', password: 'wrong' });
