@@ -86,7 +86,7 @@ export function buildSiteModel(root: unknown, env: NodeJS.ProcessEnv): BuildResu
   const loops = readLoops(c, root['cooling_loops'], index, hallWhere, halls);
   const meters = readMeters(c, root['meters'], index, hallWhere);
 
-  const collectors = readCollectors(c, root['collectors']);
+  const collectors = readCollectors(c, root['collectors'], env);
   const retention = readRetention(c, root['retention']);
   const auth = readAuth(c, root['auth'], env);
   const { pue_target, rules: alert_rules } = readAlerts(c, root['alerts']);

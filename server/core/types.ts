@@ -111,6 +111,8 @@ export interface CollectorSettings {
   interval_s: number;
   timeout_ms: number;
   concurrency: number;
+  /** the device login, for a protocol whose devices need one (braiins); absent for the others */
+  login?: { username: string; password: string };
 }
 
 export interface AuthSettings {
