@@ -8,6 +8,7 @@ set -euo pipefail
 PROGRAMS=(
   "chromium   /usr/bin/chromium"             # browser tests: playwright-core drives Debian's chromium
   "prometheus /usr/bin/prometheus promtool"  # promtool check metrics; a real Prometheus scrapes two servers
+  "prometheus-alertmanager /usr/bin/prometheus-alertmanager amtool"  # a real Alertmanager receives the alerts; amtool check-config
 )
 
 need=()

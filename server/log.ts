@@ -11,6 +11,8 @@ export type { Logger } from 'pino';
 const REDACT = [
   'authorization', 'headers.authorization', 'req.headers.authorization', 'headers.cookie', 'req.headers.cookie',
   'token', 'auth.token', 'query.token', 'req.query.token',
+  // a collector's device login (collectors.braiins): a logged settings object or site model shows no password
+  'password', 'login.password', 'collectors.*.login.password',
 ];
 
 /**

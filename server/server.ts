@@ -26,6 +26,7 @@ import { createBackgroundTasks } from './lifecycle/background.js';
 import { createRequestTracker } from './lifecycle/requests.js';
 import { startRestore } from './lifecycle/restore.js';
 import { startCollectors, type RunningCollectors } from './lifecycle/collectors.js';
+import { createNotifications } from './lifecycle/notify.js';
 import { guardSocket } from './http/security.js';
 import { createApp } from './app.js';
 
@@ -93,6 +94,12 @@ const HEARTBEAT_MS = 2000;
  */
 const CHECKPOINT_MS = 15_000;
 
+/** The server's own URL for this machine: the host it listens on, or localhost when that is every address. */
+function localUrl(listenHost: string | undefined, port: number): string {
+  const host = listenHost && listenHost !== '0.0.0.0' && listenHost !== '::' ? listenHost : 'localhost';
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const { model } = opts;
   const logger = opts.logger ?? createLogger({ sink: opts.log });
@@ -108,9 +115,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const plan = beginRun(db, Date.now(), staleAfterMs);
   const index = prepareIndex(model);
   let collectors: RunningCollectors | null = null;
-  const alerts = createSiteAlerts({ model, index, db, staleAfterS: staleAfterMs / 1000, collectorsLastOk: () => collectors?.lastOk() ?? new Map() });
+  const notify = createNotifications(model, logger);
+  const alerts = createSiteAlerts({ model, index, db, staleAfterS: staleAfterMs / 1000, collectorsLastOk: () => collectors?.lastOk() ?? new Map(), observer: notify?.notifier.observer });
   const hub = createHub({ model, live, staleAfterMs, alerts, index, offline: () => plan.offline });
-  const exposition = createExposition(model, hub, () => alerts.firingCounts());
+  const exposition = createExposition(model, hub, () => alerts.firingCounts(), () => notify?.notifier.stats() ?? []);
   const background = createBackgroundTasks({
     log: (task, err) => logger.error({ task, err: err.message }, 'background step failed'),
     count: (task) => exposition.backgroundErrors.inc({ task }),
@@ -146,8 +154,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     model, db, writer, integrity: store.integrity, hub, alerts, pipeline, exposition, logger, requests,
     maxBufferedBodyBytes: opts.maxBufferedBodyBytes, bodyTimeoutMs: opts.bodyTimeoutMs,
     health: {
-      restoring: restoring.message,
-      lastStoreError: store.lastError,
+      restoring: restoring.message, lastStoreError: store.lastError, alertmanagers: () => notify?.notifier.problems() ?? [],
       collectors: () => (collectors === null ? null : { running: !requests.draining(), last_ok: Object.fromEntries(collectors.lastOk()) }),
     },
   });
@@ -167,9 +174,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   if (opts.collectors ?? true) collectors = startCollectors({ model, pipeline, live, exposition, logger });
 
   const port = (http.address() as AddressInfo).port;
-  const host = opts.host && opts.host !== '0.0.0.0' && opts.host !== '::' ? opts.host : 'localhost';
+  notify?.start({ background, active: () => alerts.active(), host: opts.host, port });
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url: localUrl(opts.host, port),
     port, http, db, live, hub, pipeline, writer, exposition, alerts, scheduler: collectors?.scheduler, io, restored: restoring.restored,
     async close() {
       if (closed) return;
@@ -178,7 +185,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       await requests.drain(http, opts.drainMs ?? 10_000);
       background.stopAll();
       checkpoint.stop(); // a pass under way sends no more slices: the writer closes below
-      await collectors?.scheduler.stop();
+      await Promise.all([collectors?.scheduler.stop(), notify?.notifier.stop()]);
       // Upgraded websockets are not among closeAllConnections()'s: socket.io closes them, then the server.
       http.closeAllConnections();
       await new Promise<void>((resolve) => void io.close(() => resolve()));

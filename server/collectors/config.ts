@@ -3,7 +3,7 @@
 // keys there are, which kinds may carry them, which collector polls them). server/config/ reads the
 // topology with these; nothing there names a collector.
 
-import { type ConfigKind, type Ctx, type Reader, field, keySet, readEnum, readPosInt, readPositive, section } from '../core/schema.js';
+import { type ConfigKind, type Ctx, type Obj, type Reader, at, err, field, keySet, readEnum, readPosInt, readPositive, readString, section } from '../core/schema.js';
 import type { CollectorSettings } from '../core/types.js';
 import { COLLECTOR_NAMES, COLLECTORS, type CollectorName } from './registry.js';
 import type { Endpoint, EndpointKey } from './types.js';
@@ -14,28 +14,55 @@ export const COLLECTOR_DEFAULTS: Readonly<Record<CollectorName, Readonly<Collect
 
 /** Every collector's defaults, fresh copies: what a site that says nothing under `collectors:` polls with. */
 export function defaultCollectorSettings(): Record<CollectorName, CollectorSettings> {
-  return Object.fromEntries(COLLECTOR_NAMES.map((name) => [name, { ...COLLECTORS[name].defaults }])) as Record<CollectorName, CollectorSettings>;
+  return Object.fromEntries(COLLECTOR_NAMES.map((name) => {
+    const d = COLLECTORS[name].defaults;
+    return [name, d.login === undefined ? { ...d } : { ...d, login: { ...d.login } }];
+  })) as Record<CollectorName, CollectorSettings>;
 }
 
 const COLLECTORS_KEYS = keySet(...COLLECTOR_NAMES);
 const COLLECTOR_KEYS = keySet('interval_s', 'timeout_ms', 'concurrency');
+/** A collector that logs into its devices (its defaults carry a login) also takes these. */
+const LOGIN_COLLECTOR_KEYS = keySet('interval_s', 'timeout_ms', 'concurrency', 'username', 'password', 'password_env');
 
-export function readCollectors(c: Ctx, v: unknown): Record<CollectorName, CollectorSettings> {
+/** `env` is where `password_env` names are looked up (the process environment when loading a file). */
+export function readCollectors(c: Ctx, v: unknown, env: NodeJS.ProcessEnv = {}): Record<CollectorName, CollectorSettings> {
   const out = defaultCollectorSettings();
   return section(c, v, 'collectors', COLLECTORS_KEYS, () => out, (o) => {
     for (const name of COLLECTOR_NAMES) {
       const p = `collectors.${name}`;
-      section(c, o[name], p, COLLECTOR_KEYS, () => undefined, (s) => {
+      const login = out[name].login;
+      section(c, o[name], p, login === undefined ? COLLECTOR_KEYS : LOGIN_COLLECTOR_KEYS, () => undefined, (s) => {
         const interval_s = field(c, s, 'interval_s', p, readPositive, false, '');
         const timeout_ms = field(c, s, 'timeout_ms', p, readPosInt, false, '');
         const concurrency = field(c, s, 'concurrency', p, readPosInt, false, '');
         if (interval_s !== undefined) out[name].interval_s = interval_s;
         if (timeout_ms !== undefined) out[name].timeout_ms = timeout_ms;
         if (concurrency !== undefined) out[name].concurrency = concurrency;
+        if (login !== undefined) readLogin(c, s, p, login, env);
       });
     }
     return out;
   });
+}
+
+/**
+ * A device login: `username`, and the password either in clear (`password`) or, to keep it out of the
+ * file, as the name of an environment variable (`password_env`). Never both; a named variable must be set.
+ */
+function readLogin(c: Ctx, s: Obj, p: string, login: { username: string; password: string }, env: NodeJS.ProcessEnv): void {
+  const username = field(c, s, 'username', p, readString, false, '');
+  const password = field(c, s, 'password', p, readString, false, '');
+  const password_env = field(c, s, 'password_env', p, readString, false, '');
+  if (username !== undefined) login.username = username;
+  if (password !== undefined && password_env !== undefined) {
+    err(c, at(p, 'password_env'), 'give password or password_env, not both');
+  } else if (password !== undefined) login.password = password;
+  else if (password_env !== undefined) {
+    const value = env[password_env];
+    if (value === undefined) err(c, at(p, 'password_env'), `environment variable ${password_env} is not set`);
+    else login.password = value;
+  }
 }
 
 /** One endpoint key as the device entries see it, with the collectors that poll at it (registry order). */

@@ -8,9 +8,21 @@ import { CollectorError } from './types.js';
 export async function httpGetText(
   url: URL | string, timeout_ms: number, max_bytes: number, headers: Record<string, string> = {},
 ): Promise<string> {
+  return httpText(url, { headers }, timeout_ms, max_bytes);
+}
+
+/** What a request sends besides its URL: a device API that is logged into (Braiins OS) also POSTs. */
+export interface HttpSend {
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/** httpGetText for any method: the same timeout, size cap and reasons; a non-2xx status is `bad reply: HTTP N`. */
+export async function httpText(url: URL | string, send: HttpSend, timeout_ms: number, max_bytes: number): Promise<string> {
   let res: Response;
   try {
-    res = await fetch(url, { headers, signal: AbortSignal.timeout(timeout_ms) });
+    res = await fetch(url, { ...send, signal: AbortSignal.timeout(timeout_ms) });
   } catch (err) {
     const e = err as { name?: string; cause?: { code?: string } };
     if (e.name === 'TimeoutError' || e.name === 'AbortError') throw new CollectorError('timeout');

@@ -5,6 +5,7 @@
 // an endpoint key the first is the default for a device that names none (cgminer for `address`). Everything that lists collectors
 // reads this map: the config readers (server/collectors/config.ts) and the scheduler.
 
+import { braiinsCollector } from './braiins.js';
 import { cgminerCollector } from './cgminer.js';
 import { dcgmCollector } from './dcgm.js';
 import { redfishCollector } from './redfish.js';
@@ -15,6 +16,7 @@ export const COLLECTORS = {
   cgminer: cgminerCollector,
   dcgm: dcgmCollector,
   whatsminer_v3: whatsminerV3Collector,
+  braiins: braiinsCollector,
   redfish: redfishCollector,
 } as const satisfies Record<string, CollectorPlugin>;
 

@@ -31,10 +31,10 @@ export function startScheduler(opts: SchedulerOptions): SchedulerHandle {
     byCollector.set(d.collector, list);
   }
   const targets: Target[] = [];
-  const ctx = { catalogue: opts.catalogue, sink, now };
   for (const collector of COLLECTOR_NAMES) {
     const devices = byCollector.get(collector);
     if (devices === undefined) continue;
+    const ctx = { catalogue: opts.catalogue, settings: opts.settings[collector], sink, now };
     for (const t of COLLECTORS[collector].targets(devices, ctx)) targets.push({ ...t, collector });
   }
   stats.targets = targets.length;

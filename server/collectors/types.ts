@@ -31,6 +31,8 @@ export interface Endpoint {
 /** What a plugin's poll targets need from the scheduler. */
 export interface PollContext {
   catalogue: Map<string, CatalogueModel>;
+  /** this collector's settings as configured (its login, where it has one) */
+  settings: Readonly<CollectorSettings>;
   sink: CollectorSink;
   now: () => number;
 }

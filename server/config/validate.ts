@@ -11,6 +11,7 @@ import { asObject, checkKeys, err, errorCount, field, isObj, keySet, readId, rea
 import type { HallModel, SiteModel } from '../core/types.js';
 import { readPrometheus } from '../exposition/config.js';
 import { readAuth } from '../http/auth-config.js';
+import { readAlerting } from '../notify/config.js';
 import { readRetention } from '../store/retention-config.js';
 import { expandRacks } from './expand.js';
 import { readLoops, readMeters } from './loops.js';
@@ -19,7 +20,7 @@ import type { SiteCtx, SiteIndex } from './topology.js';
 
 export { MAX_COUNT, MAX_SITE_DEVICES } from './topology.js';
 
-const ROOT_KEYS = keySet('site', 'halls', 'cooling_loops', 'meters', 'collectors', 'retention', 'auth', 'alerts', 'prometheus', 'models');
+const ROOT_KEYS = keySet('site', 'halls', 'cooling_loops', 'meters', 'collectors', 'retention', 'auth', 'alerts', 'prometheus', 'models', 'alerting');
 const SITE_KEYS = keySet('name');
 const HALL_KEYS = keySet('id', 'name', 'racks');
 
@@ -85,18 +86,19 @@ export function buildSiteModel(root: unknown, env: NodeJS.ProcessEnv): BuildResu
   const loops = readLoops(c, root['cooling_loops'], index, hallWhere, halls);
   const meters = readMeters(c, root['meters'], index, hallWhere);
 
-  const collectors = readCollectors(c, root['collectors']);
+  const collectors = readCollectors(c, root['collectors'], env);
   const retention = readRetention(c, root['retention']);
   const auth = readAuth(c, root['auth'], env);
   const { pue_target, rules: alert_rules } = readAlerts(c, root['alerts']);
   const prometheus = readPrometheus(c, root['prometheus']);
+  const alerting = readAlerting(c, root['alerting']);
 
   if (errorCount(c) > 0) return finish();
   return {
     ok: true,
     model: {
       name, halls, loops, meters, devices: index.devices, racks: index.racks, catalogue, collectors, retention, auth,
-      prometheus, pue_target, alert_rules,
+      prometheus, pue_target, alert_rules, ...(alerting !== null ? { alerting } : {}),
     },
   };
 }

@@ -111,6 +111,8 @@ export interface CollectorSettings {
   interval_s: number;
   timeout_ms: number;
   concurrency: number;
+  /** the device login, for a protocol whose devices need one (braiins); absent for the others */
+  login?: { username: string; password: string };
 }
 
 export interface AuthSettings {
@@ -135,6 +137,28 @@ export interface RetentionSettings {
   device_minute_days?: number;
 }
 
+/** One Alertmanager Floorwatch sends to (config `alerting.alertmanagers[]`); HA peers are each sent to. */
+export interface AlertmanagerTarget {
+  /** base URL, e.g. http://am-1:9093 (the API is under /api/v2/) */
+  url: string;
+  /** Authorization: Bearer; at most one of bearer_token and basic_auth */
+  bearer_token?: string;
+  basic_auth?: { username: string; password: string };
+  /** one request's limit (ms) */
+  timeout_ms: number;
+}
+
+/** Config `alerting:`: where the alerts are pushed (server/notify/). Absent = nothing is sent. */
+export interface AlertingSettings {
+  alertmanagers: AlertmanagerTarget[];
+  /** a firing alert is re-sent this often; its endsAt is 4 × this ahead */
+  resend_s: number;
+  /** how the wall is reached from outside (the generatorURL base); absent = from --host/--port */
+  external_url?: string;
+  /** notifications one Alertmanager's queue holds before the oldest is dropped */
+  queue_capacity: number;
+}
+
 export interface SiteModel {
   name: string;
   halls: HallModel[];
@@ -153,6 +177,8 @@ export interface SiteModel {
   pue_target: number;
   /** the site's own alert rules as written in config (checked at load by the alert engine's parser) */
   alert_rules: unknown[];
+  /** config `alerting:`; absent or null = no Alertmanager (the demo) */
+  alerting?: AlertingSettings | null;
 }
 
 // ---------------------------------------------------------------------------------------------------

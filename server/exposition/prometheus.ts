@@ -15,6 +15,15 @@ export interface Exposition {
   contentType: string;
 }
 
+/** One Alertmanager's notification counts (server/notify/ keeps them; read at scrape time). */
+export interface NotificationStats {
+  alertmanager: string;
+  sent: number;
+  failed: number;
+  dropped: number;
+  queue_length: number;
+}
+
 /** A gauge family written as Prometheus text by hand (see createExposition for why). */
 interface TextFamily {
   name: string;
@@ -44,7 +53,10 @@ const INFRA_KINDS: ReadonlySet<DeviceKind> = new Set(['gpu', 'env', 'pdu', 'cool
  * at scrape time. Rack-level by default; `prometheus.per_device: true` adds an up series for every
  * miner. GPU utilisation is per GPU (the contract's label set), bounded by the number of GPUs.
  */
-export function createExposition(model: SiteModel, hub: Hub, firingCounts?: () => { alertname: string; severity: string; count: number }[]): Exposition {
+export function createExposition(
+  model: SiteModel, hub: Hub, firingCounts?: () => { alertname: string; severity: string; count: number }[],
+  notifications?: () => readonly NotificationStats[],
+): Exposition {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'floorwatch_process_' });
   // prom-client names these gauges *_total, which promtool rejects; the handle counts are of little use here.
@@ -159,6 +171,23 @@ export function createExposition(model: SiteModel, hub: Hub, firingCounts?: () =
   gauge('floorwatch_alerts_firing', 'Alerts firing now, by rule and severity (shelved ones excluded)', ['alertname', 'severity'], (g) => {
     // One series per rule, zeros included, so a rule that stops firing reads 0 rather than vanishing.
     for (const c of firingCounts?.() ?? []) g.set({ alertname: c.alertname, severity: c.severity }, c.count);
+  });
+
+  // Per Alertmanager, as Prometheus' own prometheus_notifications_* families (alerts, not requests, counted);
+  // the notifier keeps the totals, so these are set from them at scrape time. No series without `alerting:`.
+  const notificationCounter = (name: string, help: string, read: (s: NotificationStats) => number) =>
+    new Counter({
+      name, help, labelNames: ['alertmanager'] as const, registers: [registry],
+      collect() {
+        this.reset();
+        for (const s of notifications?.() ?? []) this.inc({ alertmanager: s.alertmanager }, read(s));
+      },
+    });
+  notificationCounter('floorwatch_notifications_sent_total', 'Alerts sent to an Alertmanager', (s) => s.sent);
+  notificationCounter('floorwatch_notifications_failed_total', 'Alerts whose sending to an Alertmanager failed (each try counted; retried unless refused)', (s) => s.failed);
+  notificationCounter('floorwatch_notifications_dropped_total', 'Alerts dropped before an Alertmanager had them: queue full (oldest first) or refused', (s) => s.dropped);
+  gauge('floorwatch_notifications_queue_length', 'Alerts queued for an Alertmanager', ['alertmanager'], (g) => {
+    for (const s of notifications?.() ?? []) g.set({ alertmanager: s.alertmanager }, s.queue_length);
   });
 
   const ingestSamples = new Counter({ name: 'floorwatch_ingest_samples_total', help: 'Metric samples accepted and committed', registers: [registry] });

@@ -17,6 +17,13 @@ export interface HealthOptions {
   collectors: () => { running: boolean; last_ok: Record<string, number> } | null;
   /** the last commit error of the ingest writer, cleared by the next good commit */
   lastStoreError: () => { at: number; message: string } | null;
+  /**
+   * each Alertmanager that has failed for 5 minutes, named (server/notify/); absent = none configured.
+   * A warning on /readyz, not a problem: a balancer that took Floorwatch out of service for it would stop
+   * the ingest and the wall too, and an Alertmanager outage loses no reading (Prometheus' own readiness
+   * ignores its Alertmanagers as well).
+   */
+  alertmanagers?: () => string[];
   /** a probe is at most this old before it is repeated (ms) */
   probeEveryMs?: number;
 }
@@ -39,9 +46,9 @@ const PROBE_STUCK_MS = 2000;
 /**
  * GET /healthz: the process answers (liveness; never touches the database, so a full disk does not get
  * the process restarted in a loop). GET /readyz: 200 only when the database takes a write, its last
- * integrity check found nothing, the process is not draining, and the collectors' scheduler runs where
- * the site has polled devices; 503 naming why. It never waits on the database for more than
- * REPROBE_WAIT_MS (FIRST_PROBE_WAIT_MS for the first probe): the probe runs on the writer thread, and a stale good result is answered at once while
+ * integrity check found nothing, the process is not draining, the collectors' scheduler runs where
+ * the site has polled devices, and no Alertmanager has failed for 5 minutes; 503 naming why. It never waits
+ * on the database for more than REPROBE_WAIT_MS (FIRST_PROBE_WAIT_MS for the first probe): the probe runs on the writer thread, and a stale good result is answered at once while
  * a fresh probe runs.
  */
 export function healthRouter(opts: HealthOptions): Router {
@@ -90,9 +97,11 @@ export function healthRouter(opts: HealthOptions): Router {
     const integrity = opts.integrity?.();
     if (integrity?.last && !integrity.last.ok) problems.push(`database: integrity check failed (${integrity.last.problems.slice(0, 3).join('; ')})`);
     if (collectors !== null && !collectors.running) problems.push('collectors: stopped');
+    const warnings = opts.alertmanagers?.() ?? [];
     const body = {
       status: problems.length === 0 ? 'ready' : 'not ready',
       problems,
+      ...(warnings.length === 0 ? {} : { warnings }),
       database: {
         writable: probe?.ok ?? false, probed_at: probe?.at ?? null, last_commit_error: storeError,
         ...(integrity === undefined ? {} : { integrity: integrity.last === null ? { running: integrity.running } : { ...integrity.last, running: integrity.running } }),

@@ -19,6 +19,18 @@ export interface SiteAlerts extends AlertSource {
   save(): void;
 }
 
+/**
+ * Told of every alert state change (each evaluation's changes, an acknowledge) and of shelves, e.g. by the
+ * notifier (server/notify/), which stands above this layer. Called on the tick and on operator requests:
+ * it must only queue, never wait or throw.
+ */
+export interface AlertObserver {
+  changed(views: readonly EngineAlertView[], now: number): void;
+  shelved(view: EngineAlertView, until: number, by: string, note: string, now: number): void;
+  /** `view`: the alert as it is after the unshelve; null when it is gone */
+  unshelved(key: string, view: EngineAlertView | null, now: number): void;
+}
+
 /** Built-in rules plus the site's own (config `alerts.rules`; one with a built-in's name replaces it). */
 export function siteRules(model: SiteModel, staleAfterS: number): AlertRule[] {
   const parsed = parseAlertRules(model.alert_rules ?? []);
@@ -38,6 +50,7 @@ export function createSiteAlerts(opts: {
   staleAfterS: number;
   collectorsLastOk?: () => ReadonlyMap<string, number>;
   now?: () => number;
+  observer?: AlertObserver;
 }): SiteAlerts {
   const { model, index, db } = opts;
   const now = opts.now ?? Date.now;
@@ -74,7 +87,10 @@ export function createSiteAlerts(opts: {
     evaluate(figures: Figures, input: LiveInput): AlertView[] {
       const devices = (visit: (d: DeviceStatus) => void) => visitDeviceStatuses(input, index, visit);
       const changes = engine.evaluate({ now: input.now, figures, devices, model, collectorsLastOk: opts.collectorsLastOk?.(), offline: input.offline });
-      if (changes.length > 0) revision++;
+      if (changes.length > 0) {
+        revision++;
+        opts.observer?.changed(changes, input.now);
+      }
       return changes;
     },
     active: () => engine.active(),
@@ -84,19 +100,28 @@ export function createSiteAlerts(opts: {
     acknowledge(key, by, note) {
       const t = now();
       const v = engine.acknowledge(key, by, note, t);
-      if (v) audited({ ts: t, key, action: 'acknowledge', actor: by, note });
+      if (v) {
+        audited({ ts: t, key, action: 'acknowledge', actor: by, note });
+        opts.observer?.changed([v], t);
+      }
       return v;
     },
     shelve(key, until, by, note) {
       const t = now();
       const v = engine.shelve(key, until, by, note, t);
-      if (v) audited({ ts: t, key, action: 'shelve', actor: by, note, until });
+      if (v) {
+        audited({ ts: t, key, action: 'shelve', actor: by, note, until });
+        opts.observer?.shelved(v, until, by, note, t);
+      }
       return v;
     },
     unshelve(key, by, note) {
       const t = now();
       const ok = engine.unshelve(key);
-      if (ok) audited({ ts: t, key, action: 'unshelve', actor: by, note });
+      if (ok) {
+        audited({ ts: t, key, action: 'unshelve', actor: by, note });
+        opts.observer?.unshelved(key, engine.get(key), t);
+      }
       return ok;
     },
     save() {
