@@ -227,11 +227,11 @@ export function stepThreshold<T>(
   st.value = v;
   st.level = level;
   if (st.phase === 'pending') {
-    if (!bad) end(s, slot, st, now, changes);
-    else if (runningAgeMs(now, st.since, ctx.offline) >= rule.for_ms) {
-      if (rule.detail) st.detail = rule.detail(target, ctx);
-      fire(s, st, now, changes);
-    }
+    if (!bad) return end(s, slot, st, now, changes);
+    // The text follows the target while pending (a down device's reason going from timeout to refused),
+    // so the alert and the device API say the same from the moment it is pending; firing keeps its own.
+    if (rule.detail) st.detail = rule.detail(target, ctx);
+    if (runningAgeMs(now, st.since, ctx.offline) >= rule.for_ms) fire(s, st, now, changes);
     return;
   }
   // firing: hysteresis — it stays until the value is past the clear level, not merely the threshold.

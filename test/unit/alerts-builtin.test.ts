@@ -45,6 +45,14 @@ describe('built-in alert rules', () => {
     expect(h.at(2, { devices: [asic('A-01-01', { hashrate_ths: 200 })] })).toEqual(['resolved device:A-01-01']);
   });
 
+  it('DeviceDown: a pending alert\'s text follows the device\'s reason until it fires (the device API and the alert agree)', () => {
+    const h = harness('DeviceDown');
+    expect(h.at(0, { devices: [asic('A-01-01', {}, { health: 'down', reason: 'timeout' })] })).toEqual(['pending device:A-01-01']);
+    expect(h.view('DeviceDown:device:A-01-01')?.summary).toBe('A-01-01 is down (timeout)');
+    expect(h.at(0.5, { devices: [asic('A-01-01', {}, { health: 'down', reason: 'refused' })] })).toEqual([]);
+    expect(h.view('DeviceDown:device:A-01-01')?.summary).toBe('A-01-01 is down (refused)');
+  });
+
   it('RackDevicesDown: a rack with half or more of its devices down raises one rack alert, not one per device', () => {
     const dd = harness('DeviceDown');
     const rd = harness('RackDevicesDown');
