@@ -315,10 +315,12 @@ describe('ages in Floorwatch running time', () => {
     const offline = [{ from: T, to: T + 600_000 }];
     const now = T + 600_000 + 1000;
     const ctx = { now, stale_after_ms: STALE_AFTER_MS, offline };
-    expect(deviceHealth('asic', { model: d, ts: T - 50_000, metrics: {} }, ctx).health).toBe('up');
-    expect(deviceHealth('asic', { model: d, ts: T - 70_000, metrics: {} }, ctx)).toEqual({ health: 'down', reason: 'stale' });
+    // hashing (a miner that answers with no hashrate is degraded 'not hashing', issue 13)
+    const metrics = { hashrate_ths: 200 };
+    expect(deviceHealth('asic', { model: d, ts: T - 50_000, metrics }, ctx).health).toBe('up');
+    expect(deviceHealth('asic', { model: d, ts: T - 70_000, metrics }, ctx)).toEqual({ health: 'down', reason: 'stale' });
     // without the span, as before: both down
-    expect(deviceHealth('asic', { model: d, ts: T - 50_000, metrics: {} }, { now, stale_after_ms: STALE_AFTER_MS }).health).toBe('down');
+    expect(deviceHealth('asic', { model: d, ts: T - 50_000, metrics }, { now, stale_after_ms: STALE_AFTER_MS }).health).toBe('down');
   });
 
   it("an alert's `for` counts running time only: pending before a restart, it still waits out the rest", () => {
