@@ -135,7 +135,7 @@ export function createTrendChart(
   canvas: HTMLCanvasElement, series: SeriesSpec[], y: AxisSpec, y2?: AxisSpec,
 ): TrendChart {
   // The wall's type scale: nothing under 24 px at 1920×1080 (root 17.28 px × 1.4), ticks included.
-  const fontPx = Math.ceil(rootFontPx() * 1.4);
+  let fontPx = Math.ceil(rootFontPx() * 1.4);
   canvas.setAttribute('data-tick-px', String(fontPx));
   const percent = (spec: AxisSpec): AxisSpec => (spec.unit === 'pct'
     ? { ...spec, min: Math.max(0, spec.min ?? 0), max: Math.min(100, spec.max ?? 100) } : spec);
@@ -210,6 +210,20 @@ export function createTrendChart(
     },
   });
 
+  const setFontPx = (px: number): void => {
+    fontPx = px;
+    canvas.setAttribute('data-tick-px', String(px));
+    const sc = chart.options.scales ?? {};
+    for (const id of ['x', 'y', 'y2']) {
+      const ticks = sc[id]?.ticks;
+      if (ticks) ticks.font = { size: px };
+    }
+    const labels = chart.options.plugins?.legend?.labels;
+    if (labels) {
+      labels.font = { size: px };
+      labels.boxWidth = px;
+    }
+  };
   // Least spans: widen an axis whose data spans less, around the data's middle.
   const axes: [string, AxisSpec][] = [['y', percent(y)], ...(y2 ? [['y2', percent(y2)] as [string, AxisSpec]] : [])];
   const applySpans = (): void => {
@@ -239,7 +253,11 @@ export function createTrendChart(
       // more often changes nothing visible but makes chart.js rebuild every point element each second.
       // The exception is the first data (history arriving, or the first update): shown at once.
       const empty = series.every((s) => s.buffer.points.length === 0);
-      if (t - drawnAt < TREND_BUCKET_MS && !(drewEmpty && !empty)) return;
+      // The type scale follows the window: a wall opened at 1080p and shown at 4K keeps its proportions.
+      const px = Math.ceil(rootFontPx() * 1.4);
+      const resized = px !== fontPx;
+      if (resized) setFontPx(px);
+      if (t - drawnAt < TREND_BUCKET_MS && !(drewEmpty && !empty) && !resized) return;
       drawnAt = t;
       drewEmpty = empty;
       series.forEach((s, i) => {
@@ -247,11 +265,14 @@ export function createTrendChart(
         const r = dotRadius(s.buffer.points.length);
         if (ds.pointRadius !== r) ds.pointRadius = r;
       });
+      // A point stamped after the last redraw (server clock ahead, or the 5 s throttle) still shows.
+      const newest = series.reduce((m, s) => Math.max(m, s.buffer.points[s.buffer.points.length - 1]?.x ?? 0), 0);
       const x = chart.options.scales?.x;
       if (x) {
-        x.min = t - TREND_WINDOW_MS;
-        x.max = t;
+        x.max = Math.max(t, newest);
+        x.min = x.max - TREND_WINDOW_MS;
       }
+
       applySpans();
       chart.update('none');
     },

@@ -124,7 +124,8 @@ async function shootBoth(page: Page, name: string): Promise<void> {
   await sleep(400);
   await page.screenshot({ path: join(SHOTS, `${name}-1920x1080.png`) });
   await page.setViewportSize({ width: 3840, height: 2160 });
-  await sleep(600);
+  // Charts take the new type size on their next once-a-second refresh.
+  await sleep(1500);
   expect(await noScrollbars(page), `${name} at 3840×2160 without scrollbars`).toBe(true);
   await page.screenshot({ path: join(SHOTS, `${name}-3840x2160.png`) });
   await page.setViewportSize({ width: 1920, height: 1080 });

@@ -32,6 +32,8 @@ const ID_MIN_W_PX = 104;
 const ID_MIN_H_PX = 80;
 const VALUE_MIN_W_PX = 100;
 const VALUE_MIN_H_PX = 32;
+/** The root font size at 1920×1080 (styles.css: 0.9vw), which the pixel thresholds here are for. */
+const REM_1080P_PX = 17.28;
 /** Row labels need this many screen pixels of row pitch to show at the minimum size. */
 const LABEL_MIN_PITCH_PX = 25;
 
@@ -128,8 +130,11 @@ export function createFloorMap(
     if (box.width === 0 || box.height === 0) return;
     const scale = Math.min(box.width / vbW, box.height / vbH);
     svg.style.setProperty('--px', String(1 / scale));
-    setAttr(svg, 'data-tier', mapTier(CELL_W * scale, CELL_H * scale));
-    setAttr(svg, 'data-row-labels', String((CELL_H + GAP_Y) * scale >= LABEL_MIN_PITCH_PX && labelW * scale >= 36));
+    // The thresholds are for 1920×1080; text grows with the root size (rem) on a larger screen, so does
+    // the room each tier needs.
+    const rem = parseFloat(getComputedStyle(document.documentElement).fontSize) / REM_1080P_PX || 1;
+    setAttr(svg, 'data-tier', mapTier((CELL_W * scale) / rem, (CELL_H * scale) / rem));
+    setAttr(svg, 'data-row-labels', String(((CELL_H + GAP_Y) * scale) / rem >= LABEL_MIN_PITCH_PX && (labelW * scale) / rem >= 36));
   };
   const observer = typeof ResizeObserver === 'undefined' ? null : new ResizeObserver(fit);
   observer?.observe(svg);
