@@ -188,6 +188,24 @@ describe('the demo site at wall size', () => {
     expect(await page.getAttribute('[data-age]', 'data-fresh')).toBe('ok');
     await expectReadable(page, 'site view');
     expect(await noScrollbars(page)).toBe(true);
+    // The audit itself can fail: a 20 px text and a sub-line cut off by its tile are both caught.
+    await page.evaluate(() => {
+      const sub = document.querySelector<HTMLElement>('[data-tile="it_power"] .tile-sub')!;
+      const tiny = document.createElement('span');
+      tiny.id = 'probe-small';
+      tiny.style.fontSize = '20px';
+      tiny.textContent = 'probe';
+      sub.append(tiny);
+      const long = document.createElement('div');
+      long.id = 'probe-clip';
+      long.style.cssText = 'white-space: nowrap; overflow: hidden';
+      long.textContent = 'a sub-line far too long for its tile at twenty-four pixels, cut off';
+      sub.append(long);
+    });
+    const probe = await auditText(page);
+    expect(probe.small.map((p) => p.text)).toContain('probe');
+    expect(probe.clipped.some((p) => p.text.startsWith('a sub-line far too long'))).toBe(true);
+    await page.evaluate(() => { document.getElementById('probe-small')?.remove(); document.getElementById('probe-clip')?.remove(); });
     await shootBoth(page, 'site');
   }, 60_000);
 
