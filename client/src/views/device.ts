@@ -53,6 +53,15 @@ export function createDeviceView(ctx: AppContext, deviceId: string): View {
     if (d.last_seen != null) trend.push(d.last_seen, d.metrics[main] ?? null);
   };
 
+  // The axis is in the main metric's unit, known once the device is: the chart waits for both the device
+  // and the laid-out box (a chart made first had a bare "202, 200, 198" hashrate axis).
+  let laidOut = false;
+  const startChart = (): void => {
+    if (chart || !laidOut || !device || destroyed) return;
+    const unit = AXIS_UNIT[device.kind];
+    chart = createTrendChart(canvas, [{ label: deviceId, buffer: trend, color: SERIES_COLORS.blue, fill: true }],
+      { unit, ...(unit === 'temp' ? {} : { min: 0 }) });
+  };
   const crumb = (label: string, params: Record<string, string>): HTMLAnchorElement => {
     const a = h('a', { href: `?${new URLSearchParams(params).toString()}` }, label);
     a.addEventListener('click', (e) => { e.preventDefault(); ctx.navigate(params); });
@@ -73,6 +82,7 @@ export function createDeviceView(ctx: AppContext, deviceId: string): View {
       if (d.hall) crumbs.append(' › ', crumb(`Hall ${d.hall}`, { view: 'hall', hall: d.hall }));
       if (d.rack) crumbs.append(' › ', crumb(`Rack ${d.rack}`, { view: 'rack', rack: d.rack }));
       show(d, Date.now());
+      startChart();
       if (d.rack) {
         unwatch = live.watchRack(d.rack, (u) => {
           const next = u.devices.find((x) => x.id === deviceId);
@@ -88,8 +98,8 @@ export function createDeviceView(ctx: AppContext, deviceId: string): View {
   })();
 
   const raf = requestAnimationFrame(() => {
-    chart = createTrendChart(canvas, [{ label: deviceId, buffer: trend, color: SERIES_COLORS.blue, fill: true }],
-      { unit: device ? AXIS_UNIT[device.kind] : 'count', ...(device && AXIS_UNIT[device.kind] !== 'temp' ? { min: 0 } : {}) });
+    laidOut = true;
+    startChart();
   });
 
   return {
