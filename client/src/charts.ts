@@ -63,10 +63,59 @@ export interface SeriesSpec {
   fill?: boolean;
 }
 
+/** What an axis measures, in the figures' base units: W, TH/s, %, °C, or a bare ratio (PUE). */
+export type AxisUnit = 'power' | 'hashrate' | 'pct' | 'temp' | 'pue' | 'count';
+
 export interface AxisSpec {
-  format: (v: number) => string;
+  unit: AxisUnit;
   min?: number;
   max?: number;
+  /**
+   * The least span the axis shows, in base units: a 0.3 °C wobble drawn over the full height reads as a
+   * steep climb from across the room, so noise under this span stays flat. Defaults per unit (MIN_SPAN).
+   */
+  minSpan?: number;
+}
+
+/** Least spans per unit: a few degrees, a tenth of PUE; power and hashrate axes start at 0, pct is 0–100. */
+const MIN_SPAN: Partial<Record<AxisUnit, number>> = { temp: 4, pue: 0.2 };
+
+const UNIT_STEPS: Record<'power' | 'hashrate', readonly [number, string][]> = {
+  power: [[1e6, 'MW'], [1e3, 'kW'], [1, 'W']],
+  hashrate: [[1e6, 'EH/s'], [1e3, 'PH/s'], [1, 'TH/s']],
+};
+
+/** The fewest decimals that print a tick step exactly (0.25 → 2, 5 → 0): repeated labels come from fewer. */
+export function decimalsFor(step: number): number {
+  if (!(step > 0) || !Number.isFinite(step)) return 0;
+  for (let d = 0; d <= 4; d++) {
+    const scaled = step * 10 ** d;
+    if (Math.abs(scaled - Math.round(scaled)) < 1e-6 * Math.max(1, scaled)) return d;
+  }
+  return 4;
+}
+
+/**
+ * Tick labels of one axis: the unit chosen once from the axis's largest tick (every tick of an MW axis in
+ * MW, 0 included), the decimals from the step, so no two ticks read the same.
+ */
+export function axisTickLabels(unit: AxisUnit, values: readonly number[]): string[] {
+  const maxAbs = values.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  const step = values.length > 1 ? Math.abs(values[1] - values[0]) : 0;
+  const NB = '\u202f';
+  let div = 1;
+  let suffix = '';
+  if (unit === 'power' || unit === 'hashrate') {
+    const [d, name] = UNIT_STEPS[unit].find(([d]) => maxAbs >= d) ?? UNIT_STEPS[unit][UNIT_STEPS[unit].length - 1];
+    div = d;
+    suffix = `${NB}${name}`;
+  } else if (unit === 'pct') {
+    suffix = `${NB}%`;
+  } else if (unit === 'temp') {
+    suffix = `${NB}°C`;
+  }
+  const digits = decimalsFor(step / div);
+  return values.map((v) => `${(v / div).toFixed(digits)}${suffix}`);
 }
 
 const GRID = 'rgba(255,255,255,0.10)';
@@ -85,16 +134,26 @@ export interface TrendChart {
 export function createTrendChart(
   canvas: HTMLCanvasElement, series: SeriesSpec[], y: AxisSpec, y2?: AxisSpec,
 ): TrendChart {
-  const fontPx = Math.round(rootFontPx() * 0.8);
-  const axis = (spec: AxisSpec, position: 'left' | 'right', grid: boolean) => ({
-    type: 'linear' as const,
-    position,
-    min: spec.min,
-    max: spec.max,
-    grid: { color: grid ? GRID : 'transparent' },
-    border: { display: false },
-    ticks: { color: TICK, font: { size: fontPx }, maxTicksLimit: 5, callback: (v: number | string) => spec.format(Number(v)) },
-  });
+  // The wall's type scale: nothing under 24 px at 1920×1080 (root 17.28 px × 1.4), ticks included.
+  let fontPx = Math.ceil(rootFontPx() * 1.4);
+  canvas.setAttribute('data-tick-px', String(fontPx));
+  const percent = (spec: AxisSpec): AxisSpec => (spec.unit === 'pct'
+    ? { ...spec, min: Math.max(0, spec.min ?? 0), max: Math.min(100, spec.max ?? 100) } : spec);
+  const axis = (raw: AxisSpec, position: 'left' | 'right', grid: boolean) => {
+    const spec = percent(raw);
+    return {
+      type: 'linear' as const,
+      position,
+      min: spec.min,
+      max: spec.max,
+      grid: { color: grid ? GRID : 'transparent' },
+      border: { display: false },
+      ticks: {
+        color: TICK, font: { size: fontPx }, maxTicksLimit: 4,
+        callback: (_v: number | string, i: number, ticks: { value: number }[]) => axisTickLabels(spec.unit, ticks.map((t) => t.value))[i],
+      },
+    };
+  };
   // A line needs two points: until the feed has a few, they are drawn as dots so the chart is not blank.
   const dotRadius = (points: number): number => (points < 12 ? Math.max(2, fontPx / 5) : 0);
   const datasets: ChartDataset<'line', Point[]>[] = series.map((s) => ({
@@ -151,6 +210,40 @@ export function createTrendChart(
     },
   });
 
+  const setFontPx = (px: number): void => {
+    fontPx = px;
+    canvas.setAttribute('data-tick-px', String(px));
+    const sc = chart.options.scales ?? {};
+    for (const id of ['x', 'y', 'y2']) {
+      const ticks = sc[id]?.ticks;
+      if (ticks) ticks.font = { size: px };
+    }
+    const labels = chart.options.plugins?.legend?.labels;
+    if (labels) {
+      labels.font = { size: px };
+      labels.boxWidth = px;
+    }
+  };
+  // Least spans: widen an axis whose data spans less, around the data's middle.
+  const axes: [string, AxisSpec][] = [['y', percent(y)], ...(y2 ? [['y2', percent(y2)] as [string, AxisSpec]] : [])];
+  const applySpans = (): void => {
+    for (const [id, spec] of axes) {
+      const span = spec.minSpan ?? MIN_SPAN[spec.unit];
+      const scale = chart.options.scales?.[id];
+      if (span === undefined || !scale) continue;
+      let lo = Infinity;
+      let hi = -Infinity;
+      series.forEach((sr) => {
+        if ((sr.axis ?? 'y') !== id) return;
+        for (const p of sr.buffer.points) if (p.y != null) { lo = Math.min(lo, p.y); hi = Math.max(hi, p.y); }
+      });
+      if (!Number.isFinite(lo)) continue;
+      const mid = (lo + hi) / 2;
+      const half = Math.max(span, hi - lo) / 2;
+      scale.suggestedMin = spec.min ?? mid - half;
+      scale.suggestedMax = spec.max ?? mid + half;
+    }
+  };
   let drawnAt = 0;
   let drewEmpty = true;
   return {
@@ -160,7 +253,11 @@ export function createTrendChart(
       // more often changes nothing visible but makes chart.js rebuild every point element each second.
       // The exception is the first data (history arriving, or the first update): shown at once.
       const empty = series.every((s) => s.buffer.points.length === 0);
-      if (t - drawnAt < TREND_BUCKET_MS && !(drewEmpty && !empty)) return;
+      // The type scale follows the window: a wall opened at 1080p and shown at 4K keeps its proportions.
+      const px = Math.ceil(rootFontPx() * 1.4);
+      const resized = px !== fontPx;
+      if (resized) setFontPx(px);
+      if (t - drawnAt < TREND_BUCKET_MS && !(drewEmpty && !empty) && !resized) return;
       drawnAt = t;
       drewEmpty = empty;
       series.forEach((s, i) => {
@@ -168,11 +265,15 @@ export function createTrendChart(
         const r = dotRadius(s.buffer.points.length);
         if (ds.pointRadius !== r) ds.pointRadius = r;
       });
+      // A point stamped after the last redraw (server clock ahead, or the 5 s throttle) still shows.
+      const newest = series.reduce((m, s) => Math.max(m, s.buffer.points[s.buffer.points.length - 1]?.x ?? 0), 0);
       const x = chart.options.scales?.x;
       if (x) {
-        x.min = t - TREND_WINDOW_MS;
-        x.max = t;
+        x.max = Math.max(t, newest);
+        x.min = x.max - TREND_WINDOW_MS;
       }
+
+      applySpans();
       chart.update('none');
     },
     destroy() {

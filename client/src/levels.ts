@@ -116,3 +116,28 @@ export function legendFor(metric: ColorMetric): LegendEntry[] {
     ];
   }
 }
+
+/**
+ * The rack's worst member, beside its mean: a rack at 99 % of nominal with one miner down, or at 65 % GPU
+ * utilisation with one 8-GPU node idle, reads 'ok' on the mean alone. From the rack's own counts (a down
+ * device, a degraded one: hot, throttling, chains down; idle GPUs in a rack that has busy ones): null when
+ * every member is well.
+ */
+export interface MemberState { level: Level; text: string }
+
+export function worstMember(r: RackFigures): MemberState | null {
+  if (r.health.down > 0) return { level: 'crit', text: `${r.health.down} down` };
+  if (r.health.degraded > 0) return { level: 'warn', text: `${r.health.degraded} degraded` };
+  if (r.gpus_idle > 0 && r.gpus_busy > 0) return { level: 'warn', text: `${r.gpus_idle} GPU${r.gpus_idle === 1 ? '' : 's'} idle` };
+  return null;
+}
+
+const LEVEL_RANK: Record<Level, number> = { crit: 0, warn: 1, unknown: 2, ok: 3 };
+
+export function worseLevel(a: Level, b: Level): Level {
+  return LEVEL_RANK[a] <= LEVEL_RANK[b] ? a : b;
+}
+
+export function levelRank(l: Level): number {
+  return LEVEL_RANK[l];
+}

@@ -6,6 +6,7 @@ import type {
   AlertView, HallFigures, Layout, LiveSnapshot, LiveUpdate, LoopFigures, RackDevicesUpdate, RackFigures,
   SiteFigures, Severity,
 } from '../../server/core/types.js';
+import { WALL_DATA_AGE_WARN_MS, WALL_DATA_STALE_MS } from '../../server/figures/bands.js';
 
 /** The wall shows DATA STALE after this long without any message from the server. */
 export const STALE_AFTER_MS = 10_000;
@@ -25,6 +26,14 @@ export interface LiveState {
   /** client time the latest message arrived: staleness is judged on the client's own clock */
   lastMessageAt: number | null;
   connected: boolean;
+  /**
+   * How old the newest reading of any device was when the latest message was sent (server clock on both
+   * sides, so a skewed client clock does not matter): null = the server has no reading yet; undefined =
+   * the server does not say (an older server), and only the socket's silence counts.
+   */
+  readingAgeAtMessage: number | null | undefined;
+  /** client time readingAgeAtMessage was set (alerts and rack messages move lastMessageAt, not this) */
+  readingAgeSetAt: number | null;
   /** a gap was seen and a resync asked for: updates are ignored until the fresh snapshot */
   awaitingSnapshot: boolean;
 }
@@ -33,6 +42,7 @@ export function emptyState(): LiveState {
   return {
     layout: null, site: null, halls: new Map(), racks: new Map(), loops: new Map(), alerts: new Map(),
     seq: -1, serverTs: null, lastMessageAt: null, connected: false, awaitingSnapshot: false,
+    readingAgeAtMessage: undefined, readingAgeSetAt: null,
   };
 }
 
@@ -44,6 +54,11 @@ function replaceAll<T extends { id: string }>(map: Map<string, T>, items: readon
 function merge<T extends { id: string }>(map: Map<string, T>, items: readonly T[] | undefined): void {
   if (!items) return;
   for (const it of items) map.set(it.id, it);
+}
+
+function readingAge(ts: number, newest: number | null | undefined): number | null | undefined {
+  if (newest === undefined) return undefined;
+  return newest === null ? null : Math.max(0, ts - newest);
 }
 
 function setAlerts(state: LiveState, alerts: readonly AlertView[]): void {
@@ -61,6 +76,8 @@ export function applySnapshot(state: LiveState, snap: LiveSnapshot, now: number)
   state.seq = snap.seq;
   state.serverTs = snap.ts;
   state.lastMessageAt = now;
+  state.readingAgeAtMessage = readingAge(snap.ts, snap.newest_reading_ts);
+  state.readingAgeSetAt = now;
   state.awaitingSnapshot = false;
 }
 
@@ -82,6 +99,8 @@ export function applyUpdate(state: LiveState, u: LiveUpdate, now: number): Updat
   if (u.alerts) setAlerts(state, u.alerts);
   state.seq = u.seq;
   state.serverTs = u.ts;
+  state.readingAgeAtMessage = readingAge(u.ts, u.newest_reading_ts);
+  state.readingAgeSetAt = now;
   return 'applied';
 }
 
@@ -93,12 +112,48 @@ export function applyAlert(state: LiveState, a: AlertView, now: number): void {
 
 export interface Staleness { stale: boolean; reason: string | null }
 
-export function staleness(state: LiveState, now: number, staleAfterMs = STALE_AFTER_MS): Staleness {
+/** The wall's limits on the data's age (bands.ts); a kiosk URL may shorten them (`data_warn_s`, `data_stale_s`). */
+export interface DataAgeLimits { warnMs: number; staleMs: number }
+export const DATA_AGE_LIMITS: DataAgeLimits = { warnMs: WALL_DATA_AGE_WARN_MS, staleMs: WALL_DATA_STALE_MS };
+
+/** The URL's limits, each a positive number of seconds; anything else keeps the shared default. */
+export function dataAgeLimits(params: URLSearchParams): DataAgeLimits {
+  const sec = (name: string): number | null => {
+    const v = Number(params.get(name));
+    return params.get(name) !== null && Number.isFinite(v) && v > 0 ? v * 1000 : null;
+  };
+  const staleMs = sec('data_stale_s') ?? WALL_DATA_STALE_MS;
+  const warnMs = Math.min(sec('data_warn_s') ?? WALL_DATA_AGE_WARN_MS, staleMs);
+  return { warnMs, staleMs };
+}
+
+/** Age of the newest reading now: null when unknown (no reading yet, or the server does not say). */
+export function dataAge(state: LiveState, now: number): number | null {
+  if (state.readingAgeAtMessage == null || state.readingAgeSetAt == null) return null;
+  return state.readingAgeAtMessage + Math.max(0, now - state.readingAgeSetAt);
+}
+
+export function staleness(
+  state: LiveState, now: number, staleAfterMs = STALE_AFTER_MS, limits: DataAgeLimits = DATA_AGE_LIMITS,
+): Staleness {
   if (!state.connected) return { stale: true, reason: 'connection to the server lost' };
   if (state.lastMessageAt == null) return { stale: true, reason: 'waiting for the first data' };
   const age = now - state.lastMessageAt;
   if (age > staleAfterMs) return { stale: true, reason: `no update for ${Math.floor(age / 1000)} s` };
+  // The socket is up and talking, but the figures it carries may be old: an ingest or collector outage.
+  if (state.readingAgeAtMessage === null) return { stale: true, reason: 'no reading received from any device yet' };
+  const readings = dataAge(state, now);
+  if (readings !== null && readings > limits.staleMs) {
+    return { stale: true, reason: `no new reading from any device for ${Math.floor(readings / 1000)} s` };
+  }
   return { stale: false, reason: null };
+}
+
+/** The header's data-age state: 'warn' (amber) before the banner, so a slowing feed shows early. */
+export function freshness(state: LiveState, now: number, limits: DataAgeLimits = DATA_AGE_LIMITS): 'ok' | 'warn' | 'stale' {
+  if (staleness(state, now, STALE_AFTER_MS, limits).stale) return 'stale';
+  const readings = dataAge(state, now);
+  return readings !== null && readings > limits.warnMs ? 'warn' : 'ok';
 }
 
 const SEVERITY_RANK: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };

@@ -5,7 +5,7 @@ import './styles.css';
 import type { AppContext } from './context.js';
 import { h, setAttr, setText, type View } from './dom.js';
 import { formatClock, formatDuration } from './format.js';
-import { connectLive, staleness } from './live.js';
+import { connectLive, dataAge, dataAgeLimits, freshness, staleness } from './live.js';
 import { createSiteTrends, prefillSiteTrends, recordSite } from './trends.js';
 import { createDeviceView } from './views/device.js';
 import { createHallView } from './views/hall.js';
@@ -19,7 +19,7 @@ const trends = createSiteTrends();
 const siteName = h('span', { class: 'site-name' }, 'Floorwatch');
 const nav = h('nav', { class: 'views-nav' });
 const clock = h('span', { class: 'clock', 'data-clock': '' }, '');
-const age = h('span', { class: 'age', 'data-age': '' }, '');
+const age = h('span', { class: 'age', 'data-age': '', 'data-fresh': 'stale' }, '');
 const conn = h('span', { class: 'conn', 'data-conn': 'down' }, '●');
 const header = h('header', { class: 'top' },
   h('div', { class: 'brand' }, h('span', { class: 'logo' }, 'FLOORWATCH'), siteName), nav,
@@ -129,11 +129,19 @@ function tick(): void {
   const now = Date.now();
   setText(clock, formatClock(now));
   const st = live.state;
-  setText(age, st.lastMessageAt == null ? 'no data yet' : `updated ${formatDuration(now - st.lastMessageAt)} ago`);
+  const limits = dataAgeLimits(params());
+  // The age of the newest reading, not of the last socket message: a socket that keeps talking while
+  // ingest has stopped must not look live. An older server that does not send it falls back to the socket.
+  const readings = dataAge(st, now);
+  setText(age, readings !== null ? `data ${formatDuration(readings)} old`
+    : st.lastMessageAt == null ? 'no data yet'
+      : st.readingAgeAtMessage === null ? 'no reading yet' : `updated ${formatDuration(now - st.lastMessageAt)} ago`);
   setAttr(conn, 'data-conn', st.connected ? 'up' : 'down');
-  const stale = staleness(st, now);
+  setAttr(age, 'data-fresh', freshness(st, now, limits));
+  const stale = staleness(st, now, undefined, limits);
   if (stale.stale) {
-    const since = st.lastMessageAt == null ? '' : ` · last data ${formatClock(st.lastMessageAt)}, ${formatDuration(now - st.lastMessageAt)} ago`;
+    const lastAt = readings !== null ? now - readings : st.lastMessageAt;
+    const since = lastAt == null ? '' : ` · last data ${formatClock(lastAt)}, ${formatDuration(now - lastAt)} ago`;
     setText(staleReason, `${stale.reason}${since}`);
   }
   if (staleBanner.hidden === stale.stale) staleBanner.hidden = !stale.stale;

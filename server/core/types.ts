@@ -342,6 +342,8 @@ export interface AlertView {
   resolved_at: number | null;
   acknowledged?: { by: string; note: string; at: number };
   shelved_until?: number;
+  /** the hall the scope lies in (a device's, rack's or loop's hall), set by the hub for the wall's hall view */
+  hall?: string;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -378,6 +380,8 @@ export interface LiveSnapshot {
   layout: Layout;
   figures: Figures;
   alerts: AlertView[];
+  /** place (epoch ms) of the newest reading of any device, null before the first: the wall's data age */
+  newest_reading_ts?: number | null;
 }
 
 /** Only what changed since the previous update: a client that sees a gap in seq asks for a snapshot. */
@@ -390,6 +394,8 @@ export interface LiveUpdate {
   loops?: LoopFigures[];
   /** the whole list of alerts that are pending or firing, when it changed */
   alerts?: AlertView[];
+  /** as in LiveSnapshot: sent on every update, so a wall whose socket stays up still sees ingest stop */
+  newest_reading_ts?: number | null;
 }
 
 /** Device-level update for a subscribed rack (`subscribe` with a rack id). */

@@ -85,3 +85,18 @@ export const GPU_IDLE_UTIL_PCT = 5;
  */
 export const WALL_GPU_WARN_PCT = 50;
 export const WALL_GPU_CRIT_PCT = 10;
+
+// ---------------------------------------------------------------------------------------------------
+// Age of the wall's data (the newest reading of any device, not the socket's last message)
+
+/**
+ * The header's data age turns amber past this. The demo simulator reads every 5 s and a site's many devices
+ * are polled out of step, so the newest reading of the whole site is seldom more than a few seconds old;
+ * 20 s is four missed simulator rounds, or most of a 30 s poll cycle of a site on one collector.
+ */
+export const WALL_DATA_AGE_WARN_MS = 20_000;
+/**
+ * Past this the full DATA STALE banner goes up: the figures' own stale window (a device with no reading
+ * for 60 s is down, figures/health.ts), when every device on the wall would be grey anyway.
+ */
+export const WALL_DATA_STALE_MS = 60_000;

@@ -55,6 +55,25 @@ export function buildLayout(model: SiteModel): Layout {
 }
 
 /**
+ * The hall an alert's scope lies in ('hall:M', a rack's, a device's or a loop's hall), so a wall rotating
+ * through halls shows device-level alerts in their hall's view; none for site and collector scopes.
+ */
+export function alertHall(model: SiteModel, scope: string): string | undefined {
+  const i = scope.indexOf(':');
+  if (i < 0) return undefined;
+  const kind = scope.slice(0, i);
+  const id = scope.slice(i + 1);
+  if (kind === 'hall') return id;
+  if (kind === 'rack') return model.racks.get(id)?.hall;
+  if (kind === 'device') {
+    const d = model.devices.get(id);
+    return d?.hall ?? (d?.rack ? model.racks.get(d.rack)?.hall : undefined);
+  }
+  if (kind === 'loop') return model.loops.find((l) => l.id === id)?.hall;
+  return undefined;
+}
+
+/**
  * Whether two figure values serialise to the same JSON, i.e. whether the wall would see a difference:
  * non-finite numbers read as null, keys whose value is undefined as absent. Compared in place rather
  * than by JSON.stringify of each rack, which at 2,800 racks was ~15 ms of every tick.
@@ -123,6 +142,10 @@ export function createHub(opts: {
   const prevRacks = new Map<string, RackFigures>();
   const prevLoops = new Map<string, LoopFigures>();
   let sentAlertsRevision = 0;
+  const withHall = <A extends AlertView>(a: A): A => {
+    const hall = alertHall(model, a.scope);
+    return hall === undefined ? a : { ...a, hall };
+  };
 
   const input = (): LiveInput => ({ model, devices: live.devices, now: now(), stale_after_ms: staleAfterMs, offline: opts.offline?.() });
   let current: Figures = computeFigures(input(), energy, index);
@@ -135,7 +158,7 @@ export function createHub(opts: {
     const f = computeFigures(inp, energy, index);
     recordEnergy(energy, inp.now, f.site.it_power_w, f.site.facility_power_w, f.site.it_power_complete);
     current = f;
-    const update: LiveUpdate = { seq: ++seq, ts: inp.now, site: f.site };
+    const update: LiveUpdate = { seq: ++seq, ts: inp.now, site: f.site, newest_reading_ts: live.lastReadingTs() };
     const halls: HallFigures[] = changed(prevHalls, f.halls);
     const racks: RackFigures[] = changed(prevRacks, f.racks);
     const loops: LoopFigures[] = changed(prevLoops, f.loops);
@@ -149,13 +172,13 @@ export function createHub(opts: {
     // and serialising it every second to find out whether it changed cost more than the figures.
     if (opts.alerts && opts.alerts.revision() !== sentAlertsRevision) {
       sentAlertsRevision = opts.alerts.revision();
-      update.alerts = opts.alerts.active();
+      update.alerts = opts.alerts.active().map(withHall);
     }
     // The volatile update goes first: a volatile frame is dropped when the transport is still busy
     // with an earlier frame of the same turn, so anything emitted before it would always cost it.
     emitter.emit('update', update);
     if (opts.alerts) {
-      for (const a of opts.alerts.evaluate(f, inp)) emitter.emit('alert', a);
+      for (const a of opts.alerts.evaluate(f, inp)) emitter.emit('alert', withHall(a));
     }
     const racksChanged = live.takeChangedRacks();
     if (racksChanged.size) emitter.emit('racks', racksChanged);
@@ -167,7 +190,8 @@ export function createHub(opts: {
       ts: current.site.ts,
       layout,
       figures: current,
-      alerts: opts.alerts?.active() ?? [],
+      alerts: (opts.alerts?.active() ?? []).map(withHall),
+      newest_reading_ts: live.lastReadingTs(),
     }),
     figures: () => current,
     layout: () => layout,

@@ -1,12 +1,13 @@
 // Pieces more than one view shows: the alert list and the tiles of an aggregate (site or hall).
 
-import type { AggregateFigures, AlertView } from '../../../server/core/types.js';
+import type { AggregateFigures, AlertView, RackFigures } from '../../../server/core/types.js';
+import { ASHRAE_RECOMMENDED_MAX_C, ASHRAE_RECOMMENDED_MIN_C } from '../../../server/figures/bands.js';
 import { h, setAttr, setText, tile, type Tile } from '../dom.js';
 import {
   formatCount, formatDuration, formatHashrate, formatJth, formatPct, formatPower, formatPue, formatRatio,
-  formatTemp, formatMetric,
+  formatTemp,
 } from '../format.js';
-import { hashrateLevel, inletLevel, type Level } from '../levels.js';
+import { hashrateLevel, inletLevel, powerLevel, worseLevel, type Level } from '../levels.js';
 import { firingAlertsWorstFirst } from '../live.js';
 
 export interface AlertList {
@@ -15,11 +16,6 @@ export interface AlertList {
 }
 
 const SEVERITY_SYMBOL = { critical: '✖', warning: '▲', info: 'ℹ' } as const;
-
-function scopeLabel(scope: string): string {
-  const i = scope.indexOf(':');
-  return i < 0 ? scope : `${scope.slice(0, i)} ${scope.slice(i + 1)}`;
-}
 
 /** Firing alerts, worst first, with how long each has fired; keeps at most `max` rows, says how many more. */
 export function createAlertList(title: string, max: number, filter?: (a: AlertView) => boolean): AlertList {
@@ -37,22 +33,23 @@ export function createAlertList(title: string, max: number, filter?: (a: AlertVi
       setText(count, String(all.length));
       const shown = all.slice(0, max);
       while (rows.length < shown.length) {
+        // No scope column: every summary names its device, rack or loop, and the row needs the width.
         const li = h('li', { class: 'alert' },
-          h('span', { class: 'alert-sym' }), h('span', { class: 'alert-text' }),
-          h('span', { class: 'alert-scope' }), h('span', { class: 'alert-for' }));
+          h('span', { class: 'alert-sym' }), h('span', { class: 'alert-text' }), h('span', { class: 'alert-for' }));
         rows.push(li);
         list.append(li);
       }
       while (rows.length > shown.length) rows.pop()!.remove();
       shown.forEach((a, i) => {
         const li = rows[i];
-        const [sym, text, scope, dur] = Array.from(li.children);
+        const [sym, text, dur] = Array.from(li.children);
         setAttr(li, 'data-severity', a.severity);
         setAttr(li, 'data-alert', a.key);
+        setAttr(li, 'data-scope', a.scope);
         setText(sym, SEVERITY_SYMBOL[a.severity]);
-        const value = a.value == null ? '' : ` (${formatAlertValue(a)})`;
-        setText(text, `${a.summary || a.alertname}${value}`);
-        setText(scope, scopeLabel(a.scope));
+        // The summary carries the value in its own unit, rendered by the rule ("rack M-01 drawing 81 % of
+        // rated power"); the bare value beside it was a guess at its unit from the name ("(1 W)" for 0.81).
+        setText(text, a.summary || `${a.alertname} (${a.scope})`);
         setText(dur, formatDuration(now - (a.fired_at ?? a.since)));
       });
       setText(more, all.length > max ? `+ ${all.length - max} more` : all.length === 0 ? 'No alerts firing' : '');
@@ -60,26 +57,18 @@ export function createAlertList(title: string, max: number, filter?: (a: AlertVi
   };
 }
 
-/** Alert values carry no unit of their own: guess it from the rule's name, else print the bare number. */
-function formatAlertValue(a: AlertView): string {
-  const name = a.alertname.toLowerCase();
-  if (a.value == null) return '';
-  if (name.includes('inlet') || name.includes('temp')) return formatTemp(a.value);
-  if (name.includes('pue')) return formatPue(a.value);
-  if (name.includes('power')) return formatPower(a.value);
-  // Hashrate rules compare a ratio to nominal (≤ 1.5) or an absolute TH/s figure.
-  if (name.includes('hash')) return a.value <= 1.5 ? formatRatio(a.value) : formatHashrate(a.value);
-  return formatMetric('', a.value);
-}
-
 export interface AggregateTiles {
   tiles: Record<string, Tile>;
-  update(f: AggregateFigures | null | undefined): void;
+  /**
+   * racks: those of the scope, to name the worst inlet's rack; budgetW: the scope's power budget (the
+   * rated kW of its racks) for the 'budget' tile.
+   */
+  update(f: AggregateFigures | null | undefined, racks?: Iterable<RackFigures>, budgetW?: number): void;
 }
 
 export type AggregateTileName =
   | 'it_power' | 'facility_power' | 'pue' | 'pue_24h' | 'hashrate' | 'j_per_th' | 'gpu_util' | 'gpus'
-  | 'worst_inlet' | 'devices';
+  | 'worst_inlet' | 'devices' | 'budget';
 
 const TILE_LABELS: Record<AggregateTileName, string> = {
   it_power: 'IT power',
@@ -92,7 +81,22 @@ const TILE_LABELS: Record<AggregateTileName, string> = {
   gpus: 'GPUs busy',
   worst_inlet: 'Worst inlet',
   devices: 'Devices up',
+  budget: 'IT power',
 };
+
+/** Tiles that only mean something where the scope holds miners, or GPUs: hidden elsewhere. */
+const MINER_TILES: ReadonlySet<AggregateTileName> = new Set(['hashrate', 'j_per_th']);
+const GPU_TILES: ReadonlySet<AggregateTileName> = new Set(['gpu_util', 'gpus']);
+
+/** The rack with the warmest inlet, to name it beside the figure. */
+function warmestRack(racks: Iterable<RackFigures>): RackFigures | null {
+  let worst: RackFigures | null = null;
+  for (const r of racks) {
+    if (r.inlet_temp_c == null) continue;
+    if (!worst || (worst.inlet_temp_c ?? -Infinity) < r.inlet_temp_c) worst = r;
+  }
+  return worst;
+}
 
 function healthLevel(f: AggregateFigures): Level {
   const total = f.health.up + f.health.degraded + f.health.down;
@@ -108,26 +112,37 @@ export function createAggregateTiles(names: readonly AggregateTileName[], labelP
   const set = (n: AggregateTileName, v: string, sub: string, level: Level): void => tiles[n]?.set(v, sub, level);
   return {
     tiles,
-    update(f) {
+    update(f, racks, budgetW) {
       if (!f) return;
+      for (const n of names) {
+        const hide = (MINER_TILES.has(n) && f.miners_total === 0) || (GPU_TILES.has(n) && f.gpus_total === 0);
+        if (tiles[n].el.hidden !== hide) tiles[n].el.hidden = hide;
+      }
       const lvl = (v: unknown): Level => (v == null ? 'unknown' : 'ok');
       // While some racks are not current the IT sum misses their load: say so rather than show a drop.
-      set('it_power', formatPower(f.it_power_w), f.it_power_complete === false ? 'partial: some racks not current' : 'servers, miners, GPUs',
+      set('it_power', formatPower(f.it_power_w), f.it_power_complete === false ? 'partial: racks missing' : 'servers, miners, GPUs',
         f.it_power_complete === false && f.it_power_w != null ? 'warn' : lvl(f.it_power_w));
       set('facility_power', formatPower(f.facility_power_w), 'incl. cooling and losses', lvl(f.facility_power_w));
-      set('pue', formatPue(f.pue), f.pue == null && f.pue_unknown_reason ? `unknown: ${f.pue_unknown_reason}` : 'facility ÷ IT', lvl(f.pue));
+      set('pue', formatPue(f.pue), f.pue == null && f.pue_unknown_reason ? `unknown: ${f.pue_unknown_reason.split(';')[0]}` : 'facility ÷ IT', lvl(f.pue));
       set('pue_24h', formatPue(f.pue_24h), 'energy over 24 h', lvl(f.pue_24h));
       const hashLevel: Level = f.hashrate_ratio == null ? lvl(f.hashrate_ths) : hashrateLevel(f.hashrate_ratio);
       set('hashrate', formatHashrate(f.hashrate_ths),
-        `${formatRatio(f.hashrate_ratio)} nominal · ${formatCount(f.miners_hashing)}/${formatCount(f.miners_total)} up`,
+        `${formatRatio(f.hashrate_ratio)} of nominal · ${formatCount(f.miners_total - f.miners_hashing)} not hashing`,
         hashLevel);
-      set('j_per_th', formatJth(f.j_per_th), 'W ÷ TH/s of hashing miners', lvl(f.j_per_th));
-      set('gpu_util', formatPct(f.gpu_util_pct), `${formatCount(f.gpus_busy)} busy · ${formatCount(f.gpus_idle)} idle`,
-        lvl(f.gpu_util_pct));
-      set('gpus', `${formatCount(f.gpus_busy)} / ${formatCount(f.gpus_total)}`,
-        `${formatCount(f.gpus_idle)} idle · ${formatPower(f.w_per_gpu)} per GPU`,
+      set('j_per_th', formatJth(f.j_per_th), 'W ÷ TH/s, hashing miners', lvl(f.j_per_th));
+      set('gpu_util', formatPct(f.gpu_util_pct), `${formatCount(f.gpus_idle)} GPUs idle`, lvl(f.gpu_util_pct));
+      // The busy count alone is the headline: "1,248 / 1,280" does not fit a tile at wall size.
+      set('gpus', formatCount(f.gpus_busy),
+        `of ${formatCount(f.gpus_total)} · ${formatPower(f.w_per_gpu)} per GPU`,
         f.gpus_total === 0 ? 'unknown' : f.gpus_idle > f.gpus_busy ? 'warn' : 'ok');
-      set('worst_inlet', formatTemp(f.worst_inlet_c), 'ASHRAE 18–27 °C', inletLevel(null, f.worst_inlet_c));
+      const warm = racks ? warmestRack(racks) : null;
+      const band = `ASHRAE ${ASHRAE_RECOMMENDED_MIN_C}–${ASHRAE_RECOMMENDED_MAX_C} °C`;
+      set('worst_inlet', formatTemp(f.worst_inlet_c), warm ? `rack ${warm.id} · ${band}` : band, inletLevel(null, f.worst_inlet_c));
+      if (budgetW !== undefined) {
+        const ratio = f.it_power_w == null || budgetW <= 0 ? null : f.it_power_w / budgetW;
+        set('budget', formatPower(f.it_power_w), `${formatRatio(ratio)} of ${formatPower(budgetW)} rated`,
+          f.it_power_complete === false && ratio !== null ? worseLevel(powerLevel(ratio), 'warn') : powerLevel(ratio));
+      }
       set('devices', formatCount(f.health.up),
         `${formatCount(f.health.degraded)} degraded · ${formatCount(f.health.down)} down`, healthLevel(f));
     },

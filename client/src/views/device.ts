@@ -1,15 +1,20 @@
 // One device for engineers: status, every metric it reports, and its main metric over the last hour.
 
 import type { DeviceKind, DeviceStatus, MetricName } from '../../../server/core/types.js';
-import { TrendBuffer, TREND_WINDOW_MS, createTrendChart, fetchHistory, type TrendChart } from '../charts.js';
+import { TrendBuffer, TREND_WINDOW_MS, createTrendChart, fetchHistory, type AxisUnit, type TrendChart } from '../charts.js';
 import type { AppContext } from '../context.js';
 import { h, setText, tile, type View } from '../dom.js';
-import { formatDuration, formatMetric } from '../format.js';
-import { HEALTH_LEVEL, HEALTH_SYMBOL, powerText } from './devices.js';
+import { formatDuration, formatMetric, metricLabel } from '../format.js';
+import { HEALTH_LEVEL, powerText } from './devices.js';
 import { SERIES_COLORS } from './site.js';
 
 const MAIN_METRIC: Record<DeviceKind, MetricName> = {
   asic: 'hashrate_ths', gpu: 'util_pct', env: 'inlet_temp_c', pdu: 'power_w', cooling_loop: 'supply_temp_c', meter: 'power_w',
+};
+
+/** The chart's axis for each kind's main metric, in that metric's own unit. */
+const AXIS_UNIT: Record<DeviceKind, AxisUnit> = {
+  asic: 'hashrate', gpu: 'pct', env: 'temp', pdu: 'power', cooling_loop: 'temp', meter: 'power',
 };
 
 export function createDeviceView(ctx: AppContext, deviceId: string): View {
@@ -37,16 +42,26 @@ export function createDeviceView(ctx: AppContext, deviceId: string): View {
 
   const show = (d: DeviceStatus, now: number): void => {
     device = d;
-    status.set(`${HEALTH_SYMBOL[d.health]} ${d.health}`, `${d.kind}${d.model ? ` · ${d.model}` : ''}${d.reason ? ` · ${d.reason}` : ''}`, HEALTH_LEVEL[d.health]);
+    // The tile's own style draws ▲/✖ for warn and crit: a symbol here as well was printed twice.
+    status.set(d.health, `${d.kind}${d.model ? ` · ${d.model}` : ''}${d.reason ? ` · ${d.reason}` : ''}`, HEALTH_LEVEL[d.health]);
     powerTile.set(powerText(d), d.rack ? `rack ${d.rack}` : '', d.metrics.power_w == null ? 'unknown' : 'ok');
     seen.set(d.last_seen == null ? 'never' : `${formatDuration(now - d.last_seen)} ago`, '', d.last_seen == null ? 'unknown' : 'ok');
-    const rows = Object.entries(d.metrics).map(([k, v]) => h('tr', {}, h('td', {}, k), h('td', {}, formatMetric(k, v))));
+    const rows = Object.entries(d.metrics).map(([k, v]) => h('tr', {}, h('td', {}, metricLabel(k)), h('td', {}, formatMetric(k, v))));
     metricsBody.replaceChildren(...rows);
     const main = MAIN_METRIC[d.kind];
-    setText(chartTitle, `${main}, last hour`);
+    setText(chartTitle, `${metricLabel(main)}, last hour`);
     if (d.last_seen != null) trend.push(d.last_seen, d.metrics[main] ?? null);
   };
 
+  // The axis is in the main metric's unit, known once the device is: the chart waits for both the device
+  // and the laid-out box (a chart made first had a bare "202, 200, 198" hashrate axis).
+  let laidOut = false;
+  const startChart = (): void => {
+    if (chart || !laidOut || !device || destroyed) return;
+    const unit = AXIS_UNIT[device.kind];
+    chart = createTrendChart(canvas, [{ label: deviceId, buffer: trend, color: SERIES_COLORS.blue, fill: true }],
+      { unit, ...(unit === 'temp' ? {} : { min: 0 }) });
+  };
   const crumb = (label: string, params: Record<string, string>): HTMLAnchorElement => {
     const a = h('a', { href: `?${new URLSearchParams(params).toString()}` }, label);
     a.addEventListener('click', (e) => { e.preventDefault(); ctx.navigate(params); });
@@ -67,6 +82,7 @@ export function createDeviceView(ctx: AppContext, deviceId: string): View {
       if (d.hall) crumbs.append(' › ', crumb(`Hall ${d.hall}`, { view: 'hall', hall: d.hall }));
       if (d.rack) crumbs.append(' › ', crumb(`Rack ${d.rack}`, { view: 'rack', rack: d.rack }));
       show(d, Date.now());
+      startChart();
       if (d.rack) {
         unwatch = live.watchRack(d.rack, (u) => {
           const next = u.devices.find((x) => x.id === deviceId);
@@ -82,8 +98,8 @@ export function createDeviceView(ctx: AppContext, deviceId: string): View {
   })();
 
   const raf = requestAnimationFrame(() => {
-    chart = createTrendChart(canvas, [{ label: deviceId, buffer: trend, color: SERIES_COLORS.blue, fill: true }],
-      { format: (v) => formatMetric(device ? MAIN_METRIC[device.kind] : '', v) });
+    laidOut = true;
+    startChart();
   });
 
   return {

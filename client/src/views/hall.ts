@@ -1,13 +1,32 @@
-// One hall on the wall: the floor map coloured by the chosen metric, its legend with units, the hall's
-// figures and the alerts of its racks.
+// One hall on the wall: the floor map coloured by the chosen metric, the racks that need a look named in
+// large type, its legend with units, the hall's figures (power against its budget) and every alert that
+// concerns the hall: its racks', devices' and loops', and the site's (DATA STALE, PUE), worst first.
 
+import type { AlertView } from '../../../server/core/types.js';
 import type { AppContext } from '../context.js';
 import { h, setAttr, setText, type View } from '../dom.js';
 import {
   COLOR_METRICS, LEVEL_SYMBOL, METRIC_TITLE, isColorMetric, legendFor, type ColorMetric,
 } from '../levels.js';
+import type { LiveState } from '../live.js';
+import { createAttentionList, racksNeedingAttention } from './attention.js';
 import { createAggregateTiles, createAlertList } from './common.js';
 import { createFloorMap, defaultMetricFor, hallLabel, type FloorMap } from './floormap.js';
+
+/** Short names for the desk's metric buttons: the long titles are the legend's. */
+const METRIC_BUTTON: Record<ColorMetric, string> = { inlet: 'Inlet', power: 'Power', hashrate: 'Hashrate', gpu: 'GPU' };
+
+/**
+ * Whether an alert belongs in this hall's view: one the server placed in this hall (a device's, rack's or
+ * loop's), or one placed in no hall at all (site and collector alerts concern every hall). A rack scope
+ * without the server's hall (an older server) is placed by the rack's figures.
+ */
+export function alertConcernsHall(a: AlertView, hallId: string, state: Pick<LiveState, 'racks'>): boolean {
+  let hall = a.hall;
+  if (hall === undefined && a.scope.startsWith('hall:')) hall = a.scope.slice(5);
+  if (hall === undefined && a.scope.startsWith('rack:')) hall = state.racks.get(a.scope.slice(5))?.hall;
+  return hall === undefined || hall === hallId;
+}
 
 export function createHallView(ctx: AppContext, hallId: string): View {
   const { live } = ctx;
@@ -16,20 +35,17 @@ export function createHallView(ctx: AppContext, hallId: string): View {
   const metricButtons = h('nav', { class: 'metric-buttons' });
   const legend = h('div', { class: 'legend' });
   const mapBox = h('div', { class: 'map-box' });
-  const agg = createAggregateTiles(['it_power', 'pue', 'hashrate', 'gpu_util', 'worst_inlet', 'devices']);
-  const rackInHall = (scope: string): boolean => {
-    if (scope === `hall:${hallId}`) return true;
-    if (!scope.startsWith('rack:')) return false;
-    return live.state.racks.get(scope.slice(5))?.hall === hallId;
-  };
-  const alerts = createAlertList('Hall alerts', 5, (a) => rackInHall(a.scope));
+  const attention = createAttentionList(10);
+  const agg = createAggregateTiles(['budget', 'pue', 'hashrate', 'j_per_th', 'gpu_util', 'gpus', 'worst_inlet', 'devices']);
+  const alerts = createAlertList('Alerts', 5, (a) => alertConcernsHall(a, hallId, live.state));
   const el = h('div', { class: 'view hall-view' },
-    h('div', { class: 'hall-main' }, h('div', { class: 'hall-head' }, title, metricButtons), mapBox, legend),
+    h('div', { class: 'hall-main' }, h('div', { class: 'hall-head' }, title, metricButtons), mapBox, attention.el, legend),
     h('div', { class: 'hall-side' }, h('div', { class: 'tiles hall-tiles' }, ...Object.values(agg.tiles).map((t) => t.el)), alerts.el));
 
   let map: FloorMap | null = null;
   let metric: ColorMetric = isColorMetric(requested) ? requested : 'inlet';
   let layoutSeen: unknown = null;
+  let budgetW: number | undefined;
 
   const drawLegend = (): void => {
     legend.replaceChildren(h('span', { class: 'legend-title' }, METRIC_TITLE[metric]),
@@ -41,7 +57,7 @@ export function createHallView(ctx: AppContext, hallId: string): View {
   };
 
   for (const m of COLOR_METRICS) {
-    const b = h('button', { type: 'button', 'data-metric': m }, METRIC_TITLE[m]);
+    const b = h('button', { type: 'button', 'data-metric': m }, METRIC_BUTTON[m]);
     b.addEventListener('click', () => ctx.navigate({ view: 'hall', hall: hallId, color: m }));
     metricButtons.append(b);
   }
@@ -50,6 +66,7 @@ export function createHallView(ctx: AppContext, hallId: string): View {
     const layout = live.state.layout;
     if (!layout || layout === layoutSeen) return;
     layoutSeen = layout;
+    map?.destroy();
     const hall = layout.halls.find((x) => x.id === hallId);
     if (!hall) {
       mapBox.replaceChildren(h('p', { class: 'empty' }, `No hall "${hallId}" on this site`));
@@ -58,23 +75,30 @@ export function createHallView(ctx: AppContext, hallId: string): View {
     }
     if (!isColorMetric(requested)) metric = defaultMetricFor(hall);
     setText(title, hallLabel(hall));
+    // The hall's budget: the rated kW of its racks (nameplate; the figures judge each rack at 80 % of it).
+    budgetW = hall.racks.reduce((sum, r) => sum + r.rated_kw, 0) * 1000;
     map = createFloorMap(hall, metric, (rack) => ctx.navigate({ view: 'rack', rack }));
     mapBox.replaceChildren(map.el);
     drawLegend();
   };
 
+  const inHall = (r: { hall: string }): boolean => r.hall === hallId;
   drawLegend();
   return {
     el,
     update() {
       build();
-      map?.update(live.state.racks);
-      agg.update(live.state.halls.get(hallId));
-      alerts.update(live.state.alerts.values(), Date.now());
+      const st = live.state;
+      map?.update(st.racks);
+      agg.update(st.halls.get(hallId), [...st.racks.values()].filter(inHall), budgetW);
+      attention.update(racksNeedingAttention(st.racks.values(), metric, inHall));
+      alerts.update(st.alerts.values(), Date.now());
     },
     tick(now) {
       alerts.update(live.state.alerts.values(), now);
     },
-    destroy() {},
+    destroy() {
+      map?.destroy();
+    },
   };
 }

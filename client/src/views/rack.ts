@@ -112,11 +112,11 @@ export function createRackView(ctx: AppContext, rackId: string): View {
 
   const raf = requestAnimationFrame(() => {
     charts = [
-      createTrendChart(powerCanvas, [{ label: 'Power', buffer: power, color: SERIES_COLORS.blue, fill: true }], { format: formatPower, min: 0 }),
+      createTrendChart(powerCanvas, [{ label: 'Power', buffer: power, color: SERIES_COLORS.blue, fill: true }], { unit: 'power', min: 0 }),
       createTrendChart(inletCanvas, [
         { label: 'Inlet', buffer: inlet, color: SERIES_COLORS.vermillion },
         { label: 'Outlet', buffer: outlet, color: SERIES_COLORS.orange },
-      ], { format: formatTemp }),
+      ], { unit: 'temp' }),
     ];
   });
 

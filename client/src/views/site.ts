@@ -4,8 +4,9 @@ import type { LoopFigures } from '../../../server/core/types.js';
 import { createTrendChart, type TrendChart } from '../charts.js';
 import type { AppContext } from '../context.js';
 import { h, tile, type View } from '../dom.js';
-import { formatHashrate, formatPct, formatPower, formatPue, formatTemp } from '../format.js';
+import { formatTemp } from '../format.js';
 import type { Level } from '../levels.js';
+import { createAttentionList, racksNeedingAttention, type AttentionList } from './attention.js';
 import { createAggregateTiles, createAlertList } from './common.js';
 import { createFloorMap, hallLabel, type FloorMap } from './floormap.js';
 
@@ -29,7 +30,7 @@ export function createSiteView(ctx: AppContext): View {
     'it_power', 'facility_power', 'pue', 'pue_24h', 'hashrate', 'j_per_th',
     'gpu_util', 'gpus', 'worst_inlet', 'devices',
   ]);
-  const loopsTile = tile('loops', 'Warmest loop return');
+  const loopsTile = tile('loops', 'Warmest loop');
   const alertsTile = tile('alerts', 'Alerts firing');
   const tilesEl = h('div', { class: 'tiles site-tiles' },
     ...Object.values(agg.tiles).map((t) => t.el), loopsTile.el, alertsTile.el);
@@ -43,23 +44,27 @@ export function createSiteView(ctx: AppContext): View {
     chartBox('GPU utilisation', canvases[2], 'gpu'),
     chartBox('Worst rack inlet', canvases[3], 'inlet'));
 
-  const alerts = createAlertList('Firing alerts', 8);
+  const alerts = createAlertList('Firing alerts', 5);
   const mapsEl = h('div', { class: 'minimaps' });
   const el = h('div', { class: 'view site-view' }, tilesEl,
     h('div', { class: 'site-bottom' }, chartsEl, h('div', { class: 'site-side' }, alerts.el, mapsEl)));
 
-  const maps = new Map<string, FloorMap>();
+  // A small map per hall draws colour only (its cells are too small for text at wall size); the racks that
+  // need a look are named under it by id.
+  const maps = new Map<string, { map: FloorMap; attention: AttentionList }>();
   let layoutSeen: unknown = null;
   const buildMaps = (): void => {
     const layout = live.state.layout;
     if (!layout || layout === layoutSeen) return;
     layoutSeen = layout;
+    for (const m of maps.values()) m.map.destroy();
     mapsEl.replaceChildren();
     maps.clear();
     for (const hall of layout.halls) {
       const map = createFloorMap(hall, 'inlet', () => ctx.navigate({ view: 'hall', hall: hall.id, color: 'inlet' }), true);
-      maps.set(hall.id, map);
-      mapsEl.append(h('section', { class: 'panel minimap' }, h('h2', {}, `${hallLabel(hall)} · inlet`), map.el));
+      const attention = createAttentionList(3, true);
+      maps.set(hall.id, { map, attention });
+      mapsEl.append(h('section', { class: 'panel minimap' }, h('h2', {}, `${hallLabel(hall)} · inlet`), map.el, attention.el));
     }
   };
 
@@ -71,13 +76,13 @@ export function createSiteView(ctx: AppContext): View {
         { label: 'Facility', buffer: trends.facility_power_w, color: SERIES_COLORS.orange },
         { label: 'IT', buffer: trends.it_power_w, color: SERIES_COLORS.blue, fill: true },
         { label: 'PUE', buffer: trends.pue, color: SERIES_COLORS.yellow, axis: 'y2' },
-      ], { format: formatPower, min: 0 }, { format: formatPue }),
+      ], { unit: 'power', min: 0 }, { unit: 'pue' }),
       createTrendChart(canvases[1], [{ label: 'Hashrate', buffer: trends.hashrate_ths, color: SERIES_COLORS.green, fill: true }],
-        { format: formatHashrate, min: 0 }),
+        { unit: 'hashrate', min: 0 }),
       createTrendChart(canvases[2], [{ label: 'GPU util', buffer: trends.gpu_util_pct, color: SERIES_COLORS.purple, fill: true }],
-        { format: (v) => formatPct(v), min: 0, max: 100 }),
+        { unit: 'pct' }),
       createTrendChart(canvases[3], [{ label: 'Worst inlet', buffer: trends.worst_inlet_c, color: SERIES_COLORS.vermillion }],
-        { format: formatTemp }),
+        { unit: 'temp' }),
     ];
   };
   const raf = requestAnimationFrame(startCharts);
@@ -85,20 +90,23 @@ export function createSiteView(ctx: AppContext): View {
   const update = (): void => {
     const st = live.state;
     buildMaps();
-    agg.update(st.site);
+    agg.update(st.site, st.racks.values());
     const loop = worstLoop(st.loops.values());
     const loopsLevel: Level = loop ? 'ok' : 'unknown';
     // The big number is the warmest loop's return (what a CDU alarm watches); supply and ΔT go beneath,
     // since "32.7 → 41.7 °C" does not fit a tile at wall size.
     loopsTile.set(loop ? formatTemp(loop.return_temp_c) : '—',
-      loop ? `${loop.id}: supply ${formatTemp(loop.supply_temp_c)} · ${st.loops.size} loop${st.loops.size === 1 ? '' : 's'}` : 'no loops', loopsLevel);
+      loop ? `return · ${loop.id} supply ${formatTemp(loop.supply_temp_c)}` : 'no loops', loopsLevel);
     const now = Date.now();
     alerts.update(st.alerts.values(), now);
     const firing = [...st.alerts.values()].filter((a) => a.state === 'firing');
     const crit = firing.filter((a) => a.severity === 'critical').length;
     alertsTile.set(String(firing.length), `${crit} critical · ${st.alerts.size - firing.length} pending`,
       crit > 0 ? 'crit' : firing.length > 0 ? 'warn' : 'ok');
-    for (const m of maps.values()) m.update(st.racks);
+    for (const [hallId, m] of maps) {
+      m.map.update(st.racks);
+      m.attention.update(racksNeedingAttention(st.racks.values(), 'inlet', (r) => r.hall === hallId));
+    }
   };
 
   return {
@@ -110,6 +118,7 @@ export function createSiteView(ctx: AppContext): View {
     },
     destroy() {
       cancelAnimationFrame(raf);
+      for (const m of maps.values()) m.map.destroy();
       for (const c of charts) c.destroy();
       charts = [];
     },
