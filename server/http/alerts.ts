@@ -1,6 +1,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { SiteModel } from '../core/types.js';
 import type { SiteAlerts } from '../live/alerts.js';
+import { withAlertHall } from '../live/hub.js';
 import { parseDurationMs } from '../alerts/rules.js';
 import { readAudit } from '../store/alerts.js';
 import type { Db } from '../store/db.js';
@@ -20,8 +21,9 @@ export function alertsRouter(opts: { model: SiteModel; alerts: SiteAlerts; db?: 
   router.get('/api/v1/alerts', (req, res) => {
     const key = typeof req.query.key === 'string' ? req.query.key : undefined;
     res.json({
-      alerts: opts.alerts.active(),
-      recent: opts.alerts.recent(),
+      // each names its hall, as on the socket (a hall's wall and an integrator filter by it)
+      alerts: opts.alerts.active().map((a) => withAlertHall(opts.model, a)),
+      recent: opts.alerts.recent().map((a) => withAlertHall(opts.model, a)),
       ...(opts.db ? { audit: readAudit(opts.db, key, 100) } : {}),
     });
   });

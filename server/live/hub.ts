@@ -73,6 +73,12 @@ export function alertHall(model: SiteModel, scope: string): string | undefined {
   return undefined;
 }
 
+/** The alert as the wall and the API show it: a copy naming its hall, where it has one (the engine's own object untouched). */
+export function withAlertHall<A extends AlertView>(model: SiteModel, a: A): A {
+  const hall = alertHall(model, a.scope);
+  return hall === undefined ? a : { ...a, hall };
+}
+
 /**
  * Whether two figure values serialise to the same JSON, i.e. whether the wall would see a difference:
  * non-finite numbers read as null, keys whose value is undefined as absent. Compared in place rather
@@ -142,10 +148,7 @@ export function createHub(opts: {
   const prevRacks = new Map<string, RackFigures>();
   const prevLoops = new Map<string, LoopFigures>();
   let sentAlertsRevision = 0;
-  const withHall = <A extends AlertView>(a: A): A => {
-    const hall = alertHall(model, a.scope);
-    return hall === undefined ? a : { ...a, hall };
-  };
+  const withHall = <A extends AlertView>(a: A): A => withAlertHall(model, a);
 
   const input = (): LiveInput => ({ model, devices: live.devices, now: now(), stale_after_ms: staleAfterMs, offline: opts.offline?.() });
   let current: Figures = computeFigures(input(), energy, index);

@@ -45,7 +45,7 @@ describe('alerts end to end', () => {
     await post(`${s.url}/api/v1/ingest`, { readings: [{ device: 'M-01-env', metrics: { inlet_temp_c: 35 } }] });
     await until(() => events.some((e) => e.key === key && e.state === 'firing'));
     const list = await firing();
-    expect(list.find((a) => a.key === key)).toMatchObject({ alertname: 'TestRackHot', severity: 'critical', scope: 'rack:M-01', state: 'firing', value: 35 });
+    expect(list.find((a) => a.key === key)).toMatchObject({ alertname: 'TestRackHot', severity: 'critical', scope: 'rack:M-01', state: 'firing', value: 35, hall: 'M' });
     const text = await (await fetch(`${s.url}/metrics`)).text();
     expect(text).toMatch(/^floorwatch_alerts_firing\{alertname="TestRackHot",severity="critical"\} 1$/m);
     // Built-in rules are there with zeros, so Alertmanager sees them go back to 0 rather than vanish.
