@@ -71,12 +71,7 @@ export interface V3ParseContext {
 
 /** A `get.miner.status` summary reply → asic reading. Throws CollectorError on an error code or no summary. */
 export function parseWhatsminerV3Summary(reply: JsonObject, ctx: V3ParseContext): Reading {
-  const code = num(reply.code);
-  if (code === null) throw new CollectorError('bad reply: no code');
-  if (code !== 0) {
-    const msg = typeof reply.msg === 'string' ? `: ${reply.msg}` : '';
-    throw new CollectorError(`bad reply: ${CODE_TEXT[code] ?? `code ${code}`}${msg}`);
-  }
+  checkV3Code(reply);
   const msg = reply.msg;
   const s = msg && typeof msg === 'object' && !Array.isArray(msg) ? (msg as JsonObject).summary : undefined;
   if (!s || typeof s !== 'object' || Array.isArray(s)) throw new CollectorError('bad reply: no summary');
@@ -111,14 +106,19 @@ export function parseWhatsminerV3Summary(reply: JsonObject, ctx: V3ParseContext)
   return reading;
 }
 
-/** The `msg` object of a successful v3 reply, or a CollectorError naming the firmware's code. */
-function v3Msg(reply: JsonObject): JsonObject {
+/** A CollectorError naming the firmware's code unless the reply says success (code 0). */
+function checkV3Code(reply: JsonObject): void {
   const code = num(reply.code);
   if (code === null) throw new CollectorError('bad reply: no code');
   if (code !== 0) {
     const msg = typeof reply.msg === 'string' ? `: ${reply.msg}` : '';
     throw new CollectorError(`bad reply: ${CODE_TEXT[code] ?? `code ${code}`}${msg}`);
   }
+}
+
+/** The `msg` object of a successful v3 reply, or a CollectorError naming the firmware's code. */
+function v3Msg(reply: JsonObject): JsonObject {
+  checkV3Code(reply);
   const msg = reply.msg;
   if (!msg || typeof msg !== 'object' || Array.isArray(msg)) throw new CollectorError('bad reply: no msg');
   return msg as JsonObject;
