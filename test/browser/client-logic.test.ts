@@ -1,7 +1,7 @@
 // The wall's pure logic, run in node: the live fold (seq gaps), staleness, alert order, rack levels,
 // unit formatting and the bounded trend buffer. The browser test covers the DOM end to end.
 import { describe, expect, it } from 'vitest';
-import type { AlertView, LiveSnapshot, LiveUpdate, RackFigures, SiteFigures } from '../../server/core/types.js';
+import type { AlertView, LiveSnapshot, LiveUpdate, SiteFigures } from '../../server/core/types.js';
 import {
   formatDuration, formatHashrate, formatJth, formatMetric, formatPower, formatPue, formatTemp,
 } from '../../client/src/format.js';
@@ -10,6 +10,7 @@ import {
   applyAlert, applySnapshot, applyUpdate, emptyState, firingAlertsWorstFirst, staleness,
 } from '../../client/src/live.js';
 import { TrendBuffer } from '../../client/src/charts.js';
+import { rack } from './figures-fixture.js';
 
 const NB = '\u202f';
 
@@ -19,15 +20,6 @@ function site(over: Partial<SiteFigures> = {}): SiteFigures {
     pue: 1.2, pue_unknown_reason: null, pue_24h: null, hashrate_ths: 5000, nominal_ths: 5000, hashrate_ratio: 1, j_per_th: 17.5, miners_hashing: 25,
     miners_total: 25, gpu_util_pct: 80, gpus_busy: 8, gpus_idle: 0, gpus_total: 8, w_per_gpu: 700, worst_inlet_c: 24,
     health: { up: 40, degraded: 0, down: 0 }, ...over,
-  };
-}
-
-function rack(id: string, over: Partial<RackFigures> = {}): RackFigures {
-  return {
-    id, hall: 'M', power_w: 10_000, power_source: 'pdu', rated_kw: 20, headroom_w: 6000, load_ratio: 0.5, feed_a_w: null,
-    feed_b_w: null, feed_failover_ok: null, inlet_temp_c: 24, outlet_temp_c: 40, delta_t_c: 16, ashrae: 'recommended',
-    hashrate_ths: 1000, nominal_ths: 1000, hashrate_ratio: 1, gpu_util_pct: null, gpus_busy: 0, gpus_idle: 0,
-    health: { up: 5, degraded: 0, down: 0 }, ...over,
   };
 }
 

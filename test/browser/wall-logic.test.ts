@@ -1,7 +1,7 @@
 // The pure parts of issue 17's wall, in node: data age and the two stages of staleness, chart tick labels,
 // a rack's worst member, the racks called out by id, which alerts a hall view shows, map tiers.
 import { describe, expect, it } from 'vitest';
-import type { AlertView, RackFigures } from '../../server/core/types.js';
+import type { AlertView } from '../../server/core/types.js';
 import { WALL_DATA_AGE_WARN_MS, WALL_DATA_STALE_MS } from '../../server/figures/bands.js';
 import { axisTickLabels, decimalsFor } from '../../client/src/charts.js';
 import { metricLabel } from '../../client/src/format.js';
@@ -12,17 +12,9 @@ import {
 import { racksNeedingAttention } from '../../client/src/views/attention.js';
 import { mapTier } from '../../client/src/views/floormap.js';
 import { alertConcernsHall } from '../../client/src/views/hall.js';
+import { rack } from './figures-fixture.js';
 
 const NB = '\u202f';
-
-function rack(id: string, over: Partial<RackFigures> = {}): RackFigures {
-  return {
-    id, hall: 'M', power_w: 10_000, power_source: 'pdu', rated_kw: 20, headroom_w: 6000, load_ratio: 0.5, feed_a_w: null,
-    feed_b_w: null, feed_failover_ok: null, inlet_temp_c: 24, outlet_temp_c: 40, delta_t_c: 16, ashrae: 'recommended',
-    hashrate_ths: 1000, nominal_ths: 1000, hashrate_ratio: 1, gpu_util_pct: null, gpus_busy: 0, gpus_idle: 0,
-    health: { up: 5, degraded: 0, down: 0 }, ...over,
-  };
-}
 
 function alert(key: string, scope: string, hall?: string): AlertView {
   return {
