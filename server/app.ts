@@ -11,6 +11,7 @@ import type { IntegrityMonitor } from './store/integrity.js';
 import { packageRoot } from './store/paths.js';
 import type { Hub } from './live/hub.js';
 import type { SiteAlerts } from './live/alerts.js';
+import type { Curtailments } from './live/curtailments.js';
 import type { IngestPipeline } from './ingest/pipeline.js';
 import type { Exposition } from './exposition/prometheus.js';
 import { requestLogger, type Logger } from './log.js';
@@ -19,6 +20,7 @@ import { ingestRouter, bodyErrorHandler } from './http/ingest.js';
 import { apiRouter } from './http/api.js';
 import { historyRouter } from './http/history.js';
 import { alertsRouter } from './http/alerts.js';
+import { curtailmentsRouter } from './http/curtailments.js';
 import { healthRouter, type HealthOptions } from './http/health.js';
 import { cors, ingestRateLimit, securityHeaders } from './http/security.js';
 import { requireMetricsToken, requireRead } from './http/auth.js';
@@ -33,6 +35,7 @@ export interface AppDeps {
   integrity: IntegrityMonitor | null;
   hub: Hub;
   alerts: SiteAlerts;
+  curtailments: Curtailments;
   pipeline: IngestPipeline;
   exposition: Exposition;
   logger: Logger;
@@ -64,6 +67,7 @@ export function createApp(d: AppDeps): Express {
   app.use(apiRouter(d.hub));
   app.use(historyRouter(d.db, model));
   app.use(alertsRouter({ model, alerts: d.alerts, db: d.db }));
+  app.use(curtailmentsRouter({ model, curtailments: d.curtailments, db: d.db }));
   app.get('/metrics', requireMetricsToken(model.auth), async (_req, res) => {
     res.set('Content-Type', exposition.contentType).send(await exposition.render());
   });

@@ -16,6 +16,7 @@ import { beginRun, createCheckpointer, heartbeatStatement } from './live/checkpo
 import { createLiveState, type LiveState } from './live/state.js';
 import { createHub, type Hub } from './live/hub.js';
 import { createSiteAlerts, type SiteAlerts } from './live/alerts.js';
+import { createCurtailments, type Curtailments } from './live/curtailments.js';
 import { prepareIndex } from './figures/site-index.js';
 import { createIngestPipeline, type IngestPipeline } from './ingest/pipeline.js';
 import { attachLive } from './realtime/live.js';
@@ -73,6 +74,7 @@ export interface RunningServer {
   writer: Writer;
   exposition: Exposition;
   alerts: SiteAlerts;
+  curtailments: Curtailments;
   scheduler?: SchedulerHandle;
   /** socket.io server (/live) */
   io: IoServer;
@@ -116,8 +118,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const index = prepareIndex(model);
   let collectors: RunningCollectors | null = null;
   const notify = createNotifications(model, logger);
-  const alerts = createSiteAlerts({ model, index, db, staleAfterS: staleAfterMs / 1000, collectorsLastOk: () => collectors?.lastOk() ?? new Map(), observer: notify?.notifier.observer });
-  const hub = createHub({ model, live, staleAfterMs, alerts, index, offline: () => plan.offline });
+  const curtailments = createCurtailments({ model, db });
+  const alerts = createSiteAlerts({ model, index, db, staleAfterS: staleAfterMs / 1000, collectorsLastOk: () => collectors?.lastOk() ?? new Map(), curtailments: () => curtailments.alertTargets(), observer: notify?.notifier.observer });
+  const hub = createHub({ model, live, staleAfterMs, alerts, curtailments, index, offline: () => plan.offline });
   const exposition = createExposition(model, hub, () => alerts.firingCounts(), () => notify?.notifier.stats() ?? []);
   const background = createBackgroundTasks({
     log: (task, err) => logger.error({ task, err: err.message }, 'background step failed'),
@@ -128,8 +131,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     counters: { samples: (n) => exposition.ingestSamples.inc(n), rejected: (reason, n) => exposition.ingestRejected.inc({ reason }, n) },
   });
 
-  // History: rack/hall/site rollups from each tick's figures (device rollups are SQL triggers); retention
-  // in small steps, on the writer thread where there is one (it takes turns with the commits there).
+  // History: scope rollups from each tick (device rollups are SQL triggers); retention in steps, on the writer thread.
   const scopeRollups = createScopeRollups(db, { scopes: registerScopes(db, scopeNames(hub.figures())), flushEveryMs: opts.rollupFlushMs });
   hub.on('update', (u) => void background.run('rollups', () => scopeRollups.record(hub.figures(), u.ts)));
   const onMain = writer.retentionStep === undefined ? createRetention(db, model.retention) : null;
@@ -151,7 +153,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   const requests = createRequestTracker();
   const app = createApp({
-    model, db, writer, integrity: store.integrity, hub, alerts, pipeline, exposition, logger, requests,
+    model, db, writer, integrity: store.integrity, hub, alerts, curtailments, pipeline, exposition, logger, requests,
     maxBufferedBodyBytes: opts.maxBufferedBodyBytes, bodyTimeoutMs: opts.bodyTimeoutMs,
     health: {
       restoring: restoring.message, lastStoreError: store.lastError, alertmanagers: () => notify?.notifier.problems() ?? [],
@@ -177,7 +179,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   notify?.start({ background, active: () => alerts.active(), host: opts.host, port });
   return {
     url: localUrl(opts.host, port),
-    port, http, db, live, hub, pipeline, writer, exposition, alerts, scheduler: collectors?.scheduler, io, restored: restoring.restored,
+    port, http, db, live, hub, pipeline, writer, exposition, alerts, curtailments, scheduler: collectors?.scheduler, io, restored: restoring.restored,
     async close() {
       if (closed) return;
       closed = true;

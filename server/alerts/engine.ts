@@ -32,7 +32,7 @@ import {
   type Severity,
   type SiteModel,
 } from '../core/types.js';
-import { rackOut, type AlertRule, type CollectorTarget, type DeviceRule, type EvalContext } from './rules.js';
+import { rackOut, type AlertRule, type CollectorTarget, type CurtailmentAlertTarget, type DeviceRule, type EvalContext } from './rules.js';
 import { stepChange, stepThreshold, sweep, viewOf, type AlertState, type EngineAlertView, type KeyState, type RuleSlot } from './step.js';
 import { restoreInto, snapshotOf, type AlertEngineSnapshot } from './snapshot.js';
 
@@ -47,6 +47,8 @@ export interface AlertInput {
   collectorsLastOk?: ReadonlyMap<string, number>;
   /** rack or device ids curtailed on purpose (low hashrate there is expected) */
   curtailed?: ReadonlySet<string>;
+  /** active curtailment events, judged by curtailment-scoped rules (CurtailmentShortfall) */
+  curtailments?: readonly CurtailmentAlertTarget[];
   /** newest reading site-wide; computed from the devices' last_seen when not given */
   lastReadingAt?: number | null;
   /**
@@ -139,6 +141,7 @@ export function createAlertEngine(rules: readonly AlertRule[], opts: AlertEngine
   const siteSlots = slotsOf(slots, 'site');
   const loopSlots = slotsOf(slots, 'loop');
   const collectorSlots = slotsOf(slots, 'collector');
+  const curtailmentSlots = slotsOf(slots, 'curtailment');
   for (const s of deviceSlots) {
     const kind = s.rule.kind;
     const kinds: readonly DeviceKind[] = kind ? [kind] : DEVICE_KINDS;
@@ -199,6 +202,7 @@ export function createAlertEngine(rules: readonly AlertRule[], opts: AlertEngine
         for (const slot of collectorSlots) stepThreshold(state, slot, id, target, ctx, changes);
       }
     }
+    for (const slot of curtailmentSlots) for (const c of input.curtailments ?? []) stepThreshold(state, slot, c.id, c, ctx, changes);
     sweep(state, slots, now, changes);
     state.baselined = true;
     return changes;

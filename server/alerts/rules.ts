@@ -21,7 +21,7 @@ import type { OfflineSpan } from '../figures/health.js';
 export type Comparison = '>' | '>=' | '<' | '<=';
 export const COMPARISONS: readonly Comparison[] = ['>', '>=', '<', '<='];
 export const SEVERITIES: readonly Severity[] = ['info', 'warning', 'critical'];
-export type ScopeKind = 'device' | 'rack' | 'hall' | 'site' | 'loop' | 'collector';
+export type ScopeKind = 'device' | 'rack' | 'hall' | 'site' | 'loop' | 'collector' | 'curtailment';
 export const CONFIG_SCOPES = ['device', 'rack', 'hall', 'site', 'loop'] as const;
 export type ConfigScope = (typeof CONFIG_SCOPES)[number];
 
@@ -33,6 +33,18 @@ export interface CollectorTarget {
   last_ok: number;
   /** its poll interval from the site model (30 s when the model does not know the name) */
   interval_s: number;
+}
+
+/** An active curtailment event, the target of CurtailmentShortfall (server/live/curtailments.ts builds them). */
+export interface CurtailmentAlertTarget {
+  /** the event's id */
+  id: string;
+  /** 'site', 'hall:ID' or 'rack:ID' */
+  scope: string;
+  /** achieved ÷ target reduction; null = unknown */
+  ratio: number | null;
+  /** past its ramp allowance, with a reduction to meet: judged now */
+  judged: boolean;
 }
 
 /** What every extractor may look at besides its target. */
@@ -103,8 +115,9 @@ export interface HallRule extends RuleCommon<HallFigures> { scope: 'hall' }
 export interface SiteRule extends RuleCommon<SiteFigures> { scope: 'site' }
 export interface LoopRule extends RuleCommon<LoopFigures> { scope: 'loop' }
 export interface CollectorRule extends RuleCommon<CollectorTarget> { scope: 'collector' }
+export interface CurtailmentRule extends RuleCommon<CurtailmentAlertTarget> { scope: 'curtailment' }
 
-export type AlertRule = DeviceRule | RackRule | HallRule | SiteRule | LoopRule | CollectorRule;
+export type AlertRule = DeviceRule | RackRule | HallRule | SiteRule | LoopRule | CollectorRule | CurtailmentRule;
 
 export function compare(value: number, op: Comparison, level: number): boolean {
   switch (op) {

@@ -179,6 +179,8 @@ export interface SiteModel {
   alert_rules: unknown[];
   /** config `alerting:`; absent or null = no Alertmanager (the demo) */
   alerting?: AlertingSettings | null;
+  /** config `curtailment:`; absent = the defaults (server/live/curtailment-config.ts) */
+  curtailment?: CurtailmentSettings;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -219,6 +221,8 @@ export interface RackFigures {
   gpus_busy: number;
   gpus_idle: number;
   health: HealthCounts;
+  /** a mining rack inside an active curtailment event (absent otherwise) */
+  curtailed?: true;
 }
 
 export interface LoopFigures {
@@ -294,6 +298,8 @@ export interface DeviceStatus {
   last_seen: number | null;
   power_source?: PowerSource;
   metrics: Partial<Record<MetricName, number | null>>;
+  /** inside an active curtailment event: not hashing or down is expected, not a fault */
+  curtailed?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -318,6 +324,8 @@ export interface LiveInput {
   stale_after_ms: number;
   /** spans (epoch ms) Floorwatch was not running, left out of every age; absent = none */
   offline?: readonly { from: number; to: number }[];
+  /** miners and mining racks inside an active curtailment event (ids): curtailed, not faults */
+  curtailed?: ReadonlySet<string>;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -382,6 +390,8 @@ export interface LiveSnapshot {
   alerts: AlertView[];
   /** place (epoch ms) of the newest reading of any device, null before the first: the wall's data age */
   newest_reading_ts?: number | null;
+  /** curtailment events scheduled within the baseline window, active, or ended in the last 10 min */
+  curtailments?: CurtailmentView[];
 }
 
 /** Only what changed since the previous update: a client that sees a gap in seq asks for a snapshot. */
@@ -396,6 +406,8 @@ export interface LiveUpdate {
   alerts?: AlertView[];
   /** as in LiveSnapshot: sent on every update, so a wall whose socket stays up still sees ingest stop */
   newest_reading_ts?: number | null;
+  /** the whole curtailment list as in LiveSnapshot, when it changed */
+  curtailments?: CurtailmentView[];
 }
 
 /** Device-level update for a subscribed rack (`subscribe` with a rack id). */
@@ -403,4 +415,77 @@ export interface RackDevicesUpdate {
   rack: string;
   ts: number;
   devices: DeviceStatus[];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Curtailment events (issue 16; the figures are server/figures/curtailment.ts, the events server/live/curtailments.ts).
+
+/** What an event asks of its scope: shed this much, or stay at or below this much. */
+export type CurtailmentTarget = { reduction_kw: number } | { ceiling_kw: number };
+
+/** A recurring window from config `curtailment.recurring[]`: occurrences at 00:00 UTC + at + k × every. */
+export interface CurtailmentWindow {
+  name: string;
+  /** 'site', 'hall:ID' or 'rack:ID' */
+  scope: string;
+  target: CurtailmentTarget;
+  every_ms: number;
+  at_ms: number;
+  duration_ms: number;
+  program: string | null;
+}
+
+/** Config `curtailment:`; absent = the defaults and no recurring windows. */
+export interface CurtailmentSettings {
+  /** the baseline is the scope's mean power over this long before the start */
+  baseline_ms: number;
+  /** CurtailmentShortfall judges an event only this long after its start */
+  ramp_allowance_ms: number;
+  /** how long below 90 % of the target before CurtailmentShortfall fires */
+  shortfall_for_ms: number;
+  recurring: CurtailmentWindow[];
+}
+
+export type CurtailmentPhase = 'scheduled' | 'active' | 'ended';
+
+/** One event's figures; null = not known (no baseline sample, no price), never 0. */
+export interface CurtailmentFigures {
+  phase: CurtailmentPhase;
+  /** mean scope power over the baseline window */
+  baseline_w: number | null;
+  /** mean scope power over the last minute of the event so far */
+  current_w: number | null;
+  /** the reduction asked: target_reduction_kw, or baseline − target_ceiling_kw */
+  target_w: number | null;
+  /** baseline − current */
+  achieved_w: number | null;
+  /** achieved ÷ target; null while either is unknown or when nothing is asked (target ≤ 0) */
+  ratio: number | null;
+  /** seconds from the start to the first sample whose reduction reached 95 % of the target */
+  response_s: number | null;
+  /** ∫ (baseline − power) dt over the event so far */
+  curtailed_mwh: number | null;
+  /** mining revenue the curtailed energy would have earned */
+  mining_revenue_cost_usd: number | null;
+  /** what the energy not drawn was worth */
+  avoided_energy_usd: number | null;
+}
+
+/** An event as the API, the socket and the wall see it. */
+export interface CurtailmentView {
+  /** a posted event's id ('c-…'), or 'recurring:<name>:<start>' for a config window's occurrence */
+  id: string;
+  scope: string;
+  target_reduction_kw: number | null;
+  target_ceiling_kw: number | null;
+  start: number;
+  end: number;
+  program: string | null;
+  note: string | null;
+  source: 'api' | 'recurring';
+  created_by: string | null;
+  cancelled_at: number | null;
+  figures: CurtailmentFigures;
+  /** CurtailmentShortfall judges it now: active, past the ramp allowance, with a target to meet */
+  judged: boolean;
 }

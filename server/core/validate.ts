@@ -45,19 +45,25 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 /** RFC 3339 with a zone (Z or ±hh:mm); Date.parse alone accepts too much (zone-less local times). */
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
-function parseTs(v: unknown, ctx: ValidationContext): { ts: number } | { error: string } {
-  if (v === undefined) return { ts: ctx.now };
-  let ts: number;
+/** A time as the API takes it: integer epoch ms, or an RFC 3339 string with a zone. */
+export function parseTime(v: unknown): { ts: number } | { error: string } {
   if (typeof v === 'number') {
     if (!Number.isFinite(v) || !Number.isInteger(v)) return { error: 'expected an integer epoch in milliseconds' };
-    ts = v;
-  } else if (typeof v === 'string') {
-    if (!RFC3339.test(v)) return { error: 'expected epoch ms or an RFC 3339 time with a zone' };
-    ts = Date.parse(v);
-    if (Number.isNaN(ts)) return { error: 'not a valid RFC 3339 time' };
-  } else {
-    return { error: 'expected epoch ms or an RFC 3339 time' };
+    return { ts: v };
   }
+  if (typeof v === 'string') {
+    if (!RFC3339.test(v)) return { error: 'expected epoch ms or an RFC 3339 time with a zone' };
+    const ts = Date.parse(v);
+    return Number.isNaN(ts) ? { error: 'not a valid RFC 3339 time' } : { ts };
+  }
+  return { error: 'expected epoch ms or an RFC 3339 time' };
+}
+
+function parseTs(v: unknown, ctx: ValidationContext): { ts: number } | { error: string } {
+  if (v === undefined) return { ts: ctx.now };
+  const t = parseTime(v);
+  if ('error' in t) return t;
+  const ts = t.ts;
   if (ts > ctx.now + MAX_FUTURE_SKEW_MS) return { error: 'is in the future (more than 5 min ahead of the server clock)' };
   if (ts < ctx.oldest_ts) return { error: 'is older than raw retention' };
   return { ts };

@@ -173,6 +173,15 @@ export function createExposition(
     for (const c of firingCounts?.() ?? []) g.set({ alertname: c.alertname, severity: c.severity }, c.count);
   });
 
+  // Active curtailment events (issue 16), one series per scope; of two events on one scope at once (a
+  // posted one inside a recurring window) the later-started one is shown. An unknown figure is no series.
+  gauge('floorwatch_curtailment_target_watts', 'Reduction an active curtailment event asks of its scope', ['scope'], (g) => {
+    for (const c of hub.curtailments()) if (c.figures.phase === 'active') set(g, { scope: c.scope }, c.figures.target_w);
+  });
+  gauge('floorwatch_curtailment_achieved_watts', 'Reduction achieved: baseline power - mean power over the last minute', ['scope'], (g) => {
+    for (const c of hub.curtailments()) if (c.figures.phase === 'active') set(g, { scope: c.scope }, c.figures.achieved_w);
+  });
+
   // Per Alertmanager, as Prometheus' own prometheus_notifications_* families (alerts, not requests, counted);
   // the notifier keeps the totals, so these are set from them at scrape time. No series without `alerting:`.
   const notificationCounter = (name: string, help: string, read: (s: NotificationStats) => number) =>

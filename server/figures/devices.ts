@@ -5,9 +5,19 @@ import type { DeviceStatus, LiveInput } from '../core/types.js';
 import { healthOf } from './device-reading.js';
 import { indexFor, type DeviceRef, type SiteIndex } from './site-index.js';
 
+/**
+ * A miner inside an active curtailment event: its health stays what it is (not hashing, or off, is true),
+ * and its reason says first that this was asked for, so the wall and the API read "curtailed".
+ */
+function curtailedReason(input: LiveInput, ref: DeviceRef, reason: string | undefined): string | undefined {
+  if (ref.kind !== 'asic' || input.curtailed === undefined || !input.curtailed.has(ref.id)) return reason;
+  return reason === undefined ? 'curtailed' : `curtailed, ${reason}`;
+}
+
 function statusOf(input: LiveInput, ref: DeviceRef): DeviceStatus {
   const live = input.devices.get(ref.id);
   const h = healthOf(input, ref, live);
+  const reason = curtailedReason(input, ref, h.reason);
   const s: DeviceStatus = {
     id: ref.id,
     kind: ref.kind,
@@ -18,7 +28,8 @@ function statusOf(input: LiveInput, ref: DeviceRef): DeviceStatus {
   if (ref.rack !== undefined) s.rack = ref.rack;
   if (ref.hall !== undefined) s.hall = ref.hall;
   if (ref.model.model !== undefined) s.model = ref.model.model;
-  if (h.reason !== undefined) s.reason = h.reason;
+  if (reason !== undefined) s.reason = reason;
+  if (reason !== h.reason) s.curtailed = true;
   if (live?.power_source !== undefined) s.power_source = live.power_source;
   return s;
 }
@@ -44,10 +55,11 @@ export function visitDeviceStatuses(input: LiveInput, index: SiteIndex, visit: (
       hall: ref.hall,
       model: ref.model.model,
       health: h.health,
-      reason: h.reason,
+      reason: curtailedReason(input, ref, h.reason),
       last_seen: live?.ts ?? null,
       power_source: live?.power_source,
       metrics: live === undefined ? NO_METRICS : live.metrics,
+      curtailed: input.curtailed !== undefined && ref.kind === 'asic' && input.curtailed.has(ref.id),
     });
   }
 }

@@ -152,5 +152,6 @@ export function rackFigures(input: LiveInput, ri: RackIndex, acc: Acc): RackFigu
     gpus_busy: u.gpus_busy,
     gpus_idle: u.gpus_idle,
     health: { ...health },
+    ...(input.curtailed?.has(rack.id) ? { curtailed: true as const } : {}),
   };
 }

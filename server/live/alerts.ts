@@ -4,7 +4,7 @@ import type { SiteIndex } from '../figures/site-index.js';
 import { createAlertEngine, type AlertEngine, type FiringCount } from '../alerts/engine.js';
 import type { EngineAlertView } from '../alerts/step.js';
 import { defaultRules } from '../alerts/builtin.js';
-import { mergeRules, parseAlertRules, type AlertRule } from '../alerts/rules.js';
+import { mergeRules, parseAlertRules, type AlertRule, type CurtailmentAlertTarget } from '../alerts/rules.js';
 import type { Db } from '../store/db.js';
 import { appendAudit, loadAlertState, saveAlertState, type AuditEntry } from '../store/alerts.js';
 import type { AlertSource } from './hub.js';
@@ -35,7 +35,8 @@ export interface AlertObserver {
 export function siteRules(model: SiteModel, staleAfterS: number): AlertRule[] {
   const parsed = parseAlertRules(model.alert_rules ?? []);
   if (parsed.errors.length > 0) throw new Error(parsed.errors.join('\n'));
-  return mergeRules(defaultRules({ stale_after_s: staleAfterS }), parsed.rules);
+  const curtailment_shortfall_for_ms = model.curtailment?.shortfall_for_ms;
+  return mergeRules(defaultRules({ stale_after_s: staleAfterS, curtailment_shortfall_for_ms }), parsed.rules);
 }
 
 /**
@@ -49,6 +50,8 @@ export function createSiteAlerts(opts: {
   db: Db;
   staleAfterS: number;
   collectorsLastOk?: () => ReadonlyMap<string, number>;
+  /** active curtailment events (server/live/curtailments.ts), judged by CurtailmentShortfall */
+  curtailments?: () => readonly CurtailmentAlertTarget[];
   now?: () => number;
   observer?: AlertObserver;
 }): SiteAlerts {
@@ -86,7 +89,10 @@ export function createSiteAlerts(opts: {
     engine,
     evaluate(figures: Figures, input: LiveInput): AlertView[] {
       const devices = (visit: (d: DeviceStatus) => void) => visitDeviceStatuses(input, index, visit);
-      const changes = engine.evaluate({ now: input.now, figures, devices, model, collectorsLastOk: opts.collectorsLastOk?.(), offline: input.offline });
+      const changes = engine.evaluate({
+        now: input.now, figures, devices, model, collectorsLastOk: opts.collectorsLastOk?.(), offline: input.offline,
+        curtailed: input.curtailed, curtailments: opts.curtailments?.(),
+      });
       if (changes.length > 0) {
         revision++;
         opts.observer?.changed(changes, input.now);

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type {
-  AlertView, DeviceStatus, Figures, HallFigures, Layout, LiveInput, LiveSnapshot, LiveUpdate, LoopFigures,
+  AlertView, CurtailmentView, DeviceStatus, Figures, HallFigures, Layout, LiveInput, LiveSnapshot, LiveUpdate, LoopFigures,
   RackFigures, RackLayout, SiteModel,
 } from '../core/types.js';
 import { computeFigures } from '../figures/compute.js';
@@ -23,8 +23,17 @@ export interface AlertSource {
   revision(): number;
 }
 
+/** Curtailment events plugged into the tick (server/live/curtailments.ts). */
+export interface CurtailmentSource {
+  curtailed(now: number): ReadonlySet<string>;
+  record(figures: Figures, now: number): void;
+  wall(): CurtailmentView[];
+}
+
 export interface Hub extends EventEmitter<HubEvents> {
   snapshot(): LiveSnapshot;
+  /** curtailment events as the wall sees them (scheduled soon, active, just ended) */
+  curtailments(): CurtailmentView[];
   figures(): Figures;
   layout(): Layout;
   input(): LiveInput;
@@ -131,6 +140,7 @@ export function createHub(opts: {
   live: LiveState;
   staleAfterMs?: number;
   alerts?: AlertSource;
+  curtailments?: CurtailmentSource;
   index?: SiteIndex;
   now?: () => number;
   /** spans Floorwatch was not running (restarts): left out of every device's age */
@@ -150,7 +160,11 @@ export function createHub(opts: {
   let sentAlertsRevision = 0;
   const withHall = <A extends AlertView>(a: A): A => withAlertHall(model, a);
 
-  const input = (): LiveInput => ({ model, devices: live.devices, now: now(), stale_after_ms: staleAfterMs, offline: opts.offline?.() });
+  const input = (): LiveInput => {
+    const t = now();
+    return { model, devices: live.devices, now: t, stale_after_ms: staleAfterMs, offline: opts.offline?.(), curtailed: opts.curtailments?.curtailed(t) };
+  };
+  let sentCurtailments: CurtailmentView[] = [];
   let current: Figures = computeFigures(input(), energy, index);
   changed(prevHalls, current.halls);
   changed(prevRacks, current.racks);
@@ -161,7 +175,10 @@ export function createHub(opts: {
     const f = computeFigures(inp, energy, index);
     recordEnergy(energy, inp.now, f.site.it_power_w, f.site.facility_power_w, f.site.it_power_complete);
     current = f;
+    opts.curtailments?.record(f, inp.now);
     const update: LiveUpdate = { seq: ++seq, ts: inp.now, site: f.site, newest_reading_ts: live.lastReadingTs() };
+    const curtailments = opts.curtailments?.wall() ?? [];
+    if (!sameJson(curtailments, sentCurtailments)) update.curtailments = sentCurtailments = curtailments;
     const halls: HallFigures[] = changed(prevHalls, f.halls);
     const racks: RackFigures[] = changed(prevRacks, f.racks);
     const loops: LoopFigures[] = changed(prevLoops, f.loops);
@@ -195,7 +212,9 @@ export function createHub(opts: {
       figures: current,
       alerts: (opts.alerts?.active() ?? []).map(withHall),
       newest_reading_ts: live.lastReadingTs(),
+      curtailments: opts.curtailments?.wall() ?? [],
     }),
+    curtailments: () => opts.curtailments?.wall() ?? [],
     figures: () => current,
     layout: () => layout,
     input,

@@ -96,3 +96,16 @@ describe('curtailmentFigures', () => {
     expect(f.response_s).toBeNull();
   });
 });
+
+describe('curtailmentFigures weighs samples by the time they stand for', () => {
+  it('a minute average read back from the store counts 60 times a 1 s tick sample', () => {
+    // baseline window [−15 min, 0): 14 minute averages of 1000 kW (−15..−2 min), then 60 one-second ticks at 700 kW
+    const s: PowerSample[] = [];
+    for (let m = -15; m <= -2; m++) s.push({ ts: T0 + m * MIN, power_w: 1_000_000, span_ms: MIN });
+    for (let i = 60; i >= 1; i--) s.push({ ts: T0 - i * 1000, power_w: 700_000, span_ms: 1000 });
+    s.push({ ts: T0 + 1000, power_w: 500_000, span_ms: 1000 });
+    const f = curtailmentFigures({ ...base, now: T0 + 2000, series: s, target: { reduction_kw: 400 } });
+    // (14 × 60 s × 1000 + 60 × 1 s × 700) ÷ 900 s = (840000 + 42000) ÷ 900 = 980 kW, not the plain mean 776.5
+    expect(f.baseline_w).toBeCloseTo(980_000, 6);
+  });
+});
