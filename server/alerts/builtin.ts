@@ -22,7 +22,8 @@ export interface DefaultRuleOptions {
 }
 
 /** A device or its rack inside an active curtailment event: not hashing, or off, is what was asked. */
-const curtailed = (d: DeviceStatus, ctx: EvalContext): boolean => ctx.curtailed.has(d.id) || (d.rack !== undefined && ctx.curtailed.has(d.rack));
+const curtailed = (d: DeviceStatus, ctx: EvalContext): boolean =>
+  ctx.curtailed.size > 0 && (ctx.curtailed.has(d.id) || (d.rack !== undefined && ctx.curtailed.has(d.rack)));
 
 /**
  * The device's nameplate figures: its own overrides, else its model's catalogue entry. The model the site

@@ -10,7 +10,7 @@ import { indexFor, type DeviceRef, type SiteIndex } from './site-index.js';
  * and its reason says first that this was asked for, so the wall and the API read "curtailed".
  */
 function curtailedReason(input: LiveInput, ref: DeviceRef, reason: string | undefined): string | undefined {
-  if (ref.kind !== 'asic' || input.curtailed === undefined || !input.curtailed.has(ref.id)) return reason;
+  if (ref.kind !== 'asic' || input.curtailed === undefined || input.curtailed.size === 0 || !input.curtailed.has(ref.id)) return reason;
   return reason === undefined ? 'curtailed' : `curtailed, ${reason}`;
 }
 
@@ -59,7 +59,7 @@ export function visitDeviceStatuses(input: LiveInput, index: SiteIndex, visit: (
       last_seen: live?.ts ?? null,
       power_source: live?.power_source,
       metrics: live === undefined ? NO_METRICS : live.metrics,
-      curtailed: input.curtailed !== undefined && ref.kind === 'asic' && input.curtailed.has(ref.id),
+      curtailed: input.curtailed !== undefined && input.curtailed.size > 0 && ref.kind === 'asic' && input.curtailed.has(ref.id),
     });
   }
 }
