@@ -168,12 +168,14 @@ export function createAlertEngine(rules: readonly AlertRule[], opts: AlertEngine
     state.lastNow = now;
     state.startedAt ??= now;
     const changes: EngineAlertView[] = [];
+    const curtailed = input.curtailed ?? new Set<string>();
+    // A curtailed rack's switched-off miners do not make it "out": its PDU and sensors keep their own DeviceDown.
     const racksOut = new Set<string>();
-    for (const r of input.figures.racks) if (rackOut(r.health)) racksOut.add(r.id);
+    for (const r of input.figures.racks) if (rackOut(r.health) && !curtailed.has(r.id)) racksOut.add(r.id);
     const ctx: EvalContext = {
       now,
       model: input.model,
-      curtailed: input.curtailed ?? new Set<string>(),
+      curtailed,
       last_reading_at: input.lastReadingAt ?? null,
       started_at: state.startedAt,
       racks_out: racksOut,
