@@ -52,7 +52,11 @@ async function serve(argv: string[]): Promise<void> {
   console.log(`floorwatch: ${demo ? 'demo site' : 'site'} "${model.name}", ${model.halls.length} halls, ${devices} devices; db ${dbPath}`);
   console.log(`floorwatch: dashboard ${server.url}/  ingest ${server.url}/api/v1/ingest  metrics ${server.url}/metrics`);
   const sim = demo
-    ? createSimulator({ model, submit: (raws) => server.pipeline.submit(raws), onError: (err) => console.error(`simulator: ${err.message}`) })
+    ? createSimulator({
+      model, submit: (raws) => server.pipeline.submit(raws), onError: (err) => console.error(`simulator: ${err.message}`),
+      // the miners follow the events the server tracks (the demo's recurring window, and any posted one)
+      curtailments: () => server.curtailments.wall().map((v) => ({ id: v.id, scope: v.scope, target_w: v.figures.target_w, active: v.figures.phase === 'active' })),
+    })
     : undefined;
 
   let stopping = false;

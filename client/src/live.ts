@@ -3,7 +3,7 @@
 
 import { io, type Socket } from 'socket.io-client';
 import type {
-  AlertView, HallFigures, Layout, LiveSnapshot, LiveUpdate, LoopFigures, RackDevicesUpdate, RackFigures,
+  AlertView, CurtailmentView, HallFigures, Layout, LiveSnapshot, LiveUpdate, LoopFigures, RackDevicesUpdate, RackFigures,
   SiteFigures, Severity,
 } from '../../server/core/types.js';
 import { WALL_DATA_AGE_WARN_MS, WALL_DATA_STALE_MS } from '../../server/figures/bands.js';
@@ -19,6 +19,8 @@ export interface LiveState {
   loops: Map<string, LoopFigures>;
   /** pending and firing alerts, by key */
   alerts: Map<string, AlertView>;
+  /** curtailment events as the server lists them for the wall (scheduled soon, active, just ended) */
+  curtailments: CurtailmentView[];
   /** seq of the last update folded in; -1 before the first snapshot */
   seq: number;
   /** server time of the latest figures */
@@ -40,7 +42,7 @@ export interface LiveState {
 
 export function emptyState(): LiveState {
   return {
-    layout: null, site: null, halls: new Map(), racks: new Map(), loops: new Map(), alerts: new Map(),
+    layout: null, site: null, halls: new Map(), racks: new Map(), loops: new Map(), alerts: new Map(), curtailments: [],
     seq: -1, serverTs: null, lastMessageAt: null, connected: false, awaitingSnapshot: false,
     readingAgeAtMessage: undefined, readingAgeSetAt: null,
   };
@@ -73,6 +75,7 @@ export function applySnapshot(state: LiveState, snap: LiveSnapshot, now: number)
   replaceAll(state.racks, snap.figures.racks);
   replaceAll(state.loops, snap.figures.loops);
   setAlerts(state, snap.alerts);
+  state.curtailments = snap.curtailments ?? [];
   state.seq = snap.seq;
   state.serverTs = snap.ts;
   state.lastMessageAt = now;
@@ -97,6 +100,7 @@ export function applyUpdate(state: LiveState, u: LiveUpdate, now: number): Updat
   merge(state.racks, u.racks);
   merge(state.loops, u.loops);
   if (u.alerts) setAlerts(state, u.alerts);
+  if (u.curtailments) state.curtailments = u.curtailments;
   state.seq = u.seq;
   state.serverTs = u.ts;
   state.readingAgeAtMessage = readingAge(u.ts, u.newest_reading_ts);

@@ -12,6 +12,7 @@ import { createHallView } from './views/hall.js';
 import { createRackView } from './views/rack.js';
 import { createSiteView } from './views/site.js';
 import { hallLabel } from './views/floormap.js';
+import { createCurtailmentBanner } from './curtailment.js';
 
 const live = connectLive('/live');
 const trends = createSiteTrends();
@@ -28,7 +29,8 @@ const main = h('main', { class: 'main' });
 const staleReason = h('div', { class: 'stale-reason' }, '');
 const staleBanner = h('div', { id: 'stale-banner', role: 'alert', hidden: '' },
   h('div', { class: 'stale-title' }, '⚠ DATA STALE'), staleReason);
-document.getElementById('app')!.replaceChildren(header, main, staleBanner);
+const curtailment = createCurtailmentBanner();
+document.getElementById('app')!.replaceChildren(header, curtailment.el, main, staleBanner);
 
 let view: View | null = null;
 let rotateTimer: number | null = null;
@@ -145,6 +147,7 @@ function tick(): void {
     setText(staleReason, `${stale.reason}${since}`);
   }
   if (staleBanner.hidden === stale.stale) staleBanner.hidden = !stale.stale;
+  curtailment.update(st, now);
   document.body.classList.toggle('stale', stale.stale);
 }
 

@@ -1,9 +1,11 @@
 // The built-in demo: readings of a whole hybrid site that move like a real one (diurnal ambient, jobs
 // starting and stopping on GPU nodes, miners with noise), with faults planted so the wall has something
 // to show: a failing hashboard, a rack running hot, an idle GPU node, a miner that stopped answering.
-// It produces raw readings for the one path in, exactly as a push would.
+// It produces raw readings for the one path in, exactly as a push would. During a curtailment event the
+// miners shed load as a site's fleet software would (server/sim/curtail.ts), one rack too slowly.
 
 import type { CatalogueModel, DeviceModel, Fluid, RackModel, SiteModel } from '../core/types.js';
+import { createShedding, SLEEP_W, type SimCurtailment } from './curtail.js';
 
 export interface SimulatorOptions {
   model: SiteModel;
@@ -13,6 +15,8 @@ export interface SimulatorOptions {
   seed?: number;
   now?: () => number;
   onError?: (err: Error) => void;
+  /** the curtailment events the server tracks (its wall list): the miners in an active one shed load */
+  curtailments?: () => readonly SimCurtailment[];
 }
 
 export interface Simulator {
@@ -94,6 +98,7 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
   const jitter = (amp: number) => (rand() * 2 - 1) * amp;
   const cat = (d: DeviceModel): CatalogueModel | undefined => (d.model ? model.catalogue.get(d.model) : undefined);
   const nodeLoad = new Map<string, { util: number; until: number }>();
+  const shedding = createShedding(model);
 
   function gpuNodeUtil(node: string, ts: number): number {
     if (node === plan.idleNode) return 0;
@@ -124,6 +129,7 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
     const amb = ambientC(ts);
     const hallIt = new Map<string, number>();
     const loopHeat = new Map<string, number>();
+    const asleep = shedding.step(ts, opts.curtailments?.() ?? []);
     for (const hall of model.halls) {
       let hallW = 0;
       for (const rack of hall.racks) {
@@ -134,6 +140,20 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
           const o = offset.get(d.id) ?? 0;
           if (d.kind === 'asic') {
             if (d.id === plan.deadMiner) continue;
+            if (asleep.has(d.id)) {
+              // Switched to sleep by the curtailment: it answers, hashes nothing, draws its control board's few watts.
+              rackW += SLEEP_W;
+              out.push({
+                device: d.id, ts, power_source: 'device',
+                metrics: {
+                  hashrate_ths: 0, power_w: SLEEP_W, chip_temp_c: round(inlet + 4 + jitter(0.5)), board_temp_c: round(inlet + 3 + jitter(0.5)),
+                  inlet_temp_c: round(inlet + jitter(0.3)), outlet_temp_c: round(inlet + 1 + jitter(0.3)),
+                  fan_rpm: rack.cooling === 'immersion' ? null : 0, chains_ok: 3, chains_total: 3,
+                  uptime_s: Math.floor((ts - startedAt) / 1000) + 86_400 + Math.floor(3600 * (o + 1)),
+                },
+              });
+              continue;
+            }
             const nominalThs = d.nominal_ths ?? c?.nominal_ths ?? 200;
             const nominalW = d.nominal_power_w ?? c?.nominal_power_w ?? 3500;
             const failing = d.id === plan.failingMiner;

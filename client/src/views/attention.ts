@@ -15,7 +15,9 @@ export function racksNeedingAttention(
 ): AttentionItem[] {
   const out: AttentionItem[] = [];
   for (const r of racks) {
-    if (!inHall(r)) continue;
+    // A rack curtailed on purpose is the banner's (its sleeping miners are not a fault); a fault of its PDU or
+    // sensors still raises its own alert.
+    if (!inHall(r) || r.curtailed) continue;
     const mean = rackLevel(metric, r);
     const m = worstMember(r);
     const level = m ? worseLevel(mean, m.level) : mean;

@@ -10,6 +10,7 @@
 
 import type { Layout, RackFigures } from '../../../server/core/types.js';
 import { s, setAttr, setText } from '../dom.js';
+import { curtailedMember } from '../curtailment.js';
 import { LEVEL_SYMBOL, rackLevel, rackValueText, worseLevel, worstMember, type ColorMetric } from '../levels.js';
 
 type HallLayout = Layout['halls'][number];
@@ -147,10 +148,11 @@ export function createFloorMap(
       const level = f ? rackLevel(current, f) : 'unknown';
       const m = f ? worstMember(f) : null;
       setAttr(n.g, 'data-level', level);
-      setAttr(n.g, 'data-member', m ? m.level : 'ok');
+      setAttr(n.g, 'data-member', m && !f?.curtailed ? m.level : 'ok');
       setText(n.value, f ? rackValueText(current, f) : '—');
       setText(n.symbol, LEVEL_SYMBOL[m ? worseLevel(level, m.level) : level]);
-      setText(n.member, m ? `${LEVEL_SYMBOL[m.level]} ${m.text}` : '');
+      setText(n.member, (f && curtailedMember(f)) ?? (m ? `${LEVEL_SYMBOL[m.level]} ${m.text}` : ''));
+      setAttr(n.g, 'data-curtailed', String(f?.curtailed === true));
     }
   };
 
