@@ -148,11 +148,14 @@ export function createFloorMap(
       const level = f ? rackLevel(current, f) : 'unknown';
       const m = f ? worstMember(f) : null;
       setAttr(n.g, 'data-level', level);
+      // Curtailed: its low hashrate is what was asked, so the hashrate colour gives way; a hot or overloaded
+      // curtailed rack still shows on the inlet and power maps.
+      const asked = f?.curtailed === true && current === 'hashrate';
       setAttr(n.g, 'data-member', m && !f?.curtailed ? m.level : 'ok');
       setText(n.value, f ? rackValueText(current, f) : '—');
-      setText(n.symbol, LEVEL_SYMBOL[m ? worseLevel(level, m.level) : level]);
+      setText(n.symbol, asked ? '' : LEVEL_SYMBOL[m ? worseLevel(level, m.level) : level]);
       setText(n.member, (f && curtailedMember(f)) ?? (m ? `${LEVEL_SYMBOL[m.level]} ${m.text}` : ''));
-      setAttr(n.g, 'data-curtailed', String(f?.curtailed === true));
+      setAttr(n.g, 'data-curtailed', String(asked));
     }
   };
 
