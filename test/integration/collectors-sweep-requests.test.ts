@@ -157,10 +157,13 @@ describe('cgminer family: one request a sweep where joins are taken, at most two
   });
 });
 
-/** A Whatsminer API v3 fake serving the captures by param, length-prefixed; `refuse` answers -2 to those. */
+/** A Whatsminer API v3 fake serving the captures by param, length-prefixed; -2 (invalid) to anything else. */
 async function startV3(byParam: Record<string, string>): Promise<{ port: number; asked: string[] }> {
   const asked: string[] = [];
+  const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
     let buf = Buffer.alloc(0);
     socket.on('data', (d: Buffer) => {
       buf = Buffer.concat([buf, d]);
@@ -176,7 +179,10 @@ async function startV3(byParam: Record<string, string>): Promise<{ port: number;
     socket.on('error', () => undefined);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  closers.push(() => new Promise<void>((r) => { server.closeAllConnections?.(); server.close(() => r()); }));
+  closers.push(() => new Promise<void>((r) => {
+    for (const s of sockets) s.destroy();
+    server.close(() => r());
+  }));
   return { port: (server.address() as net.AddressInfo).port, asked };
 }
 
