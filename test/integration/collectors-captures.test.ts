@@ -251,6 +251,16 @@ describe('real captures, served byte-exact and polled through the scheduler', ()
     expect(r.metrics.power_w).toBe(3266.7); // 3250 W × 110.56689 / 110 = 3266.749
   });
 
+  it('an uncatalogued model with no nominal hashrate takes the nameplate its reply states for the estimate', async () => {
+    const miner = await startFakeMiner(CASES[0].replies);
+    closers.push(() => miner.close());
+    // config gives power only; the catalogue knows no "prototype"; the reply states total_rateideal 110000 GH
+    const r = await pollOnce({ id: 'M', kind: 'asic', model: 'prototype', nominal_power_w: 3250, address: `127.0.0.1:${miner.port}`, collector: 'cgminer' });
+    expect(r.power_source).toBe('estimate');
+    expect(r.metrics.nameplate_ths).toBe(110);
+    expect(r.metrics.power_w).toBe(3266.7); // 3250 W × 110.56689 / 110 (the reply's nameplate)
+  });
+
   it.each<FakeBehaviour>(['split', 'no-nul'])('the S19 Pro capture reads the same when the reply comes %s', async (b) => {
     const miner = await startFakeMiner(CASES[0].replies, b);
     closers.push(() => miner.close());
