@@ -151,9 +151,10 @@ export function splitAddress(address: string, default_port = 4028): { host: stri
 }
 
 /**
- * The extra commands a reply calls for: `devs` when no chains were read (btminer, Auradine: their boards
- * are DEVS entries), LuxOS `power` when no power was read, Auradine `fan` when no fan was read. Only what
- * is missing, so a sweep stays at one or two requests for the miners whose stats say it all.
+ * The extra commands a reply calls for: `devs` when no chains were read (btminer, Auradine, BOSminer: their
+ * boards are DEVS entries), LuxOS `power` when no power was read, Auradine `fan` when no fan was read,
+ * BOSminer `temps` and `fans`. Only what is missing; later sweeps ask them joined with summary and stats
+ * in one request (or, where joins are refused, within MAX_SWEEP_REQUESTS).
  */
 export function extraCommands(replies: CgminerReplies, reading: Reading): (keyof CgminerReplies)[] {
   const fw = detectFirmware(replies);
@@ -162,7 +163,10 @@ export function extraCommands(replies: CgminerReplies, reading: Reading): (keyof
   if (m.chains_total == null && fw !== 'avalon' && fw !== 'antminer' && fw !== 'antminer-newapi') out.push('devs');
   if (reading.power_source !== 'device' && fw === 'luxos') out.push('power');
   if (m.fan_rpm == null && fw === 'auradine') out.push('fan');
-  return out.slice(0, 2);
+  // BOSminer's cgminer API keeps temperatures and fans out of summary and devs (Foreman's captures).
+  if (fw === 'braiins' && m.chip_temp_c == null && m.board_temp_c == null) out.push('temps');
+  if (fw === 'braiins' && m.fan_rpm == null) out.push('fans');
+  return out;
 }
 
 type Command = keyof CgminerReplies;

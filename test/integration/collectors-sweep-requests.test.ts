@@ -92,6 +92,16 @@ const FAMILIES: Family[] = [
     refusedLoses: { fan_rpm: null, fan_min_rpm: null }, // Fan[].Speed is the third command
   },
   {
+    name: 'Braiins OS+ cgminer API (braiins-os/foreman_S9_bosplus_*): devs, temps and fans as extra commands',
+    replies: {
+      summary: fx('braiins-os/foreman_S9_bosplus_summary.json'), devs: fx('braiins-os/foreman_S9_bosplus_devs.json'),
+      temps: fx('braiins-os/foreman_S9_bosplus_temps.json'), fans: fx('braiins-os/foreman_S9_bosplus_fans.json'),
+    },
+    joined: [['summary+stats', 'summary', 'stats', 'devs', 'temps', 'fans'], ['summary+devs+temps+fans']],
+    refused: [['summary+stats', 'summary', 'stats', 'devs', 'temps', 'fans'], ['summary+devs+temps+fans', 'summary', 'devs'], ['summary', 'devs']],
+    refusedLoses: { board_temp_c: null, fan_rpm: null, fan_min_rpm: null }, // temps and fans are the 3rd and 4th
+  },
+  {
     name: 'SealMiner A2 (sealminer/*)',
     replies: { summary: fx('sealminer/summary.json'), stats: fx('sealminer/stats.json') },
     joined: [['summary+stats'], ['summary+stats']],
