@@ -209,13 +209,23 @@ export async function pollWhatsminerV3(
   if (uptime != null && memory.uptime_s !== null && uptime < memory.uptime_s) Object.assign(memory, freshV3Memory());
   memory.uptime_s = uptime ?? null;
   if (memory.edevs !== false && deadline - Date.now() > 0) {
-    // Chains are a detail: a miner that answered its summary is not down because these fail.
-    const chains = await optional(async () =>
-      parseWhatsminerV3Edevs(await whatsminerV3Request(host, port, 'get.miner.status', 'edevs', deadline - Date.now())));
+    // Chains are a detail: a miner that answered its summary is not down because these fail. Only an answer
+    // that refuses edevs (an error code, or none listed) marks it as a miner without them; a timeout does not.
+    let refused = false;
+    const chains = await optional(async () => {
+      try {
+        const r = parseWhatsminerV3Edevs(await whatsminerV3Request(host, port, 'get.miner.status', 'edevs', deadline - Date.now()));
+        if (r === null) refused = true;
+        return r;
+      } catch (err) {
+        if (err instanceof CollectorError && err.reason.startsWith('bad reply')) refused = true;
+        throw err;
+      }
+    });
     if (chains) {
       Object.assign(reading.metrics, chains);
       memory.edevs = true;
-    } else if (memory.edevs === null) memory.edevs = false;
+    } else if (refused && memory.edevs === null) memory.edevs = false;
   }
   if (memory.edevs === false) {
     // No edevs (older v3 builds refuse it): get.device.info at least says how many boards are fitted.
