@@ -13,6 +13,7 @@ import type { CollectorSink } from '../../server/collectors/types.js';
 import type { CatalogueModel, DeviceModel, MetricOf, Reading } from '../../server/core/types.js';
 import { joined, startFakeMiner, type FakeBehaviour } from './collectors-fake-miner.js';
 import { collectorSettings } from '../helpers/collectors.js';
+import { deviceHealth } from '../../server/figures/health.js';
 
 const fx = (name: string): string => readFileSync(new URL(`../fixtures/asic/${name}`, import.meta.url), 'utf8');
 const closers: (() => Promise<void>)[] = [];
@@ -408,6 +409,17 @@ describe('real captures, served byte-exact and polled through the scheduler', ()
     expect(r.power_source).toBe('estimate');
     expect(r.metrics.nameplate_ths).toBe(110);
     expect(r.metrics.power_w).toBe(3266.7); // 3250 W × 110.56689 / 110 (the reply's nameplate)
+  });
+
+  it('the sleeping S19 (answers, 0 TH/s) is degraded "not hashing", not up', async () => {
+    const c = CASES.find((x) => x.name.includes('sleeping'))!;
+    const miner = await startFakeMiner(c.replies);
+    closers.push(() => miner.close());
+    const device: DeviceModel = { id: 'M', kind: 'asic', model: 'antminer-s19', address: `127.0.0.1:${miner.port}`, collector: 'cgminer' };
+    const r = await pollOnce(device);
+    const h = deviceHealth('asic', { model: device, ts: r.ts, metrics: r.metrics }, { now: r.ts, stale_after_ms: 60_000, nominal_ths: 95 });
+    expect(h.health).not.toBe('up');
+    expect(h.reason).toContain('not hashing');
   });
 
   it.each<FakeBehaviour>(['split', 'no-nul'])('the S19 Pro capture reads the same when the reply comes %s', async (b) => {
