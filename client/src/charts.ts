@@ -4,12 +4,33 @@
 
 import {
   Chart, LineController, LineElement, PointElement, LinearScale, Legend, Filler, Tooltip,
-  type ChartDataset,
+  type ChartDataset, type Plugin,
 } from 'chart.js';
 import { formatClock } from './format.js';
 import { authHeaders } from './live.js';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Filler, Tooltip);
+
+/**
+ * Room under the legend: chart.js puts the chart area right below it, and the axes' top tick labels are
+ * centred on the area's top edge, so half of "1.3" sat against the PUE legend (issue 17's screenshots).
+ * Half a line of the chart's font keeps them apart. chart.js has no legend margin option: its own docs'
+ * answer is to grow the legend's box after it measures itself.
+ */
+function legendGap(fontPx: () => number): Plugin<'line'> {
+  return {
+    id: 'legendGap',
+    beforeInit(chart) {
+      const legend = chart.legend;
+      if (!legend) return;
+      const fit = legend.fit.bind(legend);
+      legend.fit = () => {
+        fit();
+        legend.height += Math.round(fontPx() * 0.6);
+      };
+    },
+  };
+}
 
 export interface Point { x: number; y: number | null }
 
@@ -175,6 +196,7 @@ export function createTrendChart(
   const chart = new Chart<'line', Point[]>(canvas, {
     type: 'line',
     data: { datasets },
+    plugins: series.length > 1 ? [legendGap(() => fontPx)] : [],
     options: {
       // The wall is never touched and must not move on its own: no animation, no hover.
       animation: false,

@@ -33,9 +33,10 @@ export function formatHashrate(hashrate_ths: number | null | undefined): string 
   return `${sig3(hashrate_ths)}${NB}TH/s`;
 }
 
-export function formatTemp(temp_c: number | null | undefined): string {
+/** Tenths by default; whole degrees where the space is a map cell (a chip's limit is a whole number). */
+export function formatTemp(temp_c: number | null | undefined, digits = 1): string {
   if (temp_c == null || !Number.isFinite(temp_c)) return DASH;
-  return `${fixed(temp_c, 1)}${NB}°C`;
+  return `${fixed(temp_c, digits)}${NB}°C`;
 }
 
 export function formatPct(pct: number | null | undefined, digits = 0): string {

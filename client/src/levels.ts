@@ -119,14 +119,21 @@ export function legendFor(metric: ColorMetric): LegendEntry[] {
 
 /**
  * The rack's worst member, beside its mean: a rack at 99 % of nominal with one miner down, or at 65 % GPU
- * utilisation with one 8-GPU node idle, reads 'ok' on the mean alone. From the rack's own counts (a down
- * device, a degraded one: hot, throttling, chains down; idle GPUs in a rack that has busy ones): null when
- * every member is well.
+ * utilisation with one 8-GPU node idle, reads 'ok' on the mean alone. From the rack's own figures (a down
+ * device; a member near its temperature limit; a degraded one: not hashing, throttling, chains down; idle
+ * GPUs in a rack that has busy ones): null when every member is well.
  */
 export interface MemberState { level: Level; text: string }
 
 export function worstMember(r: RackFigures): MemberState | null {
   if (r.health.down > 0) return { level: 'crit', text: `${r.health.down} down` };
+  // A member at or past its limit is about to shut itself down (crit); within TEMP_NEAR_LIMIT_C of it, hot
+  // (warn, ChipTempNearLimit's margin). Named by its temperature: the map's cell already names the rack.
+  const hot = r.hottest;
+  if (hot !== null && r.hot_members > 0) {
+    const text = `${r.hot_members > 1 ? `${r.hot_members} ` : ''}hot ${formatTemp(hot.temp_c, 0)}`;
+    return { level: hot.temp_c >= hot.limit_c ? 'crit' : 'warn', text };
+  }
   if (r.health.degraded > 0) return { level: 'warn', text: `${r.health.degraded} degraded` };
   if (r.gpus_idle > 0 && r.gpus_busy > 0) return { level: 'warn', text: `${r.gpus_idle} GPU${r.gpus_idle === 1 ? '' : 's'} idle` };
   return null;

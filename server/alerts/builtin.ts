@@ -6,6 +6,7 @@ import type { DeviceStatus } from '../core/types.js';
 import { effectiveFigures, type EffectiveFigures } from '../core/catalogue.js';
 import {
   ASHRAE_A1_ALLOWABLE_MAX_C, ASHRAE_RECOMMENDED_MAX_C, HASHRATE_LOW_RATIO, HASHRATE_WARMUP_S, RACK_CONTINUOUS_LOAD_FRACTION,
+  TEMP_NEAR_LIMIT_C,
 } from '../figures/bands.js';
 import { NOT_HASHING, runningAgeMs } from '../figures/health.js';
 import { RACK_OUTAGE_SHARE, deviceMetric, notDown, type AlertRule, type EvalContext } from './rules.js';
@@ -96,8 +97,8 @@ export function defaultRules(opts: DefaultRuleOptions = {}): AlertRule[] {
     },
     {
       name: 'ChipTempNearLimit', scope: 'device', kind: 'asic', severity: 'warning',
-      // Fires within 5 °C of the model's limit, clears once 8 °C below it.
-      op: '>=', threshold: -5, clear: -8, for_ms: 2 * MINUTE_MS,
+      // Fires within TEMP_NEAR_LIMIT_C (5 °C) of the model's limit, clears once 8 °C below it.
+      op: '>=', threshold: -TEMP_NEAR_LIMIT_C, clear: -8, for_ms: 2 * MINUTE_MS,
       applies: notDown,
       base: maxTempOf,
       value: (d) => deviceMetric(d, 'chip_temp_c'),
@@ -106,7 +107,7 @@ export function defaultRules(opts: DefaultRuleOptions = {}): AlertRule[] {
     },
     {
       name: 'GpuTempNearLimit', scope: 'device', kind: 'gpu', severity: 'warning',
-      op: '>=', threshold: -5, clear: -8, for_ms: 2 * MINUTE_MS,
+      op: '>=', threshold: -TEMP_NEAR_LIMIT_C, clear: -8, for_ms: 2 * MINUTE_MS,
       applies: notDown,
       base: maxTempOf,
       value: (d) => deviceMetric(d, 'temp_c'),

@@ -30,6 +30,7 @@ export function readBmminerStats(s: JsonObject, m: AsicMetrics): StatsExtras {
   const rate = new Map<number, number | null>();
   const acs = new Map<number, string>();
   const hw: (number | null)[] = [];
+  const consumption: (number | null)[] = [];
   for (const [k, v] of Object.entries(s)) {
     let r: RegExpExecArray | null;
     // temp{i} (i ≤ 16) is the board (PCB) sensor; temp2_{i} the chip; temp31.. are unused slots on L3+.
@@ -42,13 +43,17 @@ export function readBmminerStats(s: JsonObject, m: AsicMetrics): StatsExtras {
     else if ((r = /^chain_rate(\d+)$/u.exec(k))) rate.set(Number(r[1]), num(v));
     else if ((r = /^chain_acs(\d+)$/u.exec(k)) && typeof v === 'string') acs.set(Number(r[1]), v.trim());
     else if (/^chain_hw\d+$/u.test(k)) hw.push(num(v));
+    else if (/^chain_consumption\d+$/u.test(k)) consumption.push(pos(v));
   }
   m.board_temp_c = maxOf(board);
   m.chip_temp_c = maxOf(chip);
   // fan_num says how many fan slots are fitted; beyond it the zeros are empty headers, not dead fans.
   // Within the fitted ones a 0 is a stopped fan: it is kept, so fan_min_rpm shows it.
   const fanNum = num(s.fan_num);
-  const fitted = fanNum !== null ? fans.slice(0, fanNum).map((f) => f ?? null) : fans.filter((f) => f !== null && f > 0);
+  // The fitted fans are not always the first slots (an S9 under VNish writes fan5, fan6 with fan_num 2): the
+  // turning ones, and as many 0s as fan_num says are fitted beyond them (stopped fans).
+  const turning = fans.filter((f): f is number => f !== null && f > 0);
+  const fitted = fanNum !== null && fanNum >= turning.length ? [...turning, ...Array<number>(fanNum - turning.length).fill(0)] : turning;
   fanFigures(fitted, m);
 
   const slots = new Set([...acn.keys(), ...rate.keys(), ...acs.keys()]);
@@ -70,7 +75,8 @@ export function readBmminerStats(s: JsonObject, m: AsicMetrics): StatsExtras {
   // Bitmain counts a nonce that matches no work as a hardware error; chain_hw{i} are the same per board.
   m.hw_errors = num(s.no_matching_work) ?? sumOf(hw);
   // L-series and some custom firmware report wall power; 0 there means "not measured".
-  m.power_w = pos(s.chain_power) ?? pos(s.Power) ?? null;
+  // VNish writes its own per-board power figure (chain_consumption{i}, W): their sum is the firmware's.
+  m.power_w = pos(s.chain_power) ?? pos(s.Power) ?? sumOf(consumption);
   m.uptime_s = num(s.Elapsed);
   // total_rateideal is in the reply's rate_unit (GH on every capture; GH is bmminer's unit when absent).
   return { nameplate_ths: toThs(pos(s.total_rateideal), String(s.rate_unit ?? 'GH')) };

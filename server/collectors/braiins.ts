@@ -142,6 +142,17 @@ export class BraiinsSession {
 
   /** The four calls of a poll within one deadline; stats must answer, the others may be refused by HTTP status. */
   async fetchAll(timeout_ms: number): Promise<BraiinsReplies> {
+    try {
+      return await this.fetchOnce(timeout_ms);
+    } catch (err) {
+      // Down, or not answering: it may come back rebooted, with other uptimes.
+      this.details = null;
+      this.accepted = null;
+      throw err;
+    }
+  }
+
+  private async fetchOnce(timeout_ms: number): Promise<BraiinsReplies> {
     const deadline = Date.now() + timeout_ms;
     if (this.token === null && this.login !== undefined) await this.logIn(left(deadline));
     try {
@@ -150,11 +161,23 @@ export class BraiinsSession {
       // An expired session (the miner rebooted, or the token timed out): log in once more and retry.
       if (!(err instanceof CollectorError) || !/^bad reply: HTTP 40[13]$/u.test(err.reason) || this.login === undefined) throw err;
       this.token = null;
+      this.details = null;
       await this.logIn(left(deadline));
       return this.calls(deadline);
     }
   }
 
+  /** miner/details as last fetched (its uptimes, model, sticker hashrate), and when (epoch ms) */
+  private details: { reply: JsonObject; at: number } | null = null;
+  /** pool_stats.accepted_shares of the last poll: a count going back means bosminer restarted */
+  private accepted: number | null = null;
+
+  /**
+   * stats, hashboards and cooling every sweep (in parallel, on one kept-alive connection); details once per
+   * session: it holds the model, serials and the sticker hashrate, which do not change, and the uptimes,
+   * which advance with the clock. It is fetched again after a login (a reboot ends the session), when the
+   * share count goes back (bosminer restarted), or when the last fetch failed. So a sweep is three GETs.
+   */
   private async calls(deadline: number): Promise<BraiinsReplies> {
     const optional = (call: Exclude<BraiinsCall, 'stats'>): Promise<JsonObject | undefined> =>
       this.get(BRAIINS_PATHS[call], left(deadline)).catch((err: unknown) => {
@@ -162,13 +185,19 @@ export class BraiinsSession {
         if (err instanceof CollectorError && /^bad reply: HTTP (?!40[13]$)/u.test(err.reason)) return undefined;
         throw err;
       });
-    const [stats, hashboards, cooling, details] = await Promise.all([
+    const cached = this.details;
+    const [stats, hashboards, cooling, fresh] = await Promise.all([
       this.get(BRAIINS_PATHS.stats, left(deadline)).catch((err: unknown) => {
         throw err instanceof CollectorError && err.reason === 'bad reply: HTTP 404' ? NO_REST_API : err;
       }),
-      optional('hashboards'), optional('cooling'), optional('details'),
+      optional('hashboards'), optional('cooling'), cached === null ? optional('details') : Promise.resolve(undefined),
     ]);
-    return { stats, hashboards, cooling, details };
+    const accepted = num(pick(stats, 'pool_stats', 'accepted_shares'));
+    const restarted = accepted !== null && this.accepted !== null && accepted < this.accepted;
+    this.accepted = accepted;
+    if (fresh !== undefined) this.details = { reply: fresh, at: Date.now() };
+    if (restarted) this.details = null; // its uptimes are the old process's: fetched again next sweep
+    return { stats, hashboards, cooling, details: fresh ?? (restarted || cached === null ? undefined : advanced(cached)) };
   }
 
   private headers(): Record<string, string> {
@@ -206,6 +235,17 @@ export class BraiinsSession {
 /** What a miner without the REST API (Braiins OS before 25.07, or not Braiins OS) answers as. */
 const NO_REST_API_REASON = 'bad reply: HTTP 404 (no REST API: Braiins OS before 25.07?)';
 const NO_REST_API = new CollectorError(NO_REST_API_REASON);
+
+/** A cached details reply with its uptimes advanced by the time since it was fetched. */
+function advanced(cached: { reply: JsonObject; at: number }): JsonObject {
+  const s = Math.floor((Date.now() - cached.at) / 1000);
+  const out: JsonObject = { ...cached.reply };
+  for (const k of ['bosminer_uptime_s', 'system_uptime_s']) {
+    const v = num(out[k]);
+    if (v !== null) out[k] = v + s;
+  }
+  return out;
+}
 
 function left(deadline: number): number {
   const ms = deadline - Date.now();
@@ -257,7 +297,7 @@ function targets(devices: DeviceModel[], ctx: PollContext): PollTarget[] {
  * default_bosminer_web_password); set collectors.braiins.username / password (or password_env) for a site's own.
  */
 const DEFAULTS: Readonly<CollectorSettings> = {
-  // Five HTTP requests per poll on the miner's small web server: fewer at once than the raw-TCP collectors.
+  // Three HTTP requests per poll (four on the first, five with a login) on the miner's small web server: fewer at once than the raw-TCP collectors.
   interval_s: 15, timeout_ms: 5000, concurrency: 64,
   login: { username: 'root', password: 'root' },
 };

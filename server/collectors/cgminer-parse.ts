@@ -9,7 +9,7 @@ import type { PowerSource, Reading } from '../core/types.js';
 import { readBmminerStats, readNewApiStats, type StatsExtras } from './asic-antminer.js';
 import { avalonMms, readAvalonStats } from './asic-avalon.js';
 import {
-  emptyAsic, entries, fanFigures, isObject, maxOf, num, pos, round, toThs, type AsicMetrics,
+  emptyAsic, entries, fanFigures, isObject, maxOf, num, pos, round, sumOf, toThs, type AsicMetrics,
 } from './asic-values.js';
 import type { JsonObject } from './types.js';
 
@@ -27,6 +27,10 @@ export interface CgminerReplies {
   power?: JsonObject;
   /** Auradine `fan` (Fan[].Speed), asked for when no fan was read */
   fan?: JsonObject;
+  /** Braiins OS (BOSminer) `temps` (TEMPS[].Board/Chip): its summary and devs carry no temperature */
+  temps?: JsonObject;
+  /** Braiins OS (BOSminer) `fans` (FANS[].RPM) */
+  fans?: JsonObject;
 }
 
 export interface ParseContext {
@@ -135,7 +139,9 @@ function readSummary(summary: JsonObject, m: AsicMetrics): number | null {
   if (m.chip_temp_c === null) m.chip_temp_c = pos(summary['Chip Temp Max']);
   if (m.board_temp_c === null) m.board_temp_c = pos(summary.Temperature);
   if (m.inlet_temp_c === null) m.inlet_temp_c = num(summary['Env Temp']);
-  if (m.fan_rpm === null) fanFigures([pos(summary['Fan Speed In']), pos(summary['Fan Speed Out'])], m);
+  // btminer's summary carries both fans of the unit; a 0 there is a fan not turning (the M31S capture's
+  // "Fan Speed Out":0 while "Power Fanspeed" 7608 shows the unit powered), so it is kept as a reading.
+  if (m.fan_rpm === null) fanFigures([num(summary['Fan Speed In']), num(summary['Fan Speed Out'])], m);
   m.accepted_shares = num(summary.Accepted) ?? m.accepted_shares;
   m.rejected_shares = num(summary.Rejected) ?? m.rejected_shares;
   // The summary's count is the miner's own total; stats' per-board counts are the fallback.
@@ -145,19 +151,31 @@ function readSummary(summary: JsonObject, m: AsicMetrics): number | null {
   return toThs(pos(summary['Factory GHS']), 'GH') ?? toThs(pos(summary.rate_ideal), String(summary.rate_unit ?? 'GH/s'));
 }
 
-/** `devs`: one entry per hash board; a board is ok when Alive and hashing. */
-function readDevs(devs: JsonObject, m: AsicMetrics): void {
+/**
+ * `devs`: one entry per hash board; a board is ok when Alive and hashing. Returns the nameplate BOSminer
+ * states per board (`Nominal MHS`, summed), null where a board lacks it.
+ */
+function readDevs(devs: JsonObject, m: AsicMetrics): number | null {
   const boards = entries(devs, 'DEVS');
-  if (!boards.length) return;
+  if (!boards.length) return null;
   const rate = (d: JsonObject): number | null => num(d['MHS 5s']) ?? num(d['MHS av']);
   // Stock Antminer answers devs with one BTM_SOC entry for the whole miner: no board count there.
-  if (boards.length === 1 && /BTM/u.test(text(boards[0].Name))) return;
+  if (boards.length === 1 && /BTM/u.test(text(boards[0].Name))) return null;
   if (m.chains_total === null) {
     m.chains_total = boards.length;
     m.chains_ok = boards.filter((d) => /alive/iu.test(text(d.Status)) && (rate(d) ?? 0) > 0).length;
   }
   if (m.board_temp_c === null) m.board_temp_c = maxOf(boards.map((d) => pos(d.Temperature)));
   if (m.chip_temp_c === null) m.chip_temp_c = maxOf(boards.map((d) => pos(d['Chip Temp Max'])));
+  const nominal = boards.map((d) => pos(d['Nominal MHS']));
+  return nominal.every((n) => n !== null) ? toThs(sumOf(nominal), 'MH') : null;
+}
+
+/** BOSminer `temps`: one entry per hash board, Board (PCB) and Chip °C; 0 where the sensor reads none. */
+function readTemps(temps: JsonObject, m: AsicMetrics): void {
+  const boards = entries(temps, 'TEMPS');
+  if (m.board_temp_c === null) m.board_temp_c = maxOf(boards.map((t) => pos(t.Board)));
+  if (m.chip_temp_c === null) m.chip_temp_c = maxOf(boards.map((t) => pos(t.Chip)));
 }
 
 export function parseCgminerReplies(replies: CgminerReplies, ctx: ParseContext): Reading {
@@ -166,14 +184,17 @@ export function parseCgminerReplies(replies: CgminerReplies, ctx: ParseContext):
   const extras = readStats(fw, replies, m);
   const summary = entries(replies.summary, 'SUMMARY')[0];
   const summaryPlate = summary ? readSummary(summary, m) : null;
-  if (replies.devs) readDevs(replies.devs, m);
+  const devsPlate = replies.devs ? readDevs(replies.devs, m) : null;
   if (m.power_w === null) m.power_w = pos(entries(replies.power, 'POWER')[0]?.Watts);
   if (m.fan_rpm === null && replies.fan) fanFigures(entries(replies.fan, 'Fan').map((f) => num(f.Speed)), m);
+  if (replies.temps) readTemps(replies.temps, m);
+  // BOSminer lists every fan header (4 on an S9, 2 fitted) with no fitted count: a 0 is an empty header.
+  if (m.fan_rpm === null && replies.fans) fanFigures(entries(replies.fans, 'FANS').map((f) => pos(f.RPM)).filter((f) => f !== null), m);
 
   m.hashrate_ths = round(m.hashrate_ths);
   m.fan_rpm = round(m.fan_rpm, 1);
 
-  const nameplate = extras.nameplate_ths ?? summaryPlate;
+  const nameplate = extras.nameplate_ths ?? summaryPlate ?? devsPlate;
   m.nameplate_ths = round(nameplate);
   let power_source: PowerSource | undefined;
   if (m.power_w !== null) power_source = 'device';

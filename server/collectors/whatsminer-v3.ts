@@ -11,7 +11,7 @@ import { effectiveFigures } from '../core/catalogue.js';
 import type { CatalogueModel, DeviceModel, MetricOf, Reading } from '../core/types.js';
 import { splitAddress } from './cgminer.js';
 import { estimatePower, num } from './cgminer-parse.js';
-import { CollectorError, onePerDevice, type CollectorPlugin, type JsonObject } from './types.js';
+import { CollectorError, type CollectorPlugin, type JsonObject } from './types.js';
 import { HOST_PORT_ENDPOINT, tcpRequest } from './tcp.js';
 
 export const WHATSMINER_V3_PORT = 4433;
@@ -166,31 +166,74 @@ async function optional<T>(f: () => Promise<T | null>): Promise<T | null> {
 }
 
 /**
+ * What a miner's earlier sweeps taught: whether it answers `edevs` (older v3 builds refuse it), and the
+ * board count get.device.info gave in that case. The count is a fact of the hardware, asked once per boot:
+ * kept until the miner's uptime goes back (a reboot) or a poll fails.
+ */
+export interface V3Memory {
+  edevs: boolean | null;
+  boards: number | null;
+  uptime_s: number | null;
+}
+
+export function freshV3Memory(): V3Memory {
+  return { edevs: null, boards: null, uptime_s: null };
+}
+
+/**
  * Polls one Whatsminer over API v3 and returns its reading: the summary, then `edevs` for the chains,
- * which the summary does not carry, and `get.device.info` only when edevs holds none (two requests a
- * sweep, three at most; one connection each, as on the cgminer path).
+ * which the summary does not carry (two requests a sweep, one connection each, as on the cgminer path).
+ * A miner that refuses edevs is asked get.device.info for its board count once per boot, and from then on
+ * its sweep is the summary alone.
  */
 export async function pollWhatsminerV3(
   device: DeviceModel,
   catalogue: Map<string, CatalogueModel>,
   timeout_ms: number,
   now: () => number = Date.now,
+  memory: V3Memory = freshV3Memory(),
 ): Promise<Reading> {
   if (!device.address) throw new CollectorError('no address');
   const { host, port } = splitAddress(device.address, WHATSMINER_V3_PORT);
   const deadline = Date.now() + timeout_ms;
-  const reply = await whatsminerV3Request(host, port, 'get.miner.status', 'summary', timeout_ms);
-  const reading = parseWhatsminerV3Summary(reply, { device: device.id, ts: now() });
-  const left = deadline - Date.now();
-  if (reading.metrics.chains_total == null && left > 0) {
-    // Chains are a detail: a miner that answered its summary is not down because these fail.
-    const chains = await optional(async () => parseWhatsminerV3Edevs(await whatsminerV3Request(host, port, 'get.miner.status', 'edevs', left)));
-    if (chains) Object.assign(reading.metrics, chains);
-    else if (deadline - Date.now() > 0) {
-      // No edevs (older v3 builds refuse it): get.device.info at least says how many boards are fitted.
-      reading.metrics.chains_total = await optional(async () =>
+  let reply: JsonObject;
+  let reading: Reading;
+  try {
+    reply = await whatsminerV3Request(host, port, 'get.miner.status', 'summary', timeout_ms);
+    reading = parseWhatsminerV3Summary(reply, { device: device.id, ts: now() });
+  } catch (err) {
+    Object.assign(memory, freshV3Memory());
+    throw err;
+  }
+  const uptime = reading.metrics.uptime_s;
+  if (uptime != null && memory.uptime_s !== null && uptime < memory.uptime_s) Object.assign(memory, freshV3Memory());
+  memory.uptime_s = uptime ?? null;
+  if (memory.edevs !== false && deadline - Date.now() > 0) {
+    // Chains are a detail: a miner that answered its summary is not down because these fail. Only an answer
+    // that refuses edevs (an error code, or none listed) marks it as a miner without them; a timeout does not.
+    let refused = false;
+    const chains = await optional(async () => {
+      try {
+        const r = parseWhatsminerV3Edevs(await whatsminerV3Request(host, port, 'get.miner.status', 'edevs', deadline - Date.now()));
+        if (r === null) refused = true;
+        return r;
+      } catch (err) {
+        if (err instanceof CollectorError && err.reason.startsWith('bad reply')) refused = true;
+        throw err;
+      }
+    });
+    if (chains) {
+      Object.assign(reading.metrics, chains);
+      memory.edevs = true;
+    } else if (refused && memory.edevs === null) memory.edevs = false;
+  }
+  if (memory.edevs === false) {
+    // No edevs (older v3 builds refuse it): get.device.info at least says how many boards are fitted.
+    if (memory.boards === null && deadline - Date.now() > 0) {
+      memory.boards = await optional(async () =>
         parseWhatsminerV3BoardCount(await whatsminerV3Request(host, port, 'get.device.info', undefined, deadline - Date.now())));
     }
+    reading.metrics.chains_total = memory.boards;
   }
   if (reading.metrics.power_w === null && reading.metrics.hashrate_ths != null) {
     // Same estimate as the cgminer path, with the reply's factory hashrate when the catalogue has none.
@@ -208,5 +251,11 @@ export async function pollWhatsminerV3(
 export const whatsminerV3Collector: CollectorPlugin = {
   defaults: { interval_s: 15, timeout_ms: 3000, concurrency: 256 },
   endpoint: HOST_PORT_ENDPOINT,
-  targets: onePerDevice('address', (d, ctx, timeout_ms) => pollWhatsminerV3(d, ctx.catalogue, timeout_ms, ctx.now)),
+  targets: (devices, ctx) => devices.filter((d) => d.address).map((d) => {
+    const memory = freshV3Memory();
+    return {
+      key: d.id, devices: [d],
+      poll: async (timeout_ms: number) => ctx.sink.accept([await pollWhatsminerV3(d, ctx.catalogue, timeout_ms, ctx.now, memory)]),
+    };
+  }),
 };

@@ -57,11 +57,12 @@ function readModelRef(
   const wanted = kind === 'asic' ? 'asic' : 'gpu';
   const entry = catalogue.get(model);
   if (entry === undefined) {
-    // An uncatalogued model is fine when the device carries the figures the maths needs.
-    const described = overrides.nominal_power_w !== undefined && (wanted === 'gpu' || overrides.nominal_ths !== undefined);
-    if (!described) {
-      const need = wanted === 'asic' ? 'nominal_ths and nominal_power_w' : 'nominal_power_w';
-      err(c, p, `unknown model "${model}" (not in the catalogue: add it under models: or give ${need})`);
+    // An uncatalogued model is fine when the device carries its nominal power (a misspelt model name that
+    // carries none is caught here). Its nominal hashrate need not be given: config > catalogue > the
+    // nameplate the firmware states (total_rateideal, rate_ideal, Factory GHS, factory-hash, Braiins
+    // nominal_hashrate), which can only be known from the reply (issue 13).
+    if (overrides.nominal_power_w === undefined) {
+      err(c, p, `unknown model "${model}" (not in the catalogue: add it under models: or give nominal_power_w)`);
     }
     return model;
   }

@@ -22,7 +22,8 @@ export function readModels(c: Ctx, v: unknown, catalogue: Map<string, CatalogueM
     }
     const effKind = kind ?? base?.kind;
     const name = field(c, m, 'name', p, readString, false, '');
-    const nominal_ths = field(c, m, 'nominal_ths', p, readPositive, base === undefined && effKind === 'asic', 'expected a number');
+    // Optional even for a new asic model: without it the nominal is the nameplate its firmware states.
+    const nominal_ths = field(c, m, 'nominal_ths', p, readPositive, false, '');
     const nominal_power_w = field(c, m, 'nominal_power_w', p, readPositive, base === undefined, 'expected a number');
     const max_temp_c = field(c, m, 'max_temp_c', p, readNumber, base === undefined, 'expected a number');
     const max_mem_temp_c = field(c, m, 'max_mem_temp_c', p, readNumber, false, '');

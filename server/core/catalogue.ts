@@ -24,7 +24,8 @@ export const CATALOGUE: readonly CatalogueModel[] = [
   { key: 'antminer-s19j-pro', kind: 'asic', name: 'Antminer S19j Pro (100 TH/s bin)', nominal_ths: 100, nominal_power_w: 3050, max_temp_c: 95 },
   // S21 Pro: 234 TH/s, 3531 W (antminer-s21-pro-profitability.pages.dev, quoting the spec; a third-party page).
   { key: 'antminer-s21-pro', kind: 'asic', name: 'Antminer S21 Pro', nominal_ths: 234, nominal_power_w: 3531, max_temp_c: 95 },
-  // Bitmain Antminer S19 XP spec sheet: 140 TH/s, 3010 W, 21.5 J/TH.
+  // Bitmain Antminer S19 XP spec sheet: 140 TH/s, 3010 W, 21.5 J/TH (the same 140 TH/s and 21.5 W/TH in
+  // miningstore.com's guide above, https://miningstore.com/understanding-the-bitcoin-mining-rig-market/the-definitive-guide-to-antminer-s19-series-bitcoin-miners/).
   { key: 'antminer-s19-xp', kind: 'asic', name: 'Antminer S19 XP', nominal_ths: 140, nominal_power_w: 3010, max_temp_c: 95 },
   // Bitmain Antminer S21 spec sheet: 200 TH/s, 3500 W, 17.5 J/TH.
   { key: 'antminer-s21', kind: 'asic', name: 'Antminer S21', nominal_ths: 200, nominal_power_w: 3500, max_temp_c: 95 },
@@ -46,6 +47,12 @@ export const CATALOGUE: readonly CatalogueModel[] = [
   { key: 'avalon-a1466', kind: 'asic', name: 'Avalon A1466', nominal_ths: 150, nominal_power_w: 3230, max_temp_c: 95 },
   // Canaan Avalon Made A1566 product page: 185 TH/s, 3420 W, 18.5 J/TH.
   { key: 'avalon-a1566', kind: 'asic', name: 'Avalon A1566', nominal_ths: 185, nominal_power_w: 3420, max_temp_c: 95 },
+
+  // Not here, because no public page found with this project's search gave both a hashrate and a power (or
+  // efficiency) figure for them: Antminer S19k Pro, S21+ (216 TH/s is published, no power figure found), T21;
+  // Whatsminer M30S, M30S++, M50, M53S, M60, M63S; Avalon A1246. A site adds them under `models:`; without
+  // that, a miner of these models takes its nominal from the nameplate its firmware states (nameplate_ths),
+  // and its power from the firmware where it reports one (Whatsminer, Avalon do).
 
   // --- Data-centre and workstation GPUs ------------------------------------------------------------------
   // NVIDIA A100 Tensor Core GPU datasheet (SXM4 80GB): 400 W max TDP, 80 GB HBM2e (nvidia-smi: 81920 MiB).

@@ -221,8 +221,21 @@ export interface RackFigures {
   gpus_busy: number;
   gpus_idle: number;
   health: HealthCounts;
+  /**
+   * Members (miners, GPUs; not down) within TEMP_NEAR_LIMIT_C of their model's limit, and the one closest to
+   * or furthest past it (null when no member has both a temperature and a known limit): a hot miner that
+   * still hashes at full rate is the rack's worst member on the wall though its mean and health read 'ok'.
+   */
+  hot_members: number;
+  hottest: HottestMember | null;
   /** a mining rack inside an active curtailment event (absent otherwise) */
   curtailed?: true;
+}
+
+export interface HottestMember {
+  id: string;
+  temp_c: number;
+  limit_c: number;
 }
 
 export interface LoopFigures {

@@ -239,6 +239,21 @@ export function minerReplies(variant: MinerVariant, model: EmulatedMinerModel, s
   return out;
 }
 
+/**
+ * A joined request (`summary+devs`) as cgminer's API answers it (API-README, "multiple report commands"):
+ * one object keyed by command, each holding that command's whole reply. Refused as a whole (undefined, so
+ * the caller answers Invalid command) when any part is not a command this firmware has, which is why
+ * btminer refuses `summary+stats` (it has no `stats`) yet takes `summary+devs` (pyasic's btminer client
+ * joins its cgminer commands the same way, leaving out only `get_*` and `status`).
+ */
+export function joinedReply(replies: Record<string, string>, command: string): string | undefined {
+  const parts = command.split('+');
+  if (parts.length < 2) return undefined;
+  const bodies = parts.map((p) => replies[p]);
+  if (bodies.some((b) => b === undefined || /"STATUS":"E"/u.test(b))) return undefined;
+  return `{${parts.map((p, i) => `"${p}":[${bodies[i]}]`).join(',')},"id":1}`;
+}
+
 /** The command a client sent: `{"command":"x"}` JSON or plain text; undefined while incomplete. */
 function parseCommand(buf: string): string | undefined {
   const t = buf.trim();
@@ -329,7 +344,7 @@ export async function startEmulatedMiners(opts: EmulatedMinersOptions): Promise<
         const answer = (command: string): string => {
           const t = clock();
           const replies = minerReplies(variant, opts.model, emulatedMinerState(opts.model, index, t), Math.floor(t / 1000));
-          return replies[command] ?? INVALID(Math.floor(t / 1000));
+          return replies[command] ?? joinedReply(replies, command) ?? INVALID(Math.floor(t / 1000));
         };
         batch.push(startOne(host, opts.basePort === 0 ? 0 : opts.basePort + i, answer, () => served++));
       }

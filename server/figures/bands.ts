@@ -31,6 +31,13 @@ export const HASHRATE_WARMUP_S = 30 * 60;
 export const WALL_HASHRATE_WARN_RATIO = 0.9;
 export const WALL_HASHRATE_CRIT_RATIO = 0.7;
 
+/**
+ * A chip or GPU this close to its model's limit (°C) is running hot: ChipTempNearLimit and GpuTempNearLimit
+ * fire here (alerts/builtin.ts), and the wall names the rack's hottest member from here on (issue 17: a hot
+ * miner still hashing at full rate left its rack's mean, and its health, 'ok').
+ */
+export const TEMP_NEAR_LIMIT_C = 5;
+
 // ---------------------------------------------------------------------------------------------------
 // Rack power against rated
 

@@ -2,11 +2,11 @@
 // devices, the completeness of that power, feeds, inlet against ASHRAE, hashrate and GPU use; the sums that
 // fold into its hall are added to the caller's accumulator on the way.
 
-import type { RackFigures, LiveInput } from '../core/types.js';
+import type { HottestMember, RackFigures, LiveInput } from '../core/types.js';
 import { addGpu, addMiner, utilFigures } from './utilisation.js';
 import { feedCheck, headroomW, loadRatio, pduPowerW, rackPower } from './power.js';
 import { airDeltaTC } from './cooling.js';
-import { ashraeState } from './bands.js';
+import { ashraeState, TEMP_NEAR_LIMIT_C } from './bands.js';
 import { healthOf, maxOf, metric, nominalOf } from './device-reading.js';
 import type { Acc } from './aggregate.js';
 import type { RackIndex } from './site-index.js';
@@ -30,6 +30,15 @@ export function rackFigures(input: LiveInput, ri: RackIndex, acc: Acc): RackFigu
   let power_missing = 0;
   const health = acc.health;
   const util = acc.util;
+  let hot_members = 0;
+  let hottest: HottestMember | null = null;
+  // Margin to the limit, not the raw temperature: an S21 at 80 °C (limit 95) is cooler than an H100 at 80 °C
+  // (limit 85) is close to its.
+  const hot = (id: string, temp: number | null, limit: number | null): void => {
+    if (temp === null || limit === null) return;
+    if (temp >= limit - TEMP_NEAR_LIMIT_C) hot_members++;
+    if (hottest === null || limit - temp < hottest.limit_c - hottest.temp_c) hottest = { id, temp_c: temp, limit_c: limit };
+  };
 
   for (const ref of ri.devices) {
     const live = input.devices.get(ref.id);
@@ -55,6 +64,7 @@ export function rackFigures(input: LiveInput, ri: RackIndex, acc: Acc): RackFigu
             acc.jpt_ths += hr;
           }
         }
+        hot(ref.id, metric(live, 'chip_temp_c'), ref.max_temp_c);
         asic_in = maxOf(asic_in, metric(live, 'inlet_temp_c'));
         asic_out = maxOf(asic_out, metric(live, 'outlet_temp_c'));
         break;
@@ -66,6 +76,7 @@ export function rackFigures(input: LiveInput, ri: RackIndex, acc: Acc): RackFigu
           power_down++;
           break;
         }
+        hot(ref.id, metric(live, 'temp_c'), ref.max_temp_c);
         const p = metric(live, 'power_w');
         if (p === null) power_missing++;
         else {
@@ -152,6 +163,8 @@ export function rackFigures(input: LiveInput, ri: RackIndex, acc: Acc): RackFigu
     gpus_busy: u.gpus_busy,
     gpus_idle: u.gpus_idle,
     health: { ...health },
+    hot_members,
+    hottest,
     ...(input.curtailed?.has(rack.id) ? { curtailed: true as const } : {}),
   };
 }

@@ -11,6 +11,8 @@ export interface DeviceRef {
   model: DeviceModel;
   /** config override, else catalogue; null when unknown (sensors, unknown models) */
   nominal_ths: number | null;
+  /** the chip (asic) or GPU temperature limit: config override, else catalogue; null when unknown */
+  max_temp_c: number | null;
   rack?: string;
   hall?: string;
 }
@@ -48,7 +50,8 @@ export interface SiteIndex {
 export function prepareIndex(model: SiteModel): SiteIndex {
   const devices = new Map<string, DeviceRef>();
   const ref = (d: DeviceModel, rack?: string, hall?: string): DeviceRef => {
-    const r: DeviceRef = { id: d.id, kind: d.kind, model: d, nominal_ths: effectiveFigures(model.catalogue, d).nominal_ths };
+    const fig = effectiveFigures(model.catalogue, d);
+    const r: DeviceRef = { id: d.id, kind: d.kind, model: d, nominal_ths: fig.nominal_ths, max_temp_c: fig.max_temp_c };
     const rk = rack ?? d.rack;
     const hl = hall ?? d.hall;
     if (rk !== undefined) r.rack = rk;

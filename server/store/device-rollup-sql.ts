@@ -13,8 +13,11 @@ export interface KindColumns {
   readonly rolled: readonly string[];
 }
 
-/** The device columns of a schema version: what a migration's generated SQL is built from. */
-export type StoredVocabulary = { readonly [K in DeviceKind]: KindColumns };
+/**
+ * The device columns of a schema version: what a migration's generated SQL is built from. A kind the
+ * version has no tables for is absent (a kind declared after it: its migration creates the tables).
+ */
+export type StoredVocabulary = { readonly [K in DeviceKind]?: KindColumns };
 
 // Keyed bucket first, like the raw tables: a tick of every device lands in the current minute's rows,
 // at the end of the table, instead of in one leaf page per device (docs/ARCHITECTURE.md §6: several times faster,
@@ -23,6 +26,17 @@ export type StoredVocabulary = { readonly [K in DeviceKind]: KindColumns };
 function deviceTableSql(kind: DeviceKind, g: Granularity, rolled: readonly string[]): string {
   const cols = rolled.map((m) => `  ${m}_sum REAL, ${m}_cnt INTEGER NOT NULL DEFAULT 0, ${m}_min REAL, ${m}_max REAL`);
   return `CREATE TABLE rollup_${kind}_${g} (\n  bucket INTEGER NOT NULL, device INTEGER NOT NULL, n INTEGER NOT NULL,\n${cols.join(',\n')},\n  PRIMARY KEY (bucket, device)\n) WITHOUT ROWID;`;
+}
+
+/** A new kind's raw table: the key columns every kind shares, then one REAL per metric (NULL = not known). */
+export function samplesTableSql(kind: DeviceKind, raw: readonly string[]): string {
+  return `CREATE TABLE samples_${kind} (\n  ts INTEGER NOT NULL, device INTEGER NOT NULL, power_source INTEGER,\n` +
+    `  ${raw.map((m) => `${m} REAL`).join(', ')},\n  PRIMARY KEY (ts, device)\n) WITHOUT ROWID;`;
+}
+
+/** A new kind's minute and hour rollup tables (empty: its raw table is new too, nothing to backfill). */
+export function kindRollupTablesSql(kind: DeviceKind, rolled: readonly string[]): string[] {
+  return [deviceTableSql(kind, 'minute', rolled), deviceTableSql(kind, 'hour', rolled)];
 }
 
 /** The columns one rolled metric adds to a rollup table, one ALTER each (SQLite adds one per statement). */
@@ -98,6 +112,7 @@ export function deviceRollupSql(v: StoredVocabulary): string {
   const out: string[] = [];
   for (const kind of DEVICE_KINDS) {
     const cols = v[kind];
+    if (cols === undefined) continue;
     out.push(
       deviceTableSql(kind, 'minute', cols.rolled),
       deviceTableSql(kind, 'hour', cols.rolled),

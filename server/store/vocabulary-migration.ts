@@ -9,14 +9,15 @@ import type Database from 'better-sqlite3';
 import { DEVICE_KINDS, METRICS_BY_KIND, type DeviceKind } from '../core/vocabulary.js';
 import { ROLLED_METRICS } from './rollups.js';
 import {
-  replaceTriggerSql, rollupColumnsSql, rollupTriggerSql, type KindColumns, type StoredVocabulary,
+  kindRollupTablesSql, replaceTriggerSql, rollupColumnsSql, rollupTriggerSql, samplesTableSql,
+  type KindColumns, type StoredVocabulary,
 } from './device-rollup-sql.js';
 
-function freeze(v: { [K in DeviceKind]: KindColumns }): StoredVocabulary {
-  for (const kind of DEVICE_KINDS) {
-    Object.freeze(v[kind].raw);
-    Object.freeze(v[kind].rolled);
-    Object.freeze(v[kind]);
+function freeze(v: { [K in DeviceKind]?: KindColumns }): StoredVocabulary {
+  for (const cols of Object.values(v)) {
+    Object.freeze(cols.raw);
+    Object.freeze(cols.rolled);
+    Object.freeze(cols);
   }
   return Object.freeze(v);
 }
@@ -56,9 +57,10 @@ const KEY_COLUMNS = ['ts', 'device', 'power_source'];
 export function storedVocabulary(db: Database.Database): StoredVocabulary {
   const columns = (table: string): string[] =>
     (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name);
-  const out = {} as { [K in DeviceKind]: KindColumns };
+  const out: { [K in DeviceKind]?: KindColumns } = {};
   for (const kind of DEVICE_KINDS) {
     const raw = columns(`samples_${kind}`);
+    if (raw.length === 0) continue; // no such table: a kind declared after this schema version
     if (KEY_COLUMNS.some((c, i) => raw[i] !== c)) throw new Error(`samples_${kind} does not start with ${KEY_COLUMNS.join(', ')}`);
     const rolled = columns(`rollup_${kind}_minute`).filter((c) => c.endsWith('_sum')).map((c) => c.slice(0, -'_sum'.length));
     out[kind] = { raw: raw.slice(KEY_COLUMNS.length), rolled };
@@ -89,6 +91,24 @@ function addedMetrics(kind: DeviceKind, from: KindColumns, to: KindColumns): { r
 }
 
 /**
+ * A kind declared after the schema: its raw table, its minute and hour rollups and their two triggers,
+ * the same SQL 002 built for the first six kinds. A kind with nothing rolled up would have rollup tables
+ * with no value columns and triggers with empty lists, so it is refused: history and the wall's charts
+ * read rollups for every kind.
+ */
+function newKindSql(kind: DeviceKind, cols: KindColumns): string[] {
+  for (const m of cols.raw) if (!IDENTIFIER.test(m)) throw new Error(`${kind} ${JSON.stringify(m)} is not a column name (a-z, 0-9, _)`);
+  if (cols.raw.length === 0) throw new Error(`${kind} is declared with no metrics`);
+  if (cols.rolled.length === 0) throw new Error(`${kind}: a new kind needs at least one metric with rolled: true (history and charts read its rollups)`);
+  return [
+    `-- ${kind}\n${samplesTableSql(kind, cols.raw)}`,
+    ...kindRollupTablesSql(kind, cols.rolled),
+    replaceTriggerSql(kind, cols),
+    rollupTriggerSql(kind, cols),
+  ];
+}
+
+/**
  * The migration from the schema's vocabulary to the declared one, or null when they agree. Per kind
  * that changes: the new raw columns, the rolled ones' rollup columns, and the triggers re-created.
  */
@@ -96,7 +116,15 @@ export function nextMigrationSql(from: StoredVocabulary, to: StoredVocabulary, v
   const body: string[] = [];
   const summary: string[] = [];
   for (const kind of DEVICE_KINDS) {
-    const added = addedMetrics(kind, from[kind], to[kind]);
+    const target = to[kind];
+    if (target === undefined) throw new Error(`${kind} is stored but no longer declared: removing a kind needs a hand-written migration`);
+    const stored = from[kind];
+    if (stored === undefined) {
+      body.push(...newKindSql(kind, target));
+      summary.push(`new kind ${kind}: ${target.raw.map((m) => (target.rolled.includes(m) ? `${m} (rolled up)` : m)).join(', ')}`);
+      continue;
+    }
+    const added = addedMetrics(kind, stored, target);
     if (added.raw.length === 0) continue;
     summary.push(`${kind} ${added.raw.map((m) => (added.rolled.includes(m) ? `${m} (rolled up)` : m)).join(', ')}`);
     const rollupsChange = added.rolled.length > 0;
@@ -104,8 +132,8 @@ export function nextMigrationSql(from: StoredVocabulary, to: StoredVocabulary, v
     if (rollupsChange) sql.push(`DROP TRIGGER samples_${kind}_rollup;`);
     for (const m of added.raw) sql.push(`ALTER TABLE samples_${kind} ADD COLUMN ${m} REAL;`);
     for (const g of ['minute', 'hour'] as const) for (const m of added.rolled) sql.push(...rollupColumnsSql(kind, g, m));
-    body.push(sql.join('\n'), replaceTriggerSql(kind, to[kind]));
-    if (rollupsChange) body.push(rollupTriggerSql(kind, to[kind]));
+    body.push(sql.join('\n'), replaceTriggerSql(kind, target));
+    if (rollupsChange) body.push(rollupTriggerSql(kind, target));
   }
   if (body.length === 0) return null;
   const header = [

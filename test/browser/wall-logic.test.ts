@@ -1,7 +1,7 @@
 // The pure parts of issue 17's wall, in node: data age and the two stages of staleness, chart tick labels,
 // a rack's worst member, the racks called out by id, which alerts a hall view shows, map tiers.
 import { describe, expect, it } from 'vitest';
-import type { AlertView } from '../../server/core/types.js';
+import type { AlertView, RackLayout } from '../../server/core/types.js';
 import { WALL_DATA_AGE_WARN_MS, WALL_DATA_STALE_MS } from '../../server/figures/bands.js';
 import { axisTickLabels, decimalsFor } from '../../client/src/charts.js';
 import { metricLabel } from '../../client/src/format.js';
@@ -10,7 +10,7 @@ import {
   applySnapshot, applyUpdate, dataAge, dataAgeLimits, emptyState, freshness, staleness,
 } from '../../client/src/live.js';
 import { racksNeedingAttention } from '../../client/src/views/attention.js';
-import { mapTier } from '../../client/src/views/floormap.js';
+import { mapTier, metricsFor } from '../../client/src/views/floormap.js';
 import { alertConcernsHall } from '../../client/src/views/hall.js';
 import { rack } from './figures-fixture.js';
 
@@ -112,6 +112,18 @@ describe('a rack beside its mean', () => {
     expect(worstMember(rack('g', { gpu_util_pct: 0, gpus_busy: 0, gpus_idle: 8 }))).toBeNull();
   });
 
+  it('names a hot miner that still hashes at full rate, and a member past its limit as critical', () => {
+    // The rack reads 100 % of nominal and 5 up: only its hottest member shows the fault.
+    const hot = { id: 'M-01-07', temp_c: 91, limit_c: 95 };
+    expect(worstMember(rack('a', { hot_members: 1, hottest: hot }))).toEqual({ level: 'warn', text: `hot 91${NB}°C` });
+    expect(worstMember(rack('a', { hot_members: 3, hottest: { ...hot, temp_c: 96 } }))).toEqual({ level: 'crit', text: `3 hot 96${NB}°C` });
+    // The hottest member well inside its limit is no fault: hottest is reported for every rack with temperatures.
+    expect(worstMember(rack('a', { hot_members: 0, hottest: { ...hot, temp_c: 70 } }))).toBeNull();
+    // A down member still outranks a hot one; a hot one outranks an anonymous "degraded".
+    expect(worstMember(rack('a', { hot_members: 1, hottest: hot, health: { up: 3, degraded: 1, down: 1 } }))).toEqual({ level: 'crit', text: '1 down' });
+    expect(worstMember(rack('a', { hot_members: 1, hottest: hot, health: { up: 4, degraded: 1, down: 0 } }))).toEqual({ level: 'warn', text: `hot 91${NB}°C` });
+  });
+
   it('calls out the faulty racks of a hall, worst first, with why', () => {
     const racks = [
       rack('M-03', { health: { up: 39, degraded: 1, down: 0 } }),
@@ -148,6 +160,17 @@ describe('map tiers and labels', () => {
     expect(mapTier(112, 96)).toBe('id');
     expect(mapTier(100, 40)).toBe('value');
     expect(mapTier(23, 20)).toBe('none');
+  });
+
+  it('offers a hall only the colour metrics its racks hold', () => {
+    const hall = (...loads: RackLayout['load'][]) => ({
+      id: 'H', name: 'H', rows: 1, cols: loads.length,
+      racks: loads.map((load, i): RackLayout => ({ id: `H-${i}`, row: 1, col: i + 1, rated_kw: 20, cooling: 'air', load, devices: 4 })),
+    });
+    expect(metricsFor(hall('gpu', 'gpu', 'none'))).toEqual(['inlet', 'power', 'gpu']);
+    expect(metricsFor(hall('asic', 'none'))).toEqual(['inlet', 'power', 'hashrate']);
+    expect(metricsFor(hall('asic', 'mixed'))).toEqual(['inlet', 'power', 'hashrate', 'gpu']);
+    expect(metricsFor(hall('none'))).toEqual(['inlet', 'power']);
   });
 
   it('labels metrics for people', () => {

@@ -226,6 +226,9 @@ describe('the demo site at wall size', () => {
       const hasGpu = hall.racks.some((r) => r.load === 'gpu' || r.load === 'mixed');
       expect(await page.isVisible('[data-tile="hashrate"]'), `${hall.id} hashrate tile`).toBe(hasAsic);
       expect(await page.isVisible('[data-tile="gpu_util"]'), `${hall.id} GPU tile`).toBe(hasGpu);
+      expect(await page.isVisible('.metric-buttons [data-metric="hashrate"]'), `${hall.id} Hashrate button`).toBe(hasAsic);
+      expect(await page.isVisible('.metric-buttons [data-metric="gpu"]'), `${hall.id} GPU button`).toBe(hasGpu);
+      expect(await page.isVisible('.metric-buttons [data-metric="inlet"]'), `${hall.id} Inlet button`).toBe(true);
       await expectReadable(page, `hall ${hall.id}`);
       expect(await noScrollbars(page)).toBe(true);
       await shootBoth(page, `hall-${hall.id}`);
@@ -316,10 +319,12 @@ describe('a 600-rack hall fed by pushes, which then stop', () => {
   let page: Page;
   let pushing: ReturnType<typeof setInterval> | null = null;
 
-  // Faults to find: a hot rack, a rack with one miner never reporting (down), one with a miner short of chains.
+  // Faults to find: a hot rack, a rack with one miner never reporting (down), one with a miner short of chains,
+  // and one with a miner at 92 °C (the S21's limit is 95) still hashing at full rate: only its chip says so.
   const HOT = 'B3-07';
   const DOWN_MINER = 'B5-20-2';
   const DEGRADED_MINER = 'B9-33-1';
+  const HOT_MINER = 'B7-12-1';
 
   async function pushAll(): Promise<void> {
     const readings: { device: string; metrics: Record<string, number> }[] = [];
@@ -331,7 +336,7 @@ describe('a 600-rack hall fed by pushes, which then stop', () => {
         for (const m of [1, 2]) {
           const id = `${rack}-${m}`;
           if (id === DOWN_MINER) continue;
-          readings.push({ device: id, metrics: { hashrate_ths: 200, power_w: 3500, chip_temp_c: 70, chains_ok: id === DEGRADED_MINER ? 2 : 3, chains_total: 3 } });
+          readings.push({ device: id, metrics: { hashrate_ths: 200, power_w: 3500, chip_temp_c: id === HOT_MINER ? 92 : 70, chains_ok: id === DEGRADED_MINER ? 2 : 3, chains_total: 3 } });
         }
       }
     }
@@ -367,10 +372,13 @@ describe('a 600-rack hall fed by pushes, which then stop', () => {
     // Each fault is on the map (a member flag, not just the mean) and called out by id beside it.
     expect(await page.getAttribute(`.floormap [data-rack="B5-20"]`, 'data-member')).toBe('crit');
     expect(await page.getAttribute(`.floormap [data-rack="B9-33"]`, 'data-member')).toBe('warn');
+    expect(await page.getAttribute(`.floormap [data-rack="B7-12"]`, 'data-member')).toBe('warn');
     const called = await page.$$eval('.attention-chip', (els) => els.map((e) => e.getAttribute('data-rack')));
     expect(called.slice(0, 2).sort()).toEqual(['B3-07', 'B5-20']);
     expect(called).toContain('B9-33');
+    expect(called).toContain('B7-12');
     expect(await page.textContent('.attention-chip[data-rack="B5-20"] .attention-why')).toBe('1 down');
+    expect(await page.textContent('.attention-chip[data-rack="B7-12"] .attention-why')).toBe('hot 92\u202f°C');
     const idPx = await page.$eval('.attention-chip .attention-id', (e) => parseFloat(getComputedStyle(e).fontSize));
     expect(idPx).toBeGreaterThanOrEqual(30);
     await sleep(500);

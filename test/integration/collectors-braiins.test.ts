@@ -260,3 +260,36 @@ describe('Braiins OS replies mapped', () => {
     expect(r.metrics.chains_total).toBe(3);
   });
 });
+
+describe('Braiins OS requests per sweep', () => {
+  it('asks miner/details once per session: four GETs on the first sweep, three after; its uptime advances', async () => {
+    const m = await startBos('v26_04');
+    const s = new BraiinsSession(`http://127.0.0.1:${m.port}`, { username: 'root', password: 'hunter2' });
+    const perSweep: string[][] = [];
+    const readings: Reading[] = [];
+    for (let i = 0; i < 3; i++) {
+      const before = m.requests.length;
+      readings.push(mapBraiins(await s.fetchAll(1000), { device: 'd', ts: 0 }));
+      perSweep.push(m.requests.slice(before).map((q) => q.path).sort());
+    }
+    expect(perSweep[0]).toEqual(['/api/v1/cooling/state', '/api/v1/miner/details', '/api/v1/miner/hw/hashboards', '/api/v1/miner/stats']);
+    expect(perSweep[1]).toEqual(['/api/v1/cooling/state', '/api/v1/miner/hw/hashboards', '/api/v1/miner/stats']);
+    expect(perSweep[2]).toEqual(perSweep[1]);
+    expect(m.logins).toBe(1);
+    // bosminer_uptime_s 7039 in the capture; the cached one advances with the clock (these sweeps take < 5 s)
+    expect(readings[0].metrics.uptime_s).toBe(7039);
+    expect(readings[2].metrics.uptime_s).toBeGreaterThanOrEqual(7039);
+    expect(readings[2].metrics.uptime_s).toBeLessThan(7039 + 5);
+    expect({ ...readings[2].metrics, uptime_s: 0 }).toEqual({ ...EXPECTED.v26_04.row, uptime_s: 0 });
+  });
+
+  it('asks details again after a new login (the miner may have rebooted)', async () => {
+    const m = await startBos('v26_04');
+    const s = new BraiinsSession(`http://127.0.0.1:${m.port}`, { username: 'root', password: 'hunter2' });
+    await s.fetchAll(1000);
+    m.expire();
+    const before = m.requests.length;
+    await s.fetchAll(1000);
+    expect(m.requests.slice(before).map((q) => q.path)).toContain('/api/v1/miner/details');
+  });
+});

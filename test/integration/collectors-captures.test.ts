@@ -13,6 +13,7 @@ import type { CollectorSink } from '../../server/collectors/types.js';
 import type { CatalogueModel, DeviceModel, MetricOf, Reading } from '../../server/core/types.js';
 import { joined, startFakeMiner, type FakeBehaviour } from './collectors-fake-miner.js';
 import { collectorSettings } from '../helpers/collectors.js';
+import { deviceHealth } from '../../server/figures/health.js';
 
 const fx = (name: string): string => readFileSync(new URL(`../fixtures/asic/${name}`, import.meta.url), 'utf8');
 const closers: (() => Promise<void>)[] = [];
@@ -227,6 +228,155 @@ const CASES: CgCase[] = [
       nameplate_ths: 0.003004, // rate_ideal 3003.75 MH/s (a Scrypt miner: its hashes are not SHA-256's)
     },
   },
+  // --- Foreman's captures (delawr0190/foreman-apps, see the fixtures README) ------------------------------
+  {
+    name: 'Braiins OS+ 0.2.0 on an S9, cgminer API: summary, then devs, temps, fans (braiins-os/foreman_S9_bosplus_*)',
+    replies: {
+      summary: fx('braiins-os/foreman_S9_bosplus_summary.json'), devs: fx('braiins-os/foreman_S9_bosplus_devs.json'),
+      temps: fx('braiins-os/foreman_S9_bosplus_temps.json'), fans: fx('braiins-os/foreman_S9_bosplus_fans.json'),
+    },
+    commands: ['summary+stats', 'summary', 'stats', 'devs', 'temps', 'fans'],
+    metrics: {
+      hashrate_ths: 15.740916, // summary "MHS 5s": 15740915.842676325
+      power_w: null, // BOSminer's cgminer API reports none; no model given, so no estimate
+      chip_temp_c: null, // temps Chip 0.0 on every board: no chip sensor read
+      board_temp_c: 75, // temps Board 75.0, 63.0, 70.0
+      inlet_temp_c: null, outlet_temp_c: null,
+      fan_rpm: 3300, fan_min_rpm: 2820, // fans RPM 2820, 3780 (headers 2, 3 read 0: not fitted on an S9)
+      accepted_shares: 153, rejected_shares: 0, hw_errors: 186, // summary Accepted, Rejected, "Hardware Errors"
+      chains_ok: 3, chains_total: 3, // devs: 3 boards, Status Alive, MHS 5s 4683070 / 4687913 / 4213098
+      uptime_s: 3680, // summary Elapsed
+      nameplate_ths: 14.0049, // devs "Nominal MHS" 4668300.0 × 3
+    },
+  },
+  {
+    name: 'Braiins OS 0.2.0 on an S9: summary, temps, fans, no devs (braiins-os/foreman_S9_bos_*)',
+    replies: {
+      summary: fx('braiins-os/foreman_S9_bos_summary.json'),
+      temps: fx('braiins-os/foreman_S9_bos_temps.json'), fans: fx('braiins-os/foreman_S9_bos_fans.json'),
+    },
+    commands: ['summary+stats', 'summary', 'stats', 'devs', 'temps', 'fans'],
+    metrics: {
+      hashrate_ths: 14.274425, // "MHS 5s": 14274425.317759488
+      power_w: null,
+      chip_temp_c: null, board_temp_c: 53, // temps Board 53.0, 46.0, 52.0; Chip 0.0
+      inlet_temp_c: null, outlet_temp_c: null,
+      fan_rpm: 1560, fan_min_rpm: 1560, // RPM 1560, 1560 (0, 0 unfitted)
+      accepted_shares: 68, rejected_shares: 2, hw_errors: 0,
+      chains_ok: null, chains_total: null, // devs not captured for this miner
+      uptime_s: 92,
+      nameplate_ths: null,
+    },
+  },
+  {
+    name: 'VNish 3.8.6 on an S9: stats only, fans in slots 5 and 6 (antminer-vnish/foreman_S9_vnish386_stats.json)',
+    replies: { stats: fx('antminer-vnish/foreman_S9_vnish386_stats.json') },
+    commands: ['summary+stats', 'summary', 'stats'],
+    power_source: 'device',
+    metrics: {
+      hashrate_ths: 12.79548, // "GHS 5s": "12795.48"
+      power_w: 1485, // chain_consumption6..8: 495 + 495 + 495 (VNish's own per-board figure)
+      chip_temp_c: 80, // temp2_6..8: 80, 71, 78
+      board_temp_c: 65, // temp6..8: 65, 56, 63
+      inlet_temp_c: null, outlet_temp_c: null,
+      fan_rpm: 5640, fan_min_rpm: 5400, // fan_num 2: fan5 5400, fan6 5880
+      accepted_shares: null, rejected_shares: null, // no summary captured
+      hw_errors: 297, // no_matching_work (chain_hw6..8: 1 + 3 + 293)
+      chains_ok: 3, chains_total: 3, // chain_acn6..8 63, chain_rate6..8 4264.48 / 4298.32 / 4232.67
+      uptime_s: 3617, // stats Elapsed
+      nameplate_ths: 12.9276, // total_rateideal 12927.60 (GH)
+    },
+  },
+  {
+    name: 'stock Antminer S17 Pro, bmminer 1.0.0 (antminer-bmminer/foreman_S17_stats.json)',
+    replies: { stats: fx('antminer-bmminer/foreman_S17_stats.json') },
+    commands: ['summary+stats', 'summary', 'stats'],
+    metrics: {
+      hashrate_ths: 54.99701, // "GHS 5s": "54997.01"
+      power_w: null,
+      chip_temp_c: 80, // temp2_1..3 80, 75, 63; temp_chip1 "48-80-49-70"
+      board_temp_c: 53, // temp1..3 50, 53, 45; temp_pcb1 "22-53-21-50"
+      inlet_temp_c: null, outlet_temp_c: null,
+      fan_rpm: 2730, fan_min_rpm: 2400, // fan1..4: 2400, 3000, 3120, 2400
+      accepted_shares: null, rejected_shares: null,
+      hw_errors: 2885, // no_matching_work (chain_hw 731 + 1074 + 1080)
+      chains_ok: 3, chains_total: 3, // chain_acn1..3 48, rates 17968.26 / 18418.00 / 18610.75
+      uptime_s: 253447,
+      nameplate_ths: 53.619, // total_rateideal 53619.0, rate_unit GH
+    },
+  },
+  {
+    name: 'stock Antminer S19, sleeping: answers, hashes nothing (antminer-bmminer/foreman_S19_sleeping_stats.json)',
+    replies: { stats: fx('antminer-bmminer/foreman_S19_sleeping_stats.json') },
+    commands: ['summary+stats', 'summary', 'stats'],
+    metrics: {
+      hashrate_ths: 0, // "GHS 5s": 0.0
+      power_w: null,
+      chip_temp_c: 40, board_temp_c: 40, // temp2_2/temp2_3 40; temp2/temp3 40; temp_pcb2 "39-37-40-39"
+      inlet_temp_c: null, outlet_temp_c: null,
+      fan_rpm: 1110, fan_min_rpm: 600, // fan1..4: 1560, 1560, 600, 720
+      accepted_shares: null, rejected_shares: null,
+      hw_errors: 0, // no_matching_work 0
+      chains_ok: 0, chains_total: 2, // chain_acn2/3 76 but chain_rate2/3 "0.00"; miner_count 2
+      uptime_s: 735,
+      nameplate_ths: 63.919, // total_rateideal 63919.0 GH
+    },
+  },
+  {
+    name: 'Whatsminer M31S, btminer 20201202 (Description "btminer"): summary; its `edevs` not asked (whatsminer-btminer/foreman_M31S_*)',
+    replies: { summary: fx('whatsminer-btminer/foreman_M31S_summary.json'), edevs: fx('whatsminer-btminer/foreman_M31S_edevs.json') },
+    commands: ['summary+stats', 'summary', 'devs'],
+    power_source: 'device',
+    metrics: {
+      hashrate_ths: 92.768289, // "MHS 5s": 92768288.94
+      power_w: 3552, // Power_RT (Power 3553)
+      chip_temp_c: 93, // "Chip Temp Max": 93.0
+      board_temp_c: 72, // Temperature 72.00
+      inlet_temp_c: 7, // "Env Temp": 7.00
+      outlet_temp_c: null,
+      fan_rpm: 2850, fan_min_rpm: 0, // "Fan Speed In" 5700, "Fan Speed Out" 0: the stopped fan shows
+      accepted_shares: 2296, rejected_shares: 1, hw_errors: 0,
+      chains_ok: null, chains_total: null, // devs not captured (Foreman asked edevs)
+      uptime_s: 33102,
+      nameplate_ths: 75.697, // "Factory GHS": 75697
+    },
+  },
+  {
+    name: 'Whatsminer M20S, old firmware ("cgminer 4.9.2", no Firmware Version): summary (whatsminer-btminer/foreman_M20S_oldfw_summary.json)',
+    replies: { summary: fx('whatsminer-btminer/foreman_M20S_oldfw_summary.json') },
+    commands: ['summary+stats', 'summary', 'stats', 'devs'],
+    metrics: {
+      hashrate_ths: 65.371303, // "MHS 5s": 65371302.78
+      power_w: null, // this firmware's summary has no Power
+      chip_temp_c: null, board_temp_c: 75, // Temperature 75.00
+      inlet_temp_c: null, outlet_temp_c: null,
+      fan_rpm: 4575, fan_min_rpm: 4560, // In 4590, Out 4560
+      accepted_shares: 33825, rejected_shares: 185, hw_errors: 1601,
+      chains_ok: null, chains_total: null,
+      uptime_s: 97139,
+      nameplate_ths: null,
+    },
+  },
+  {
+    name: 'Avalon 1047 (Ver 1047-20051101), a real joined reply to pools+summary+stats (avalon/foreman_10XX_pools_summary_stats.json)',
+    // The capture is a joined reply (summary, stats and pools keyed by command), served as the answer to
+    // the collector's summary+stats: the reader takes its summary and stats and leaves pools.
+    replies: { 'summary+stats': fx('avalon/foreman_10XX_pools_summary_stats.json') },
+    commands: ['summary+stats'],
+    metrics: {
+      hashrate_ths: 25.536752, // no GHSspd in this MM string; summary "MHS av" 25536751.74 (no "MHS 5s")
+      power_w: null, // PS[0 0 0 0 0 0], no WALLPOWER
+      chip_temp_c: 64, // TMax[64]
+      board_temp_c: null,
+      inlet_temp_c: 18, // Temp[18]
+      outlet_temp_c: null,
+      fan_rpm: 2911.5, fan_min_rpm: 2896, // Fan1[2896] Fan2[2927]
+      accepted_shares: 6, rejected_shares: 0, hw_errors: 0,
+      chains_ok: 2, chains_total: 2, // MGHS[12362.61 12812.16]
+      uptime_s: 155, // summary Elapsed
+      nameplate_ths: null,
+    },
+  },
 ];
 
 describe('real captures, served byte-exact and polled through the scheduler', () => {
@@ -249,6 +399,27 @@ describe('real captures, served byte-exact and polled through the scheduler', ()
     const r = await pollOnce({ id: 'M', kind: 'asic', model: 's19-pro', address: `127.0.0.1:${miner.port}`, collector: 'cgminer' }, catalogue);
     expect(r.power_source).toBe('estimate');
     expect(r.metrics.power_w).toBe(3266.7); // 3250 W × 110.56689 / 110 = 3266.749
+  });
+
+  it('an uncatalogued model with no nominal hashrate takes the nameplate its reply states for the estimate', async () => {
+    const miner = await startFakeMiner(CASES[0].replies);
+    closers.push(() => miner.close());
+    // config gives power only; the catalogue knows no "prototype"; the reply states total_rateideal 110000 GH
+    const r = await pollOnce({ id: 'M', kind: 'asic', model: 'prototype', nominal_power_w: 3250, address: `127.0.0.1:${miner.port}`, collector: 'cgminer' });
+    expect(r.power_source).toBe('estimate');
+    expect(r.metrics.nameplate_ths).toBe(110);
+    expect(r.metrics.power_w).toBe(3266.7); // 3250 W × 110.56689 / 110 (the reply's nameplate)
+  });
+
+  it('the sleeping S19 (answers, 0 TH/s) is degraded "not hashing", not up', async () => {
+    const c = CASES.find((x) => x.name.includes('sleeping'))!;
+    const miner = await startFakeMiner(c.replies);
+    closers.push(() => miner.close());
+    const device: DeviceModel = { id: 'M', kind: 'asic', model: 'antminer-s19', address: `127.0.0.1:${miner.port}`, collector: 'cgminer' };
+    const r = await pollOnce(device);
+    const h = deviceHealth('asic', { model: device, ts: r.ts, metrics: r.metrics }, { now: r.ts, stale_after_ms: 60_000, nominal_ths: 95 });
+    expect(h.health).not.toBe('up');
+    expect(h.reason).toContain('not hashing');
   });
 
   it.each<FakeBehaviour>(['split', 'no-nul'])('the S19 Pro capture reads the same when the reply comes %s', async (b) => {
@@ -328,7 +499,7 @@ describe('Whatsminer API v3 captures', () => {
 
 const ROOT = new URL('../fixtures/asic/', import.meta.url);
 const files = (dir: string): string[] => readdirSync(new URL(`${dir}/`, ROOT)).filter((f) => f.endsWith('.json')).map((f) => `${dir}/${f}`);
-const CG_DIRS = ['antminer-bmminer', 'antminer-newapi', 'whatsminer-btminer', 'avalon', 'luxos', 'braiins-os', 'auradine', 'sealminer', 'elphapex'];
+const CG_DIRS = ['antminer-bmminer', 'antminer-newapi', 'antminer-vnish', 'whatsminer-btminer', 'avalon', 'luxos', 'braiins-os', 'auradine', 'sealminer', 'elphapex'];
 
 describe('every capture crosses the wire byte-exact', () => {
   it.each(CG_DIRS.flatMap(files))('cgminer TCP, NUL-terminated: %s', async (name) => {

@@ -1,6 +1,7 @@
 // A fake cgminer-API miner on loopback for the collector tests: answers each command from a table, one
 // connection at a time like real firmware, with a trailing NUL like bmminer.
 import net from 'node:net';
+import { joinedReply } from '../../server/emulate/miners.js';
 
 /**
  * 'split': the reply in 7-byte writes a few ms apart (a slow link or a firmware that flushes often);
@@ -19,6 +20,8 @@ export interface FakeMiner {
 export async function startFakeMiner(
   replies: Record<string, string>,
   behaviour: FakeBehaviour = 'reply',
+  /** joins: answer any `a+b` whose parts are in the table, as cgminer's API does (else Invalid command) */
+  opts: { joins?: boolean } = {},
 ): Promise<FakeMiner> {
   const commands: string[] = [];
   const connections: number[] = [];
@@ -40,7 +43,7 @@ export async function startFakeMiner(
       commands.push(cmd);
       if (behaviour === 'hang') return;
       if (behaviour === 'garbage') return void socket.end('HTTP/1.0 400 Bad Request\r\n\r\n<html>nope</html>');
-      const reply = replies[cmd] ?? '{"STATUS":[{"STATUS":"E","When":0,"Code":14,"Msg":"Invalid command","Description":"fake"}],"id":1}';
+      const reply = replies[cmd] ?? (opts.joins ? joinedReply(replies, cmd) : undefined) ?? '{"STATUS":[{"STATUS":"E","When":0,"Code":14,"Msg":"Invalid command","Description":"fake"}],"id":1}';
       if (behaviour === 'reset-mid-reply') {
         socket.write(reply.slice(0, Math.floor(reply.length / 2)), () => socket.resetAndDestroy());
         return;

@@ -42,7 +42,7 @@ export function rack(p: Partial<RackFigures> & { id: string }): RackFigures {
     hall: 'A', power_w: null, power_source: null, rated_kw: 20, headroom_w: null, load_ratio: null, feed_a_w: null,
     feed_b_w: null, feed_failover_ok: null, inlet_temp_c: null, outlet_temp_c: null, delta_t_c: null, ashrae: null,
     hashrate_ths: null, nominal_ths: null, hashrate_ratio: null, gpu_util_pct: null, gpus_busy: 0, gpus_idle: 0,
-    health: { ...health }, ...p,
+    health: { ...health }, hot_members: 0, hottest: null, ...p,
   };
 }
 

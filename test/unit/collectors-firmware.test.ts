@@ -28,6 +28,10 @@ describe('detectFirmware: from what the reply says about itself', () => {
     ['SealMiner (Description bdminer 4.11.1)', { stats: fx('sealminer/stats.json') }, 'sealminer'],
     // STATUS is one object with api_version, and an INFO block: the new API
     ['Elphapex new API', { stats: fx('elphapex/stats.json') }, 'antminer-newapi'],
+    // Foreman's captures: STATUS Description "BOSminer+ 0.2.0-36c56a9363"; STATS header Type "Antminer S9 (vnish 3.8.6)"
+    ['Braiins OS+ (BOSminer+)', { summary: fx('braiins-os/foreman_S9_bosplus_summary.json') }, 'braiins'],
+    ['VNish 3.8.6', { stats: fx('antminer-vnish/foreman_S9_vnish386_stats.json') }, 'vnish'],
+    ['Whatsminer M31S (Description "btminer")', { summary: fx('whatsminer-btminer/foreman_M31S_summary.json') }, 'whatsminer'],
     ['Braiins OS (reconstructed summary, Description BOSer)', { summary: fx('braiins-os/summary.reconstructed.json') }, 'braiins'],
   ];
   it.each(cases)('%s', (_name, replies, fw) => {
@@ -73,5 +77,18 @@ describe('extra commands only for what the first reply lacks', () => {
   it('btminer: devs for the chains; Auradine: devs and fan', () => {
     expect(extra({ summary: fx('whatsminer-btminer/v1_M30S_summary.json') })).toEqual(['devs']);
     expect(extra({ summary: fx('auradine/summary.json') })).toEqual(['devs', 'fan']);
+  });
+});
+
+describe('the same DEVS layout from btminer edevs and BOSminer devs', () => {
+  it('M31S edevs: 3 boards Alive and hashing (whatsminer-btminer/foreman_M31S_edevs.json)', () => {
+    const r = parseCgminerReplies({ summary: fx('whatsminer-btminer/foreman_M31S_summary.json'), devs: fx('whatsminer-btminer/foreman_M31S_edevs.json') }, ctx);
+    // edevs: Status Alive, "MHS 5s" 25012892.74 / 26032487.18 / 25944861.70
+    expect([r.metrics.chains_ok, r.metrics.chains_total]).toEqual([3, 3]);
+    expect(r.metrics.board_temp_c).toBe(72); // summary Temperature first (edevs' max is 72.0 too)
+  });
+  it('BOSminer asks for devs, temps and fans, which its summary lacks', () => {
+    expect(extraCommands({ summary: fx('braiins-os/foreman_S9_bosplus_summary.json') },
+      parseCgminerReplies({ summary: fx('braiins-os/foreman_S9_bosplus_summary.json') }, ctx))).toEqual(['devs', 'temps', 'fans']);
   });
 });

@@ -99,11 +99,11 @@ function liveMap(model: SiteModel, readings: Record<string, { metrics: DeviceLiv
 
 const chains = { chains_ok: 3, chains_total: 3 };
 const READINGS = {
-  a1: { metrics: { hashrate_ths: 190, power_w: 3500, inlet_temp_c: 24, outlet_temp_c: 40, uptime_s: 7200, ...chains } },
+  a1: { metrics: { hashrate_ths: 190, power_w: 3500, chip_temp_c: 91, inlet_temp_c: 24, outlet_temp_c: 40, uptime_s: 7200, ...chains } },
   // 150 < 0.8 × 200 = 160 after 2 h: degraded 'hashrate low', still counted
-  a2: { metrics: { hashrate_ths: 150, power_w: 3300, inlet_temp_c: 25, uptime_s: 7200, ...chains } },
+  a2: { metrics: { hashrate_ths: 150, power_w: 3300, chip_temp_c: 70, inlet_temp_c: 25, uptime_s: 7200, ...chains } },
   // 60 s old > 30 s: down 'stale', its 200 TH/s and 3600 W are not current
-  a3: { metrics: { hashrate_ths: 200, power_w: 3600, inlet_temp_c: 35, uptime_s: 7200, ...chains }, age_ms: 60_000 },
+  a3: { metrics: { hashrate_ths: 200, power_w: 3600, chip_temp_c: 99, inlet_temp_c: 35, uptime_s: 7200, ...chains }, age_ms: 60_000 },
   'M-01-env': { metrics: { inlet_temp_c: 23, outlet_temp_c: 38, humidity_pct: 40 } },
   'M-01-pdu': { metrics: { power_w: 7100, feed_a_w: 3600, feed_b_w: 3500 } },
   a4: { metrics: { hashrate_ths: 95, power_w: 3250, inlet_temp_c: 29, outlet_temp_c: 45, uptime_s: 100, ...chains } },
@@ -146,6 +146,9 @@ describe('computeFigures on a hand-built site', () => {
       hashrate_ratio: 340 / 600,
       gpu_util_pct: null, gpus_busy: 0, gpus_idle: 0,
       health: { up: 3, degraded: 1, down: 1 }, // a1, env, pdu up; a2 degraded; a3 down
+      // a1's chip at 91 °C is within 5 °C of the S21's 95 though a1 hashes at 95 %: the rack's worst member.
+      // a3's 99 °C is not counted: a3 is down (stale), its reading is not now.
+      hot_members: 1, hottest: { id: 'a1', temp_c: 91, limit_c: 95 },
     });
   });
 
@@ -158,6 +161,7 @@ describe('computeFigures on a hand-built site', () => {
       inlet_temp_c: 30, outlet_temp_c: 45, delta_t_c: 15, ashrae: 'allowable', // max of 29, 30 / 45, 31
       hashrate_ths: 95, nominal_ths: 200, hashrate_ratio: 0.475, // 95 / (100 + 100), override beats catalogue 95
       health: { up: 1, degraded: 1, down: 0 }, // a5: 0 < 80 after 5000 s; a4 warming up
+      hot_members: 0, hottest: null, // no chip temperatures reported
     });
   });
 
@@ -172,6 +176,8 @@ describe('computeFigures on a hand-built site', () => {
       gpu_util_pct: 50, // (98 + 2) / 2; gpu2 util unknown, gpu3 down
       gpus_busy: 1, gpus_idle: 1,
       health: { up: 3, degraded: 1, down: 2 }, // gpu0, gpu1, env up; gpu2 thermal; gpu3, pdu down
+      // gpu2 at 88 °C is past the H100's 87 (margin −1, the smallest); gpu0's 70 is 17 below.
+      hot_members: 1, hottest: { id: 'n1/gpu2', temp_c: 88, limit_c: 87 },
     });
   });
 

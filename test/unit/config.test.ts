@@ -7,6 +7,7 @@ import {
   parseConfig,
 } from '../../server/config/index.js';
 import type { SiteModel } from '../../server/core/types.js';
+import { effectiveFigures } from '../../server/core/catalogue.js';
 
 const NO_ENV = { env: {} };
 const tmp = mkdtempSync(join(tmpdir(), 'floorwatch-config-'));
@@ -348,7 +349,7 @@ bogus: 1
       'bogus: unknown key',
       'halls[0].racks[0].colour: unknown key',
       'halls[0].racks[0].devices[1].model: required for kind asic',
-      'halls[0].racks[0].devices[2].model: unknown model "no-such-miner" (not in the catalogue: add it under models: or give nominal_ths and nominal_power_w)',
+      'halls[0].racks[0].devices[2].model: unknown model "no-such-miner" (not in the catalogue: add it under models: or give nominal_power_w)',
       'halls[0].racks[0].devices[3].kind: expected one of asic, gpu_node, gpu, env, pdu',
       'halls[0].racks[0].devices[5].collector: needs address',
       'halls[0].racks[1].rated_kw: expected a number',
@@ -446,7 +447,6 @@ meters:
   new-miner: { kind: asic, nominal_power_w: 3000 }
   new-gpu: { nominal_power_w: 300, max_temp_c: 90, colour: green }`))).toEqual([
       'models.antminer-s21.kind: catalogue model "antminer-s21" is a asic',
-      'models.new-miner.nominal_ths: expected a number',
       'models.new-miner.max_temp_c: expected a number',
       'models.new-gpu.colour: unknown key',
       'models.new-gpu.kind: expected one of asic, gpu',
@@ -459,6 +459,26 @@ meters:
         devices:
           - { id: x, kind: asic, model: prototype, nominal_ths: 100, nominal_power_w: 2000 }`));
     expect(m.devices.get('x')).toMatchObject({ model: 'prototype', nominal_ths: 100, nominal_power_w: 2000 });
+  });
+
+  it('takes an asic with no nominal hashrate anywhere: its nameplate comes from its reply (config > catalogue > reply)', () => {
+    const m = ok(site(`      - id: R
+        row: 1
+        col: 1
+        rated_kw: 5
+        devices:
+          - { id: x, kind: asic, model: prototype, nominal_power_w: 2000, address: "10.0.0.9:4028" }
+          - { id: y, kind: asic, model: home-miner, address: "10.0.0.10:4028" }`, `models:
+  home-miner: { kind: asic, nominal_power_w: 1200, max_temp_c: 90 }`));
+    expect(m.devices.get('x')).toMatchObject({ model: 'prototype', nominal_power_w: 2000 });
+    expect(m.devices.get('x')?.nominal_ths).toBeUndefined();
+    expect(m.catalogue.get('home-miner')).toMatchObject({ kind: 'asic', nominal_power_w: 1200 });
+    expect(m.catalogue.get('home-miner')?.nominal_ths).toBeUndefined();
+    // Where neither the config nor the catalogue says, the figures say null (the reply's nameplate fills in).
+    expect(effectiveFigures(m.catalogue, m.devices.get('y')!).nominal_ths).toBeNull();
+    // The order: the device's own figure over its model's.
+    expect(effectiveFigures(m.catalogue, { model: 'antminer-s21', nominal_ths: 190 }).nominal_ths).toBe(190);
+    expect(effectiveFigures(m.catalogue, { model: 'antminer-s21' }).nominal_ths).toBe(200);
   });
 });
 

@@ -5,12 +5,19 @@ import { openDatabase } from '../../server/store/db.js';
 import { loadMigrations, migrate, type Migration } from '../../server/store/migrate.js';
 import { registerDevices } from '../../server/store/samples.js';
 import { BUCKET_MS } from '../../server/store/rollups.js';
-import { replaceTriggerSql, rollupTriggerSql, type StoredVocabulary } from '../../server/store/device-rollup-sql.js';
+import { replaceTriggerSql, rollupTriggerSql, type KindColumns, type StoredVocabulary } from '../../server/store/device-rollup-sql.js';
 import {
   declaredVocabulary, nextMigrationSql, storedVocabulary, VOCABULARY_V2,
 } from '../../server/store/vocabulary-migration.js';
 import { DEVICE_KINDS, DEVICE_METRICS, METRIC_RANGES, type DeviceKind } from '../../server/core/vocabulary.js';
 import { tempDir } from '../helpers/tmp.js';
+
+/** A kind's columns in a vocabulary that must hold it (a kind absent from a schema version is undefined). */
+function of(v: StoredVocabulary, kind: DeviceKind): KindColumns {
+  const cols = v[kind];
+  if (cols === undefined) throw new Error(`${kind} is not in this vocabulary`);
+  return cols;
+}
 
 const triggerSql = (db: Database.Database, name: string): string | undefined =>
   (db.prepare("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?").get(name) as { sql: string } | undefined)?.sql;
@@ -19,8 +26,8 @@ const triggerSql = (db: Database.Database, name: string): string | undefined =>
 function withExtraMetrics(v: StoredVocabulary): StoredVocabulary {
   return {
     ...v,
-    asic: { raw: [...v.asic.raw, 'fan2_rpm'], rolled: v.asic.rolled },
-    gpu: { raw: [...v.gpu.raw, 'nvlink_tx_bytes'], rolled: [...v.gpu.rolled, 'nvlink_tx_bytes'] },
+    asic: { raw: [...of(v, 'asic').raw, 'fan2_rpm'], rolled: of(v, 'asic').rolled },
+    gpu: { raw: [...of(v, 'gpu').raw, 'nvlink_tx_bytes'], rolled: [...of(v, 'gpu').rolled, 'nvlink_tx_bytes'] },
   };
 }
 
@@ -54,7 +61,7 @@ describe('migrations against the declared vocabulary', () => {
     const db = new Database(':memory:');
     migrate(db, loadMigrations().slice(0, 2));
     expect(storedVocabulary(db)).toEqual(VOCABULARY_V2);
-    expect(Object.isFrozen(VOCABULARY_V2) && Object.isFrozen(VOCABULARY_V2.asic) && Object.isFrozen(VOCABULARY_V2.asic.raw)).toBe(true);
+    expect(Object.isFrozen(VOCABULARY_V2) && Object.isFrozen(of(VOCABULARY_V2, 'asic')) && Object.isFrozen(of(VOCABULARY_V2, 'asic').raw)).toBe(true);
     db.close();
   });
 
@@ -68,8 +75,8 @@ describe('migrations against the declared vocabulary', () => {
     expect(nextMigrationSql(stored, declared, migrations.length + 1, 'next')).toBeNull();
     // The triggers name the columns: a migration that added one without re-creating them fails here.
     for (const kind of DEVICE_KINDS) {
-      expect(`${triggerSql(db, `samples_${kind}_replace`)};`).toBe(replaceTriggerSql(kind, declared[kind]));
-      expect(`${triggerSql(db, `samples_${kind}_rollup`)};`).toBe(rollupTriggerSql(kind, declared[kind]));
+      expect(`${triggerSql(db, `samples_${kind}_replace`)};`).toBe(replaceTriggerSql(kind, of(declared, kind)));
+      expect(`${triggerSql(db, `samples_${kind}_rollup`)};`).toBe(rollupTriggerSql(kind, of(declared, kind)));
     }
     db.close();
   });
@@ -114,8 +121,8 @@ describe('a generated migration that adds device metrics', () => {
     const stored = storedVocabulary(before);
     before.transaction(() => {
       for (let i = 0; i < 4; i++) {
-        put(before, 'asic', stored.asic.raw, T + i * 15_000, asic, { power_w: 3000 + i, hashrate_ths: 200, fan_rpm: 4000 });
-        put(before, 'gpu', stored.gpu.raw, T + i * 15_000, gpu, { power_w: 600 + i, util_pct: 90 });
+        put(before, 'asic', of(stored, 'asic').raw, T + i * 15_000, asic, { power_w: 3000 + i, hashrate_ths: 200, fan_rpm: 4000 });
+        put(before, 'gpu', of(stored, 'gpu').raw, T + i * 15_000, gpu, { power_w: 600 + i, util_pct: 90 });
       }
     })();
     before.close();
@@ -144,8 +151,8 @@ describe('a generated migration that adds device metrics', () => {
     const t = tempDir();
     try {
       const { db, v, asic, gpu } = migratedWith(t.dir, withExtraMetrics, (stored, v, current) => nextMigrationSql(stored, v, current + 1, 'extra') as string);
-      const a = v.asic.raw;
-      const g = v.gpu.raw;
+      const a = of(v, 'asic').raw;
+      const g = of(v, 'gpu').raw;
       const fan2 = (ts: number) => (db.prepare('SELECT fan2_rpm AS x FROM samples_asic WHERE ts = ? AND device = ?').get(ts, asic) as { x: number | null }).x;
       const nvlink = (ts: number) => (db.prepare('SELECT nvlink_tx_bytes AS x FROM samples_gpu WHERE ts = ? AND device = ?').get(ts, gpu) as { x: number | null }).x;
 
@@ -172,8 +179,8 @@ describe('a generated migration that adds device metrics', () => {
       expect(db.prepare('SELECT n, nvlink_tx_bytes_sum AS sum, nvlink_tx_bytes_cnt AS cnt, nvlink_tx_bytes_min AS min, nvlink_tx_bytes_max AS max FROM rollup_gpu_minute WHERE bucket = ? AND device = ?').get(T, gpu))
         .toEqual({ n: 4, sum: 80, cnt: 2, min: 30, max: 50 });
 
-      expectRollupsAgree(db, 'asic', v.asic.rolled);
-      expectRollupsAgree(db, 'gpu', v.gpu.rolled);
+      expectRollupsAgree(db, 'asic', of(v, 'asic').rolled);
+      expectRollupsAgree(db, 'gpu', of(v, 'gpu').rolled);
       db.close();
     } finally {
       t.cleanup();
@@ -183,15 +190,57 @@ describe('a generated migration that adds device metrics', () => {
   it('(the trap it closes) a bare ADD COLUMN leaves the duplicate trigger comparing the old columns, and drops that reading', () => {
     const t = tempDir();
     try {
-      const fan2 = (s: StoredVocabulary): StoredVocabulary => ({ ...s, asic: { raw: [...s.asic.raw, 'fan2_rpm'], rolled: s.asic.rolled } });
+      const fan2 = (s: StoredVocabulary): StoredVocabulary => ({ ...s, asic: { raw: [...of(s, 'asic').raw, 'fan2_rpm'], rolled: of(s, 'asic').rolled } });
       const { db, v, asic } = migratedWith(t.dir, fan2, () => 'ALTER TABLE samples_asic ADD COLUMN fan2_rpm REAL;');
       const later = { power_w: 3100, hashrate_ths: 201, fan_rpm: 4100 };
-      put(db, 'asic', v.asic.raw, T + 60_000, asic, { ...later, fan2_rpm: 1000 });
-      put(db, 'asic', v.asic.raw, T + 60_000, asic, { ...later, fan2_rpm: 2000 });
+      put(db, 'asic', of(v, 'asic').raw, T + 60_000, asic, { ...later, fan2_rpm: 1000 });
+      put(db, 'asic', of(v, 'asic').raw, T + 60_000, asic, { ...later, fan2_rpm: 2000 });
       expect(db.prepare('SELECT fan2_rpm AS x FROM samples_asic WHERE ts = ? AND device = ?').get(T + 60_000, asic)).toEqual({ x: 1000 });
       db.close();
     } finally {
       t.cleanup();
     }
+  });
+
+  it('creates the tables and triggers of a kind declared after the schema, and they roll up like 002\'s', () => {
+    // DeviceKind is a closed union, so a "new" kind is played by meter: a database at the current version
+    // with meter's tables dropped is a schema from before meter was declared.
+    const t = tempDir();
+    try {
+      const path = join(t.dir, 'fw.db');
+      const before = openDatabase(path);
+      const keys = registerDevices(before, [{ id: 'M1', kind: 'meter' }]);
+      const meter = keys.get('M1') as number;
+      for (const sql of ['DROP TRIGGER samples_meter_replace', 'DROP TRIGGER samples_meter_rollup', 'DROP TABLE rollup_meter_minute', 'DROP TABLE rollup_meter_hour', 'DROP TABLE samples_meter']) before.exec(sql);
+      const stored = storedVocabulary(before);
+      expect(stored.meter).toBeUndefined();
+      const declared = declaredVocabulary();
+      const migrations = loadMigrations();
+      const sql = nextMigrationSql(stored, declared, migrations.length + 1, 'meter_again') as string;
+      expect(sql).toContain('New device metrics: new kind meter: power_w (rolled up).');
+      before.exec(sql);
+      expect(storedVocabulary(before)).toEqual(declared);
+      expect(`${triggerSql(before, 'samples_meter_replace')};`).toBe(replaceTriggerSql('meter', of(declared, 'meter')));
+      expect(`${triggerSql(before, 'samples_meter_rollup')};`).toBe(rollupTriggerSql('meter', of(declared, 'meter')));
+      const cols = of(declared, 'meter').raw;
+      put(before, 'meter', cols, T, meter, { power_w: 1000 });
+      put(before, 'meter', cols, T + 15_000, meter, { power_w: 3000 });
+      put(before, 'meter', cols, T + 15_000, meter, { power_w: 2000 }); // replaces the 3000
+      put(before, 'meter', cols, T + 30_000, meter, { power_w: null });
+      expect(before.prepare('SELECT n, power_w_sum AS sum, power_w_cnt AS cnt, power_w_min AS min, power_w_max AS max FROM rollup_meter_minute WHERE bucket = ? AND device = ?').get(T, meter))
+        .toEqual({ n: 3, sum: 3000, cnt: 2, min: 1000, max: 2000 });
+      expectRollupsAgree(before, 'meter', of(declared, 'meter').rolled);
+      before.close();
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  it('refuses a new kind with nothing rolled up, and a kind no longer declared', () => {
+    const v = declaredVocabulary();
+    const { meter: _meter, ...withoutMeter } = v;
+    expect(() => nextMigrationSql(withoutMeter, { ...v, meter: { raw: ['power_w'], rolled: [] } }, 9, 'x'))
+      .toThrow('meter: a new kind needs at least one metric with rolled: true');
+    expect(() => nextMigrationSql(v, withoutMeter, 9, 'x')).toThrow('meter is stored but no longer declared');
   });
 });

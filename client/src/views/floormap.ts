@@ -11,7 +11,7 @@
 import type { Layout, RackFigures } from '../../../server/core/types.js';
 import { s, setAttr, setText } from '../dom.js';
 import { curtailedMember } from '../curtailment.js';
-import { LEVEL_SYMBOL, rackLevel, rackValueText, worseLevel, worstMember, type ColorMetric } from '../levels.js';
+import { COLOR_METRICS, LEVEL_SYMBOL, rackLevel, rackValueText, worseLevel, worstMember, type ColorMetric } from '../levels.js';
 
 type HallLayout = Layout['halls'][number];
 
@@ -170,6 +170,15 @@ export function createFloorMap(
       observer?.disconnect();
     },
   };
+}
+
+/**
+ * The colour metrics that mean something in a hall: hashrate only where it has miners, GPU use only where it
+ * has GPUs (issue 17: a Hashrate button in the AI hall colours every rack "no miners").
+ */
+export function metricsFor(hall: HallLayout): ColorMetric[] {
+  const has = (load: 'asic' | 'gpu'): boolean => hall.racks.some((r) => r.load === load || r.load === 'mixed');
+  return COLOR_METRICS.filter((m) => (m === 'hashrate' ? has('asic') : m === 'gpu' ? has('gpu') : true));
 }
 
 /** The metric a hall is best read by when the URL does not say: what most of its racks hold. */

@@ -11,7 +11,7 @@ import {
 import type { LiveState } from '../live.js';
 import { createAttentionList, racksNeedingAttention } from './attention.js';
 import { createAggregateTiles, createAlertList } from './common.js';
-import { createFloorMap, defaultMetricFor, hallLabel, type FloorMap } from './floormap.js';
+import { createFloorMap, defaultMetricFor, hallLabel, metricsFor, type FloorMap } from './floormap.js';
 
 /** Short names for the desk's metric buttons: the long titles are the legend's. */
 const METRIC_BUTTON: Record<ColorMetric, string> = { inlet: 'Inlet', power: 'Power', hashrate: 'Hashrate', gpu: 'GPU' };
@@ -74,6 +74,12 @@ export function createHallView(ctx: AppContext, hallId: string): View {
       return;
     }
     if (!isColorMetric(requested)) metric = defaultMetricFor(hall);
+    const offered = metricsFor(hall);
+    for (const b of Array.from(metricButtons.children)) {
+      const m = b.getAttribute('data-metric');
+      // Still offered when the URL asked for it, so the pressed button is never the hidden one.
+      (b as HTMLElement).hidden = !(offered as string[]).includes(m ?? '') && m !== metric;
+    }
     setText(title, hallLabel(hall));
     // The hall's budget: the rated kW of its racks (nameplate; the figures judge each rack at 80 % of it).
     budgetW = hall.racks.reduce((sum, r) => sum + r.rated_kw, 0) * 1000;
