@@ -125,6 +125,8 @@ export function createCurtailments(opts: {
   const series = new Map<string, PowerSample[]>();
   /** scopes whose stored history has been read back for [from, to) already */
   const filled = new Map<string, number>();
+  /** each sampled scope's last tick */
+  const lastTick = new Map<string, number>();
   let curtailedCache: { key: string; ids: ReadonlySet<string> } = { key: '', ids: new Set() };
 
   const endOf = (e: EventState): number => (e.cancelled_at !== null && e.cancelled_at < e.end ? e.cancelled_at : e.end);
@@ -209,14 +211,18 @@ export function createCurtailments(opts: {
       fill(scope, from, now);
       let s = series.get(scope);
       if (!s) series.set(scope, (s = []));
-      const prev = s.length > 0 ? s[s.length - 1].ts : null;
-      s.push({ ts: now, power_w: scopePowerW(f, where), span_ms: prev === null ? 1000 : Math.min(60_000, Math.max(1, now - prev)) });
+      // A tick's sample stands for the time since the previous tick (a minute at most); the first one for 1 s,
+      // since the store's minute averages before it already cover the time up to it.
+      const prev = lastTick.get(scope);
+      lastTick.set(scope, now);
+      s.push({ ts: now, power_w: scopePowerW(f, where), span_ms: prev === undefined ? 1000 : Math.min(60_000, Math.max(1, now - prev)) });
       let drop = 0;
       while (drop < s.length && s[drop].ts < from) drop++;
       if (drop > 0) s.splice(0, drop);
     }
     for (const scope of series.keys()) if (!keepFrom.has(scope)) series.delete(scope);
     for (const scope of filled.keys()) if (!keepFrom.has(scope)) filled.delete(scope);
+    for (const scope of lastTick.keys()) if (!keepFrom.has(scope)) lastTick.delete(scope);
 
     const wall: CurtailmentView[] = [];
     for (const e of events.values()) {
