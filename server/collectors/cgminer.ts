@@ -5,7 +5,8 @@
 import { effectiveFigures } from '../core/catalogue.js';
 import type { CatalogueModel, DeviceModel, Reading } from '../core/types.js';
 import { detectFirmware, parseCgminerReplies, type CgminerReplies } from './cgminer-parse.js';
-import { CollectorError, onePerDevice, type CollectorPlugin, type JsonObject } from './types.js';
+import { onePerMinerWithPools, parseCgminerPools, withPools, type PoolsFetched } from './pools-parse.js';
+import { CollectorError, type CollectorPlugin, type JsonObject } from './types.js';
 import { HOST_PORT_ENDPOINT, tcpRequest } from './tcp.js';
 
 /** Replies larger than this are not a miner talking (Avalon estats with PVT arrays are ~30 kB). */
@@ -150,12 +151,18 @@ export function extraCommands(replies: CgminerReplies, reading: Reading): (keyof
   return out.slice(0, 2);
 }
 
-/** Polls one cgminer-family miner and returns its reading in the vocabulary of docs/ARCHITECTURE.md §3. */
+/**
+ * Polls one cgminer-family miner and returns its reading in the vocabulary of docs/ARCHITECTURE.md §3.
+ * With `pools` true the poll also asks `pools`, last, as a command of its own (issue 19): the captured
+ * joined replies are all reconstructed, so no firmware is known to answer `summary+stats+pools`, and one
+ * that refused the longer join would lose its reading to a detail. Its caller asks every third sweep.
+ */
 export async function pollCgminer(
   device: DeviceModel,
   catalogue: Map<string, CatalogueModel>,
   timeout_ms: number,
   now: () => number = Date.now,
+  pools = false,
 ): Promise<Reading> {
   if (!device.address) throw new CollectorError('no address');
   const { host, port } = splitAddress(device.address);
@@ -169,19 +176,28 @@ export async function pollCgminer(
   };
   let reading = parseCgminerReplies(replies, { ...ctx, ts: now() });
   const extra = extraCommands(replies, reading);
-  if (!extra.length) return reading;
-  for (const cmd of extra) {
+  const ask = async (cmd: string): Promise<JsonObject | undefined> => {
     const ms = deadline - Date.now();
-    if (ms <= 0) break;
+    if (ms <= 0) return undefined;
     try {
       const r = await cgminerCommand(host, port, cmd, ms);
-      if (!isErrorStatus(r)) replies[cmd] = r;
+      return isErrorStatus(r) ? undefined : r;
     } catch (err) {
       // A detail the first reply lacked: the miner answered, so it is not down because this one failed.
       if (!(err instanceof CollectorError)) throw err;
+      return undefined;
     }
+  };
+  if (extra.length) {
+    for (const cmd of extra) {
+      const r = await ask(cmd);
+      if (r !== undefined) replies[cmd] = r;
+    }
+    reading = parseCgminerReplies(replies, { ...ctx, ts: reading.ts });
   }
-  reading = parseCgminerReplies(replies, { ...ctx, ts: reading.ts });
+  const fetched: PoolsFetched = pools ? parseCgminerPools(await ask('pools')) : undefined;
+  const list = withPools(reading.metrics, fetched);
+  if (list !== undefined) reading.pools = list;
   return reading;
 }
 
@@ -190,5 +206,5 @@ export const cgminerCollector: CollectorPlugin = {
   // cgminer: thousands of cheap TCP requests per sweep, 15 s matches miners' own 15 s hashrate window.
   defaults: { interval_s: 15, timeout_ms: 3000, concurrency: 256 },
   endpoint: HOST_PORT_ENDPOINT,
-  targets: onePerDevice('address', (d, ctx, timeout_ms) => pollCgminer(d, ctx.catalogue, timeout_ms, ctx.now)),
+  targets: onePerMinerWithPools((d, ctx, timeout_ms, pools) => pollCgminer(d, ctx.catalogue, timeout_ms, ctx.now, pools)),
 };

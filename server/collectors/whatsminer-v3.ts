@@ -11,7 +11,8 @@ import { effectiveFigures } from '../core/catalogue.js';
 import type { CatalogueModel, DeviceModel, MetricOf, Reading } from '../core/types.js';
 import { splitAddress } from './cgminer.js';
 import { estimatePower, num } from './cgminer-parse.js';
-import { CollectorError, onePerDevice, type CollectorPlugin, type JsonObject } from './types.js';
+import { onePerMinerWithPools, parseWhatsminerV3Pools, withPools, type PoolsFetched } from './pools-parse.js';
+import { CollectorError, type CollectorPlugin, type JsonObject } from './types.js';
 import { HOST_PORT_ENDPOINT, tcpRequest } from './tcp.js';
 
 export const WHATSMINER_V3_PORT = 4433;
@@ -100,6 +101,8 @@ export function parseWhatsminerV3Summary(reply: JsonObject, ctx: V3ParseContext)
     chains_ok: null,
     chains_total: null,
     uptime_s: num(summary.elapsed) ?? num(summary['bootup-time']),
+    // issue 19: from `get.miner.status` `pools` (parseWhatsminerV3Pools), merged by the poll
+    pool_rejected_pct: null, pool_stale_pct: null, last_share_age_s: null,
   };
   const reading: Reading = { device: ctx.device, ts: ctx.ts, metrics: m };
   if (m.power_w !== null) reading.power_source = 'device';
@@ -175,6 +178,7 @@ export async function pollWhatsminerV3(
   catalogue: Map<string, CatalogueModel>,
   timeout_ms: number,
   now: () => number = Date.now,
+  pools = false,
 ): Promise<Reading> {
   if (!device.address) throw new CollectorError('no address');
   const { host, port } = splitAddress(device.address, WHATSMINER_V3_PORT);
@@ -201,6 +205,17 @@ export async function pollWhatsminerV3(
       reading.power_source = 'estimate';
     }
   }
+  // Pools every third sweep (the caller's cadence), last and optional like edevs.
+  let fetched: PoolsFetched;
+  if (pools) {
+    const ms = deadline - Date.now();
+    fetched = ms <= 0 ? null : await optional(async () => {
+      const r = await whatsminerV3Request(host, port, 'get.miner.status', 'pools', ms);
+      return r.code === 0 ? parseWhatsminerV3Pools(r) : null;
+    });
+  }
+  const list = withPools(reading.metrics, fetched);
+  if (list !== undefined) reading.pools = list;
   return reading;
 }
 
@@ -208,5 +223,5 @@ export async function pollWhatsminerV3(
 export const whatsminerV3Collector: CollectorPlugin = {
   defaults: { interval_s: 15, timeout_ms: 3000, concurrency: 256 },
   endpoint: HOST_PORT_ENDPOINT,
-  targets: onePerDevice('address', (d, ctx, timeout_ms) => pollWhatsminerV3(d, ctx.catalogue, timeout_ms, ctx.now)),
+  targets: onePerMinerWithPools((d, ctx, timeout_ms, pools) => pollWhatsminerV3(d, ctx.catalogue, timeout_ms, ctx.now, pools)),
 };

@@ -20,6 +20,7 @@ function statusOf(input: LiveInput, ref: DeviceRef): DeviceStatus {
   if (ref.model.model !== undefined) s.model = ref.model.model;
   if (h.reason !== undefined) s.reason = h.reason;
   if (live?.power_source !== undefined) s.power_source = live.power_source;
+  if (live?.pools !== undefined) s.pools = live.pools.list;
   return s;
 }
 
@@ -48,6 +49,7 @@ export function visitDeviceStatuses(input: LiveInput, index: SiteIndex, visit: (
       last_seen: live?.ts ?? null,
       power_source: live?.power_source,
       metrics: live === undefined ? NO_METRICS : live.metrics,
+      pools: live?.pools?.list,
     });
   }
 }

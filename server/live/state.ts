@@ -181,6 +181,8 @@ export function createLiveState(model: SiteModel, opts: LiveStateOptions = {}): 
       fold(t, ts, at, metrics, reading.power_source);
     }
     view(live, t);
+    // A pool list is a whole report: the newest one placed wins (a reading without one keeps the last).
+    if (reading.pools !== undefined && (live.pools === undefined || at >= live.pools.ts)) live.pools = { ts: at, list: reading.pools };
     const shown = live.ts!;
     if (live.error && live.error.ts <= shown) delete live.error;
     if (live.model.rack) changedRacks.add(live.model.rack);
