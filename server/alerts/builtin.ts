@@ -8,6 +8,8 @@ import {
   ASHRAE_A1_ALLOWABLE_MAX_C, ASHRAE_RECOMMENDED_MAX_C, HASHRATE_LOW_RATIO, HASHRATE_WARMUP_S, RACK_CONTINUOUS_LOAD_FRACTION,
 } from '../figures/bands.js';
 import { NOT_HASHING, runningAgeMs } from '../figures/health.js';
+import { allPoolsDead } from '../figures/pools.js';
+import { poolRules } from './pool-rules.js';
 import { RACK_OUTAGE_SHARE, deviceMetric, notDown, type AlertRule, type EvalContext } from './rules.js';
 
 const MINUTE_MS = 60_000;
@@ -71,7 +73,9 @@ export function defaultRules(opts: DefaultRuleOptions = {}): AlertRule[] {
       // Driven by the device's own reason, so the alert and the device API say the same from pending on.
       name: 'MinerNotHashing', scope: 'device', kind: 'asic', severity: 'warning',
       op: '>=', threshold: 1, clear: 1, for_ms: 2 * MINUTE_MS,
-      applies: (d, ctx) => d.health !== 'down' && !ctx.curtailed.has(d.id) && (d.rack === undefined || !ctx.curtailed.has(d.rack)),
+      // A miner whose every pool is dead is not at fault: PoolDead speaks for all of them at once (issue 19).
+      applies: (d, ctx) => d.health !== 'down' && !ctx.curtailed.has(d.id) && (d.rack === undefined || !ctx.curtailed.has(d.rack))
+        && !allPoolsDead(d.pools),
       value: (d) => ((d.reason ?? '').split(', ').includes(NOT_HASHING) ? 1 : 0),
       detail: (d) => d.reason ?? null,
       summary: '{id} answers but is not hashing ({detail})',
@@ -205,6 +209,7 @@ export function defaultRules(opts: DefaultRuleOptions = {}): AlertRule[] {
       value: (_s, ctx) => runningAgeMs(ctx.now, ctx.last_reading_at ?? ctx.started_at, ctx.offline) / 1000,
       summary: 'DATA STALE: no reading from anywhere for {value} s',
     },
+    ...poolRules(),
   ];
   return rules;
 }
