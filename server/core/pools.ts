@@ -117,3 +117,35 @@ export function activePool(pools: readonly PoolEntry[]): PoolEntry | undefined {
   const byPriority = [...pools].sort((a, b) => a.priority - b.priority);
   return byPriority.find((p) => p.active) ?? byPriority.find((p) => p.state === 'alive');
 }
+
+/** One pool report resolved against the expected pools: one vote per pool it lists, and the one it mines on. */
+export interface ResolvedPools {
+  votes: { id: string; url: string; expected: boolean; alive: boolean }[];
+  /** the id of the active pool, null when none (all dead, or disabled) */
+  active: string | null;
+}
+
+/**
+ * The pool ids a report names: the expected pool's name where it is one, else the URL's normal form.
+ * Done once per report (the live state stores it beside the list), not once per figures tick: at 100,000
+ * miners the matching was 200 ms of every 1 s tick, and a WeakMap memo still 90 ms (on this shared box).
+ */
+export function resolvePools(expected: readonly ExpectedPool[], list: readonly PoolEntry[]): ResolvedPools {
+  const idOf = (e: PoolEntry): { id: string; url: string; expected: boolean } => {
+    const m = matchPool(expected, e);
+    return m !== undefined ? { id: m.name, url: m.url, expected: true } : { id: poolKey(e.url), url: e.url, expected: false };
+  };
+  // One vote per miner per pool: LuxOS lists a URL once per group.
+  const votes = new Map<string, ResolvedPools['votes'][number]>();
+  for (const e of list) {
+    if (e.state === 'disabled') continue;
+    const who = idOf(e);
+    const v = votes.get(who.id);
+    // A literal of one shape, not a spread: the figures read these for every miner every second, and
+    // spread objects read three times slower there (measured at 100,000 miners).
+    if (v === undefined) votes.set(who.id, { id: who.id, url: who.url, expected: who.expected, alive: e.state === 'alive' });
+    else v.alive ||= e.state === 'alive';
+  }
+  const act = activePool(list);
+  return { votes: [...votes.values()], active: act === undefined || act.state === 'disabled' ? null : idOf(act).id };
+}

@@ -7,8 +7,8 @@
 export { DEVICE_KINDS, METRICS_BY_KIND, METRIC_RANGES } from './vocabulary.js';
 export type { DeviceKind, MetricName, MetricOf } from './vocabulary.js';
 import type { DeviceKind, MetricName } from './vocabulary.js';
-import type { ExpectedPool, PoolEntry } from './pools.js';
-export type { ExpectedPool, PoolEntry } from './pools.js';
+import type { ExpectedPool, PoolEntry, ResolvedPools } from './pools.js';
+export type { ExpectedPool, PoolEntry, ResolvedPools } from './pools.js';
 
 /** Where a power figure came from, so figures can say "estimated". */
 export type PowerSource = 'device' | 'estimate' | 'meter';
@@ -317,8 +317,8 @@ export interface DeviceLive {
   power_source?: PowerSource;
   /** the last collector failure ('refused', 'timeout', 'bad reply: …'), cleared by a good reading */
   error?: { reason: string; ts: number };
-  /** the latest pool list a reading carried, and that reading's place (epoch ms) */
-  pools?: { ts: number; list: PoolEntry[] };
+  /** the latest pool list a reading carried, that reading's place (epoch ms), and the list resolved against config `pools:` */
+  pools?: { ts: number; list: PoolEntry[]; resolved: ResolvedPools };
 }
 
 /** Everything the figures are computed from: pure input, no I/O. */

@@ -3,7 +3,7 @@
 // pool's health is judged once for the site, so a pool that dies under a thousand miners is one figure
 // (and one PoolDead alert), not a thousand miner faults.
 
-import { activePool, matchPool, poolKey, type ExpectedPool, type PoolEntry } from '../core/pools.js';
+import type { ExpectedPool, PoolEntry } from '../core/pools.js';
 import type { DeviceLive, LiveInput, PoolFigures } from '../core/types.js';
 import { runningAgeMs } from './health.js';
 
@@ -40,12 +40,7 @@ export function poolFigures(input: LiveInput): PoolFigures[] {
     probe_latency_ms: null, probe_loss_pct: null, up: null, down_reason: null,
   });
   expected.forEach((p, i) => byId.set(p.name, { fig: empty(p.name, p.url, true), order: i }));
-  const idOf = (e: PoolEntry): { id: string; url: string; expected: boolean } => {
-    const m = matchPool(expected, e);
-    return m !== undefined ? { id: m.name, url: m.url, expected: true } : { id: poolKey(e.url), url: e.url, expected: false };
-  };
-  const acc = (e: PoolEntry): PoolFigures => {
-    const { id, url, expected: isExpected } = idOf(e);
+  const acc = (id: string, url: string, isExpected: boolean): PoolFigures => {
     let a = byId.get(id);
     if (a === undefined) {
       a = { fig: empty(id, url, isExpected), order: Infinity };
@@ -58,21 +53,15 @@ export function poolFigures(input: LiveInput): PoolFigures[] {
     const report = live.pools;
     if (report === undefined || live.model.kind !== 'asic' || !current(input, live)) continue;
     if (input.now - report.ts > POOL_REPORT_MAX_AGE_MS) continue;
-    // One vote per miner per pool: LuxOS lists a URL once per group.
-    const alive = new Map<PoolFigures, boolean>();
-    for (const e of report.list) {
-      if (e.state === 'disabled') continue;
-      const f = acc(e);
-      alive.set(f, (alive.get(f) ?? false) || e.state === 'alive');
-    }
-    for (const [f, ok] of alive) {
-      if (ok) f.reporting_alive++;
+    const r = report.resolved;
+    for (let i = 0; i < r.votes.length; i++) {
+      const v = r.votes[i];
+      const f = acc(v.id, v.url, v.expected);
+      if (v.alive) f.reporting_alive++;
       else f.reporting_dead++;
     }
-    const act = activePool(report.list);
-    if (act !== undefined && act.state !== 'disabled') acc(act).miners++;
+    if (r.active !== null) byId.get(r.active)!.fig.miners++;
   }
-
   for (const p of expected) {
     const f = byId.get(p.name)!.fig;
     const probe = input.devices.get(p.probe);

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { probeFigures } from '../../server/collectors/probe.js';
 import { lastShareAge, parseCgminerPools, withPools } from '../../server/collectors/pools-parse.js';
 import { parseConfig } from '../../server/config/index.js';
-import { activePool, matchPool, poolHostPort, poolKey, validatePools, type ExpectedPool, type PoolEntry } from '../../server/core/pools.js';
+import { activePool, matchPool, poolHostPort, poolKey, resolvePools, validatePools, type ExpectedPool, type PoolEntry } from '../../server/core/pools.js';
 import type { DeviceLive, LiveInput, SiteModel } from '../../server/core/types.js';
 import { poolFigures, POOL_REPORT_MAX_AGE_MS } from '../../server/figures/pools.js';
 import { createSimPools, FAILOVER_FIRST_MS, FAILOVER_LASTS_MS, FAILOVER_EVERY_MS } from '../../server/sim/pools.js';
@@ -33,6 +33,23 @@ describe('matching a miner\'s pool', () => {
     expect(activePool(luxos)?.url).toBe('b');
     expect(activePool([e('a', 'u', 'dead', false, 0), e('b', 'u', 'alive', false, 1)])?.url).toBe('b');
     expect(activePool([e('a', 'u', 'dead', false, 0)])).toBeUndefined();
+  });
+});
+
+describe('a report resolved once, against the expected pools', () => {
+  it('one vote per pool (LuxOS lists a URL per group), alive if any entry is; disabled ones left out', () => {
+    const list = [
+      e('stratum+tcp://btc.pool.example:3333', 'acme.1', 'dead', false, 0), e('stratum+tcp://btc.pool.example:3333', 'acme.1', 'alive', true, 1),
+      e('stratum+tcp://other.example:1', 'x', 'dead', false, 2), e('stratum+tcp://off.example:1', 'x', 'disabled', false, 3),
+    ];
+    expect(resolvePools(EXPECTED, list)).toEqual({
+      votes: [
+        { id: 'main', url: 'stratum+tcp://BTC.pool.example:3333/', expected: true, alive: true },
+        { id: 'other.example:1', url: 'stratum+tcp://other.example:1', expected: false, alive: false },
+      ],
+      active: 'main',
+    });
+    expect(resolvePools(EXPECTED, [e('stratum+tcp://btc.pool.example:3333', 'acme.1', 'dead', false, 0)]).active).toBeNull();
   });
 });
 
@@ -99,6 +116,7 @@ pools:
     return { model: m, devices, now: NOW, stale_after_ms: 60_000 };
   };
   const MAIN = 'stratum+tcp://btc.pool.example:3333';
+  const report = (m: SiteModel, ts: number, list: PoolEntry[]): DeviceLive['pools'] => ({ ts, list, resolved: resolvePools(m.pools ?? [], list) });
 
   it('unknown with nobody to tell; up with one miner alive on it; down when its probe lost every connect', () => {
     const m = model();
@@ -107,13 +125,43 @@ pools:
       probe_latency_ms: null, probe_loss_pct: null, up: null, down_reason: null,
     }]);
     const f = poolFigures(input(m, (id, live) => {
-      if (id === 'M-01-01') Object.assign(live, { ts: NOW - 1000, metrics: { hashrate_ths: 1 }, pools: { ts: NOW - 1000, list: [e(MAIN, 'acme.1', 'alive', true, 0)] } });
+      if (id === 'M-01-01') Object.assign(live, { ts: NOW - 1000, metrics: { hashrate_ths: 1 }, pools: report(m, NOW - 1000, [e(MAIN, 'acme.1', 'alive', true, 0)]) });
       // a stale miner's report does not count, nor a report older than POOL_REPORT_MAX_AGE_MS
-      if (id === 'M-01-02') Object.assign(live, { ts: NOW - 120_000, pools: { ts: NOW - 120_000, list: [e(MAIN, 'acme.2', 'dead', false, 0)] } });
-      if (id === 'M-01-03') Object.assign(live, { ts: NOW - 1000, pools: { ts: NOW - POOL_REPORT_MAX_AGE_MS - 1, list: [e(MAIN, 'acme.3', 'dead', false, 0)] } });
+      if (id === 'M-01-02') Object.assign(live, { ts: NOW - 120_000, pools: report(m, NOW - 120_000, [e(MAIN, 'acme.2', 'dead', false, 0)]) });
+      if (id === 'M-01-03') Object.assign(live, { ts: NOW - 1000, pools: report(m, NOW - POOL_REPORT_MAX_AGE_MS - 1, [e(MAIN, 'acme.3', 'dead', false, 0)]) });
       if (id === 'pool:main') Object.assign(live, { ts: NOW - 1000, metrics: { latency_ms: null, loss_pct: 100 } });
     }));
     expect(f[0]).toMatchObject({ miners: 1, reporting_alive: 1, reporting_dead: 0, probe_loss_pct: 100, up: false, down_reason: 'probe: every connect failed' });
+  });
+});
+
+describe('pool figures at scale', () => {
+  it('100,000 miners with three pools each within a tick budget (each report resolved once, at arrival)', () => {
+    const m = smallSite(`${SMALL_SITE_YAML}
+pools:
+  - { name: main, url: "stratum+tcp://btc.pool.example:3333", user: acme }
+`);
+    const now = 1_800_000_000_000;
+    const devices = new Map<string, DeviceLive>();
+    for (let i = 0; i < 100_000; i++) {
+      const list = [
+        e('stratum+tcp://btc.pool.example:3333', `acme.w${i}`, 'alive', true, 0),
+        e('stratum+tcp://b.pool.example:443', `acme.w${i}`, 'alive', false, 1),
+        e('stratum+tcp://c.pool.example:443', `acme.w${i}`, i % 2 ? 'dead' : 'alive', false, 2),
+      ];
+      devices.set(`m${i}`, { model: { id: `m${i}`, kind: 'asic' }, ts: now, metrics: {}, pools: { ts: now, list, resolved: resolvePools(m.pools ?? [], list) } });
+    }
+    const input: LiveInput = { model: m, devices, now, stale_after_ms: 60_000 };
+    poolFigures(input);
+    const t = performance.now();
+    let f = poolFigures(input);
+    for (let k = 0; k < 4; k++) f = poolFigures(input);
+    const ms = (performance.now() - t) / 5;
+    console.log(`pool figures: ${ms.toFixed(1)} ms per tick at 100,000 miners`);
+    expect(f.map((p) => [p.id, p.miners, p.reporting_alive, p.reporting_dead])).toEqual([
+      ['main', 100_000, 100_000, 0], ['b.pool.example:443', 0, 100_000, 0], ['c.pool.example:443', 0, 50_000, 50_000],
+    ]);
+    expect(ms).toBeLessThan(250);
   });
 });
 
