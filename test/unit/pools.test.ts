@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { probeFigures } from '../../server/collectors/probe.js';
 import { lastShareAge, parseCgminerPools, withPools } from '../../server/collectors/pools-parse.js';
 import { parseConfig } from '../../server/config/index.js';
+import { alertLabels } from '../../server/notify/alert.js';
 import { activePool, matchPool, poolHostPort, poolKey, resolvePools, validatePools, type ExpectedPool, type PoolEntry } from '../../server/core/pools.js';
 import type { DeviceLive, LiveInput, SiteModel } from '../../server/core/types.js';
 import { poolFigures, POOL_REPORT_MAX_AGE_MS } from '../../server/figures/pools.js';
@@ -191,6 +192,13 @@ probes:
       'probes[0].target: expected host:port (e.g. 10.0.1.17:4028), got "nohost"',
       'probes[1].name: expected a name',
     ]);
+  });
+
+  it('a rack device cannot name a probe endpoint; an Alertmanager alert of a pool carries its pool', () => {
+    const r = parseConfig(SMALL_SITE_YAML.replace('- { id: M-01-env, kind: env }', '- { id: M-01-env, kind: env, probe: "10.0.0.1:443" }'), { env: {} });
+    expect(r.ok ? [] : r.errors).toEqual(['halls[0].racks[0].devices[2].probe: not a key of a rack device (probes are listed under probes:)']);
+    expect(alertLabels(smallSite(), { alertname: 'PoolDead', severity: 'critical', scope: 'pool:main' }))
+      .toEqual({ alertname: 'PoolDead', severity: 'critical', site: 'Test site', pool: 'main', scope: 'pool:main' });
   });
 });
 
