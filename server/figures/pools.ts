@@ -71,12 +71,16 @@ export function poolFigures(input: LiveInput): PoolFigures[] {
     }
   }
   for (const { fig: f } of byId.values()) {
-    if (f.probe_loss_pct !== null && f.probe_loss_pct >= 100) {
+    // Either says down: the miners' view first (what they mine on), then the probe's (what this site reaches).
+    const reasons: string[] = [];
+    if (f.reporting_dead > 0 && f.reporting_alive === 0) {
+      const n = f.reporting_dead.toLocaleString('en-US');
+      reasons.push(`dead on ${n} of ${n} miners`);
+    }
+    if (f.probe_loss_pct !== null && f.probe_loss_pct >= 100) reasons.push('probe: every connect failed');
+    if (reasons.length > 0) {
       f.up = false;
-      f.down_reason = 'probe: every connect failed';
-    } else if (f.reporting_dead > 0 && f.reporting_alive === 0) {
-      f.up = false;
-      f.down_reason = `dead on ${f.reporting_dead.toLocaleString('en-US')} of ${f.reporting_dead.toLocaleString('en-US')} miners`;
+      f.down_reason = reasons.join('; ');
     } else if (f.reporting_alive > 0 || f.probe_loss_pct !== null) f.up = true;
   }
 

@@ -133,6 +133,11 @@ pools:
       if (id === 'pool:main') Object.assign(live, { ts: NOW - 1000, metrics: { latency_ms: null, loss_pct: 100 } });
     }));
     expect(f[0]).toMatchObject({ miners: 1, reporting_alive: 1, reporting_dead: 0, probe_loss_pct: 100, up: false, down_reason: 'probe: every connect failed' });
+    const both = poolFigures(input(m, (id, live) => {
+      if (id === 'M-01-01' || id === 'M-01-02') Object.assign(live, { ts: NOW - 1000, pools: report(m, NOW - 1000, [e(MAIN, 'acme', 'dead', false, 0)]) });
+      if (id === 'pool:main') Object.assign(live, { ts: NOW - 1000, metrics: { latency_ms: null, loss_pct: 100 } });
+    }));
+    expect(both[0]).toMatchObject({ miners: 0, reporting_dead: 2, up: false, down_reason: 'dead on 2 of 2 miners; probe: every connect failed' });
   });
 });
 
