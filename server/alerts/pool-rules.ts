@@ -3,9 +3,10 @@
 //   it dead, or its probe lost every connect. A site-wide pool failure is this one alert, not one per miner.
 // - MinerWrongPool: a miner whose active pool and user are not one of config `pools:` (a miner set up by
 //   hand, a leftover default, a hijacked config). Quiet while the site names no pool.
+// - ProbeUnreachable: a probe of `probes:` whose every connect failed for 2 min.
 
 import { activePool, matchPool } from '../core/pools.js';
-import { notDown, type AlertRule } from './rules.js';
+import { deviceMetric, notDown, type AlertRule } from './rules.js';
 
 const MINUTE_MS = 60_000;
 
@@ -34,6 +35,14 @@ export function poolRules(): AlertRule[] {
         return active === undefined ? null : `${active.url} as ${active.user === '' ? '(no user)' : active.user}`;
       },
       summary: '{id} mines on a pool the site does not expect: {detail}',
+    },
+    {
+      // A hand-listed probe (a customer's gateway) that reaches nothing; a pool's probe speaks through PoolDead.
+      name: 'ProbeUnreachable', scope: 'device', kind: 'probe', severity: 'warning',
+      op: '>=', threshold: 100, clear: 50, for_ms: 2 * MINUTE_MS,
+      applies: (d, ctx) => notDown(d) && !(ctx.model.pools ?? []).some((p) => p.probe === d.id),
+      value: (d) => deviceMetric(d, 'loss_pct'),
+      summary: 'probe {id}: every TCP connect failed ({value} % loss)',
     },
   ];
 }

@@ -113,10 +113,11 @@ describe('pools through the server', () => {
         miner('M-01-03', [entry('stratum+tcp://stray.example:3333', 'someone.else', 'alive', true, 0)]),
         { device: 'pool:main', metrics: { latency_ms: 31.5, loss_pct: 20 } },
         { device: 'pool:backup', metrics: { latency_ms: 12.25, loss_pct: 0 } },
+        { device: 'probe:gw', metrics: { latency_ms: null, loss_pct: 100 } },
       ],
     });
     expect(res.status).toBe(200);
-    expect(res.json).toEqual({ accepted: 5, rejected: [] });
+    expect(res.json).toEqual({ accepted: 6, rejected: [] });
     s.hub.tick();
 
     const dev = (await (await fetch(`${s.url}/api/v1/devices/M-01-01`)).json()) as { pools: PoolEntry[]; metrics: Record<string, number> };
@@ -140,6 +141,8 @@ describe('pools through the server', () => {
     // One alert for the pool; the miners that failed over are not at fault.
     expect(firing.filter((f) => f[0] === 'PoolDead')).toHaveLength(1);
     expect(firing.filter((f) => f[0] === 'MinerWrongPool')).toHaveLength(1);
+    // The hand-listed gateway probe that reaches nothing has its own alert; the pools' probes do not.
+    expect(firing.filter((f) => f[0] === 'ProbeUnreachable')).toEqual([['ProbeUnreachable', 'device:probe:gw', 'probe probe:gw: every TCP connect failed (100 % loss)']]);
 
     const text = await (await fetch(`${s.url}/metrics`)).text();
     expect(text).toMatch(/^floorwatch_pool_up\{pool="main"\} 0$/m);
@@ -148,8 +151,9 @@ describe('pools through the server', () => {
     expect(text).toMatch(/^floorwatch_pool_miners\{pool="main"\} 0$/m);
     expect(text).toMatch(/^floorwatch_probe_latency_seconds\{target="pool:main"\} 0\.0315$/m);
     expect(text).toMatch(/^floorwatch_probe_loss_ratio\{target="pool:main"\} 0\.2$/m);
-    // the gw probe never reported: no series, never 0
-    expect(text).not.toMatch(/target="probe:gw"/);
+    // a probe whose every connect failed has a loss and no latency: no latency series, never 0
+    expect(text).toMatch(/^floorwatch_probe_loss_ratio\{target="probe:gw"\} 1$/m);
+    expect(text).not.toMatch(/^floorwatch_probe_latency_seconds\{target="probe:gw"\}/m);
     const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
     expect(r.error, 'promtool (Debian package prometheus) must be installed').toBeUndefined();
     expect(`${r.stdout}${r.stderr}`.trim()).toBe('');
