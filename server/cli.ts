@@ -47,7 +47,8 @@ async function serve(argv: string[]): Promise<void> {
   }
   const port = intOption(values.port ?? (process.env.PORT || undefined), 'port', 8080);
   const dbPath = resolve(values.db ?? (demo ? 'data/demo.db' : 'data/floorwatch.db'));
-  const server = await startServer({ model, dbPath, port, host: values.host, initDb: values['init-db'] });
+  // The demo's readings all come from the simulator (its probes too): nothing there is polled for real.
+  const server = await startServer({ model, dbPath, port, host: values.host, initDb: values['init-db'], collectors: !demo });
   const devices = model.devices.size;
   console.log(`floorwatch: ${demo ? 'demo site' : 'site'} "${model.name}", ${model.halls.length} halls, ${devices} devices; db ${dbPath}`);
   console.log(`floorwatch: dashboard ${server.url}/  ingest ${server.url}/api/v1/ingest  metrics ${server.url}/metrics`);

@@ -103,13 +103,14 @@ export function formatMetric(name: string, value: number | null | undefined): st
   if (name.endsWith('_rpm')) return `${formatCount(value)}${NB}rpm`;
   if (name.endsWith('_mhz')) return `${formatCount(value)}${NB}MHz`;
   if (name.endsWith('_lpm')) return formatFlow(value);
+  if (name.endsWith('_ms')) return `${formatCount(value)}${NB}ms`;
   if (name.endsWith('_s')) return formatDuration(value * 1000);
   return formatCount(value);
 }
 
 /** A metric's name for people: its unit suffix dropped (the value carries it), words spaced ("chip temp"). */
 export function metricLabel(name: string): string {
-  const words = name.replace(/_(w|ths|temp_c|c|pct|mib|rpm|mhz|lpm|s|kwh|v|a)$/, (m) => (m === '_temp_c' ? '_temp' : ''))
+  const words = name.replace(/_(w|ths|temp_c|c|pct|mib|rpm|mhz|lpm|ms|s|kwh|v|a)$/, (m) => (m === '_temp_c' ? '_temp' : ''))
     .split('_').filter((w) => w !== '');
   const text = words.join(' ');
   return text === '' ? name : text.charAt(0).toUpperCase() + text.slice(1);

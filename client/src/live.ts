@@ -3,7 +3,7 @@
 
 import { io, type Socket } from 'socket.io-client';
 import type {
-  AlertView, CurtailmentView, HallFigures, Layout, LiveSnapshot, LiveUpdate, LoopFigures, RackDevicesUpdate, RackFigures,
+  AlertView, CurtailmentView, HallFigures, Layout, LiveSnapshot, LiveUpdate, LoopFigures, PoolFigures, RackDevicesUpdate, RackFigures,
   SiteFigures, Severity,
 } from '../../server/core/types.js';
 import { WALL_DATA_AGE_WARN_MS, WALL_DATA_STALE_MS } from '../../server/figures/bands.js';
@@ -17,6 +17,8 @@ export interface LiveState {
   halls: Map<string, HallFigures>;
   racks: Map<string, RackFigures>;
   loops: Map<string, LoopFigures>;
+  /** mining pools, expected ones first (issue 19); the server sends the whole list when it changes */
+  pools: PoolFigures[];
   /** pending and firing alerts, by key */
   alerts: Map<string, AlertView>;
   /** curtailment events as the server lists them for the wall (scheduled soon, active, just ended) */
@@ -42,7 +44,7 @@ export interface LiveState {
 
 export function emptyState(): LiveState {
   return {
-    layout: null, site: null, halls: new Map(), racks: new Map(), loops: new Map(), alerts: new Map(), curtailments: [],
+    layout: null, site: null, halls: new Map(), racks: new Map(), loops: new Map(), pools: [], alerts: new Map(), curtailments: [],
     seq: -1, serverTs: null, lastMessageAt: null, connected: false, awaitingSnapshot: false,
     readingAgeAtMessage: undefined, readingAgeSetAt: null,
   };
@@ -74,6 +76,7 @@ export function applySnapshot(state: LiveState, snap: LiveSnapshot, now: number)
   replaceAll(state.halls, snap.figures.halls);
   replaceAll(state.racks, snap.figures.racks);
   replaceAll(state.loops, snap.figures.loops);
+  state.pools = snap.figures.pools ?? [];
   setAlerts(state, snap.alerts);
   state.curtailments = snap.curtailments ?? [];
   state.seq = snap.seq;
@@ -99,6 +102,7 @@ export function applyUpdate(state: LiveState, u: LiveUpdate, now: number): Updat
   merge(state.halls, u.halls);
   merge(state.racks, u.racks);
   merge(state.loops, u.loops);
+  if (u.pools) state.pools = u.pools;
   if (u.alerts) setAlerts(state, u.alerts);
   if (u.curtailments) state.curtailments = u.curtailments;
   state.seq = u.seq;

@@ -9,6 +9,8 @@ import {
   TEMP_NEAR_LIMIT_C,
 } from '../figures/bands.js';
 import { NOT_HASHING, runningAgeMs } from '../figures/health.js';
+import { allPoolsDead } from '../figures/pools.js';
+import { poolRules } from './pool-rules.js';
 import { RACK_OUTAGE_SHARE, deviceMetric, notDown, type AlertRule, type EvalContext } from './rules.js';
 
 const MINUTE_MS = 60_000;
@@ -79,7 +81,8 @@ export function defaultRules(opts: DefaultRuleOptions = {}): AlertRule[] {
       // Driven by the device's own reason, so the alert and the device API say the same from pending on.
       name: 'MinerNotHashing', scope: 'device', kind: 'asic', severity: 'warning',
       op: '>=', threshold: 1, clear: 1, for_ms: 2 * MINUTE_MS,
-      applies: (d, ctx) => d.health !== 'down' && !curtailed(d, ctx),
+      // A miner whose every pool is dead is not at fault: PoolDead speaks for all of them at once (issue 19).
+      applies: (d, ctx) => d.health !== 'down' && !curtailed(d, ctx) && !allPoolsDead(d.pools),
       value: (d) => ((d.reason ?? '').split(', ').includes(NOT_HASHING) ? 1 : 0),
       detail: (d) => d.reason ?? null,
       summary: '{id} answers but is not hashing ({detail})',
@@ -224,6 +227,7 @@ export function defaultRules(opts: DefaultRuleOptions = {}): AlertRule[] {
       detail: (c) => c.scope,
       summary: 'curtailment on {detail} achieving {value_pct} of its target (below {threshold_pct})',
     },
+    ...poolRules(),
   ];
   return rules;
 }

@@ -11,6 +11,7 @@ import {
   type HallFigures,
   type LoopFigures,
   type MetricName,
+  type PoolFigures,
   type RackFigures,
   type Severity,
   type SiteFigures,
@@ -21,7 +22,7 @@ import type { OfflineSpan } from '../figures/health.js';
 export type Comparison = '>' | '>=' | '<' | '<=';
 export const COMPARISONS: readonly Comparison[] = ['>', '>=', '<', '<='];
 export const SEVERITIES: readonly Severity[] = ['info', 'warning', 'critical'];
-export type ScopeKind = 'device' | 'rack' | 'hall' | 'site' | 'loop' | 'collector' | 'curtailment';
+export type ScopeKind = 'device' | 'rack' | 'hall' | 'site' | 'loop' | 'collector' | 'curtailment' | 'pool';
 export const CONFIG_SCOPES = ['device', 'rack', 'hall', 'site', 'loop'] as const;
 export type ConfigScope = (typeof CONFIG_SCOPES)[number];
 
@@ -117,7 +118,10 @@ export interface LoopRule extends RuleCommon<LoopFigures> { scope: 'loop' }
 export interface CollectorRule extends RuleCommon<CollectorTarget> { scope: 'collector' }
 export interface CurtailmentRule extends RuleCommon<CurtailmentAlertTarget> { scope: 'curtailment' }
 
-export type AlertRule = DeviceRule | RackRule | HallRule | SiteRule | LoopRule | CollectorRule | CurtailmentRule;
+/** One per pool (figures/pools.ts), whatever number of miners use it (issue 19). */
+export interface PoolRule extends RuleCommon<PoolFigures> { scope: 'pool' }
+
+export type AlertRule = DeviceRule | RackRule | HallRule | SiteRule | LoopRule | CollectorRule | CurtailmentRule | PoolRule;
 
 export function compare(value: number, op: Comparison, level: number): boolean {
   switch (op) {

@@ -11,6 +11,7 @@ export function emptyAsic(): AsicMetrics {
     hashrate_ths: null, power_w: null, chip_temp_c: null, board_temp_c: null, inlet_temp_c: null,
     outlet_temp_c: null, fan_rpm: null, accepted_shares: null, rejected_shares: null, hw_errors: null,
     chains_ok: null, chains_total: null, uptime_s: null, fan_min_rpm: null, nameplate_ths: null,
+    pool_rejected_pct: null, pool_stale_pct: null, last_share_age_s: null,
   };
 }
 

@@ -19,6 +19,7 @@ import { effectiveFigures } from '../core/catalogue.js';
 import type { CatalogueModel, CollectorSettings, DeviceModel, MetricOf, Reading } from '../core/types.js';
 import { splitAddress } from './cgminer.js';
 import { httpText } from './http.js';
+import { parseBraiinsPools, poolsCadence, withPools, type PoolsFetched } from './pools-parse.js';
 import { HOST_PORT_ENDPOINT } from './tcp.js';
 import { CollectorError, type CollectorPlugin, type JsonObject, type PollContext, type PollTarget } from './types.js';
 
@@ -35,7 +36,12 @@ export const BRAIINS_PATHS = {
   details: 'miner/details',
 } as const;
 export type BraiinsCall = keyof typeof BRAIINS_PATHS;
-export type BraiinsReplies = { stats: JsonObject } & Partial<Record<Exclude<BraiinsCall, 'stats'>, JsonObject>>;
+export type BraiinsReplies = { stats: JsonObject } & Partial<Record<Exclude<BraiinsCall, 'stats'>, JsonObject>> & {
+  /** `pools/` (issue 19): a JSON list of pool groups, asked every third sweep; null = asked, not answered */
+  pools?: unknown;
+};
+/** The pool groups, the one call whose reply is a list. */
+export const BRAIINS_POOLS_PATH = 'pools/';
 
 function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -125,6 +131,8 @@ export function mapBraiins(r: BraiinsReplies, ctx: { device: string; ts: number 
       const gh = num(pick(stats, 'miner_stats', 'nominal_hashrate', 'gigahash_per_second'));
       return gh !== null && gh > 0 ? gh / 1000 : null;
     })(),
+    // issue 19: from `pools/` (parseBraiinsPools), merged by the poll
+    pool_rejected_pct: null, pool_stale_pct: null, last_share_age_s: null,
   };
   const reading: Reading = { device: ctx.device, ts: ctx.ts, metrics: m };
   if (m.power_w !== null) reading.power_source = 'device';
@@ -141,9 +149,9 @@ export class BraiinsSession {
   ) {}
 
   /** The four calls of a poll within one deadline; stats must answer, the others may be refused by HTTP status. */
-  async fetchAll(timeout_ms: number): Promise<BraiinsReplies> {
+  async fetchAll(timeout_ms: number, pools = false): Promise<BraiinsReplies> {
     try {
-      return await this.fetchOnce(timeout_ms);
+      return await this.fetchOnce(timeout_ms, pools);
     } catch (err) {
       // Down, or not answering: it may come back rebooted, with other uptimes.
       this.details = null;
@@ -152,18 +160,18 @@ export class BraiinsSession {
     }
   }
 
-  private async fetchOnce(timeout_ms: number): Promise<BraiinsReplies> {
+  private async fetchOnce(timeout_ms: number, pools: boolean): Promise<BraiinsReplies> {
     const deadline = Date.now() + timeout_ms;
     if (this.token === null && this.login !== undefined) await this.logIn(left(deadline));
     try {
-      return await this.calls(deadline);
+      return await this.calls(deadline, pools);
     } catch (err) {
       // An expired session (the miner rebooted, or the token timed out): log in once more and retry.
       if (!(err instanceof CollectorError) || !/^bad reply: HTTP 40[13]$/u.test(err.reason) || this.login === undefined) throw err;
       this.token = null;
       this.details = null;
       await this.logIn(left(deadline));
-      return this.calls(deadline);
+      return this.calls(deadline, pools);
     }
   }
 
@@ -176,28 +184,42 @@ export class BraiinsSession {
    * stats, hashboards and cooling every sweep (in parallel, on one kept-alive connection); details once per
    * session: it holds the model, serials and the sticker hashrate, which do not change, and the uptimes,
    * which advance with the clock. It is fetched again after a login (a reboot ends the session), when the
-   * share count goes back (bosminer restarted), or when the last fetch failed. So a sweep is three GETs.
+   * share count goes back (bosminer restarted), or when the last fetch failed. So a sweep is three GETs,
+   * and a fourth (pools/) every third sweep when the caller's cadence asks for pools (issue 19).
    */
-  private async calls(deadline: number): Promise<BraiinsReplies> {
+  private async calls(deadline: number, pools: boolean): Promise<BraiinsReplies> {
     const optional = (call: Exclude<BraiinsCall, 'stats'>): Promise<JsonObject | undefined> =>
       this.get(BRAIINS_PATHS[call], left(deadline)).catch((err: unknown) => {
         // A firmware without this call (an HTTP error status) still has a reading; a dead miner does not.
         if (err instanceof CollectorError && /^bad reply: HTTP (?!40[13]$)/u.test(err.reason)) return undefined;
         throw err;
       });
+    const poolGroups = async (): Promise<unknown> => {
+      if (!pools) return undefined;
+      try {
+        return parseJson(await httpText(`${this.base}/api/v1/${BRAIINS_POOLS_PATH}`, { headers: this.headers() }, left(deadline), MAX_REPLY_BYTES));
+      } catch (err) {
+        // A detail like the others: any failure leaves the pools unknown, never the miner down.
+        if (err instanceof CollectorError) return null;
+        throw err;
+      }
+    };
     const cached = this.details;
-    const [stats, hashboards, cooling, fresh] = await Promise.all([
+    const [stats, hashboards, cooling, fresh, poolReply] = await Promise.all([
       this.get(BRAIINS_PATHS.stats, left(deadline)).catch((err: unknown) => {
         throw err instanceof CollectorError && err.reason === 'bad reply: HTTP 404' ? NO_REST_API : err;
       }),
       optional('hashboards'), optional('cooling'), cached === null ? optional('details') : Promise.resolve(undefined),
+      poolGroups(),
     ]);
     const accepted = num(pick(stats, 'pool_stats', 'accepted_shares'));
     const restarted = accepted !== null && this.accepted !== null && accepted < this.accepted;
     this.accepted = accepted;
     if (fresh !== undefined) this.details = { reply: fresh, at: Date.now() };
     if (restarted) this.details = null; // its uptimes are the old process's: fetched again next sweep
-    return { stats, hashboards, cooling, details: fresh ?? (restarted || cached === null ? undefined : advanced(cached)) };
+    const out: BraiinsReplies = { stats, hashboards, cooling, details: fresh ?? (restarted || cached === null ? undefined : advanced(cached)) };
+    if (pools) out.pools = poolReply ?? null;
+    return out;
   }
 
   private headers(): Record<string, string> {
@@ -253,13 +275,16 @@ function left(deadline: number): number {
   return ms;
 }
 
-function parseObject(text: string): JsonObject {
-  let v: unknown;
+function parseJson(text: string): unknown {
   try {
-    v = JSON.parse(text);
+    return JSON.parse(text) as unknown;
   } catch {
     throw new CollectorError('bad reply: not JSON');
   }
+}
+
+function parseObject(text: string): JsonObject {
+  const v = parseJson(text);
   if (!isObject(v)) throw new CollectorError('bad reply: not an object');
   return v;
 }
@@ -267,8 +292,13 @@ function parseObject(text: string): JsonObject {
 /** One poll of a miner: its replies mapped, power estimated from the catalogue only when the firmware gives none. */
 export async function pollBraiins(
   device: DeviceModel, session: BraiinsSession, catalogue: Map<string, CatalogueModel>, timeout_ms: number, now: () => number,
+  pools = false,
 ): Promise<Reading> {
-  const reading = mapBraiins(await session.fetchAll(timeout_ms), { device: device.id, ts: now() });
+  const replies = await session.fetchAll(timeout_ms, pools);
+  const reading = mapBraiins(replies, { device: device.id, ts: now() });
+  const fetched: PoolsFetched = replies.pools === undefined ? undefined : parseBraiinsPools(replies.pools, reading.ts);
+  const list = withPools(reading.metrics, fetched);
+  if (list !== undefined) reading.pools = list;
   if (reading.metrics.power_w === null && reading.metrics.hashrate_ths != null) {
     // Same estimate as the cgminer and Whatsminer paths: nominal power scaled by how hard it is hashing.
     const { nominal_power_w: p, nominal_ths: t } = effectiveFigures(catalogue, device);
@@ -285,9 +315,15 @@ function targets(devices: DeviceModel[], ctx: PollContext): PollTarget[] {
     if (d.address === undefined) return [];
     const { host, port } = splitAddress(d.address, BRAIINS_PORT);
     const session = new BraiinsSession(`http://${host.includes(':') ? `[${host}]` : host}:${port}`, ctx.settings.login);
+    const cadence = poolsCadence();
     return [{
       key: d.id, devices: [d],
-      poll: async (timeout_ms: number) => ctx.sink.accept([await pollBraiins(d, session, ctx.catalogue, timeout_ms, ctx.now)]),
+      poll: async (timeout_ms: number) => {
+        const t = ctx.now();
+        const pools = cadence.due(t);
+        ctx.sink.accept([await pollBraiins(d, session, ctx.catalogue, timeout_ms, ctx.now, pools)]);
+        if (pools) cadence.done(t);
+      },
     }];
   });
 }

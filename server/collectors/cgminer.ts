@@ -5,6 +5,7 @@
 import { effectiveFigures } from '../core/catalogue.js';
 import type { CatalogueModel, DeviceModel, Reading } from '../core/types.js';
 import { detectFirmware, parseCgminerReplies, type AsicFirmware, type CgminerReplies, type ParseContext } from './cgminer-parse.js';
+import { onePerMinerWithPools, parseCgminerPools, withPools, type PoolsFetched } from './pools-parse.js';
 import { CollectorError, type CollectorPlugin, type JsonObject } from './types.js';
 import { HOST_PORT_ENDPOINT, tcpRequest } from './tcp.js';
 
@@ -257,6 +258,9 @@ async function sweepPlanned(host: string, port: number, memory: CgminerMemory, p
  * With a memory kept between calls (the collector keeps one per miner) the first sweep learns the plan and
  * later sweeps follow it: one request where the firmware takes joins, at most MAX_SWEEP_REQUESTS where it
  * does not. Without one, every call is a first sweep.
+ * With `pools` true the poll also asks `pools`, last, as a command of its own (issue 19): the captured
+ * joined replies are all reconstructed, so no firmware is known to answer `summary+stats+pools`, and one
+ * that refused the longer join would lose its reading to a detail. Its caller asks every third sweep.
  */
 export async function pollCgminer(
   device: DeviceModel,
@@ -264,6 +268,7 @@ export async function pollCgminer(
   timeout_ms: number,
   now: () => number = Date.now,
   memory: CgminerMemory = freshCgminerMemory(),
+  pools = false,
 ): Promise<Reading> {
   if (!device.address) throw new CollectorError('no address');
   const { host, port } = splitAddress(device.address);
@@ -274,17 +279,36 @@ export async function pollCgminer(
     nominal_ths: figures.nominal_ths ?? undefined,
     nominal_power_w: figures.nominal_power_w ?? undefined,
   };
+  let reading: Reading | null = null;
   try {
     if (memory.plan) {
       const replies = await sweepPlanned(host, port, memory, memory.plan, deadline);
-      if (replies && detectFirmware(replies) === memory.firmware) return parseCgminerReplies(replies, { ...ctx, ts: now() });
+      if (replies && detectFirmware(replies) === memory.firmware) reading = parseCgminerReplies(replies, { ...ctx, ts: now() });
       // Refused now, or another firmware answers: learn again, within what is left of this poll.
-      forget(memory);
+      else forget(memory);
     }
-    return await firstSweep(host, port, memory, ctx, deadline, now);
+    reading ??= await firstSweep(host, port, memory, ctx, deadline, now);
   } catch (err) {
     forget(memory);
     throw err;
+  }
+  // Not asked this sweep: the pool metrics are left out (not null), so the live state keeps the last ones.
+  const fetched: PoolsFetched = pools ? parseCgminerPools(await askDetail(host, port, 'pools', deadline)) : undefined;
+  const list = withPools(reading.metrics, fetched);
+  if (list !== undefined) reading.pools = list;
+  return reading;
+}
+
+/** A detail after the reading: undefined when refused, failed or out of time (the miner answered already). */
+async function askDetail(host: string, port: number, cmd: string, deadline: number): Promise<JsonObject | undefined> {
+  const ms = deadline - Date.now();
+  if (ms <= 0) return undefined;
+  try {
+    const r = await cgminerCommand(host, port, cmd, ms);
+    return isErrorStatus(r) ? undefined : r;
+  } catch (err) {
+    if (!(err instanceof CollectorError)) throw err;
+    return undefined;
   }
 }
 
@@ -311,16 +335,10 @@ async function firstSweep(
       if (!(err instanceof CollectorError)) throw err;
     }
   }
+  // A detail the first reply lacked: the miner answered, so it is not down because this one failed.
   for (const cmd of got ? [] : extra) {
-    const left = deadline - Date.now();
-    if (left <= 0) break;
-    try {
-      const r = await cgminerCommand(host, port, cmd, left);
-      if (!isErrorStatus(r)) replies[cmd] = r;
-    } catch (err) {
-      // A detail the first reply lacked: the miner answered, so it is not down because this one failed.
-      if (!(err instanceof CollectorError)) throw err;
-    }
+    const r = await askDetail(host, port, cmd, deadline);
+    if (r !== undefined) replies[cmd] = r;
   }
   if (got) Object.assign(replies, got);
   reading = parseCgminerReplies(replies, { ...ctx, ts: reading.ts });
@@ -334,11 +352,12 @@ export const cgminerCollector: CollectorPlugin = {
   // cgminer: thousands of cheap TCP requests per sweep, 15 s matches miners' own 15 s hashrate window.
   defaults: { interval_s: 15, timeout_ms: 3000, concurrency: 256 },
   endpoint: HOST_PORT_ENDPOINT,
-  targets: (devices, ctx) => devices.filter((d) => d.address).map((d) => {
-    const memory = freshCgminerMemory();
-    return {
-      key: d.id, devices: [d],
-      poll: async (timeout_ms: number) => ctx.sink.accept([await pollCgminer(d, ctx.catalogue, timeout_ms, ctx.now, memory)]),
-    };
-  }),
+  targets: (devices, ctx) => {
+    const memories = new Map<string, CgminerMemory>();
+    return onePerMinerWithPools((d, c, timeout_ms, pools) => {
+      let memory = memories.get(d.id);
+      if (memory === undefined) memories.set(d.id, (memory = freshCgminerMemory()));
+      return pollCgminer(d, c.catalogue, timeout_ms, c.now, memory, pools);
+    })(devices, ctx);
+  },
 };

@@ -78,7 +78,8 @@ function deviceEndpoints(): DeviceEndpoint[] {
     const ep = COLLECTORS[name].endpoint;
     const known = byKey.get(ep.key);
     if (known === undefined) {
-      const only = `only for kind ${ep.kinds.join(' or ')}`;
+      // An endpoint no rack device carries (a probe's, issue 19) is named by its own config section.
+      const only = ep.kinds.length === 0 ? 'not a key of a rack device' : `only for kind ${ep.kinds.join(' or ')}`;
       byKey.set(ep.key, {
         ...ep, collectors: [name],
         wrongKind: (kind) => (ep.hint?.[kind] === undefined ? only : `${only} (${ep.hint[kind]})`),

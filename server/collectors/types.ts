@@ -15,7 +15,7 @@ export interface CollectorSink {
  * The DeviceModel fields (and device config keys) that say where a polled device answers. A protocol that
  * speaks at one of these needs no change here; a new kind of endpoint is one more DeviceModel field.
  */
-export type EndpointKey = 'address' | 'exporter' | 'redfish';
+export type EndpointKey = 'address' | 'exporter' | 'redfish' | 'probe';
 
 /** Where a protocol's devices answer, as the config names it: read and checked by server/config/. */
 export interface Endpoint {

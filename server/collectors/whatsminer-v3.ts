@@ -11,6 +11,7 @@ import { effectiveFigures } from '../core/catalogue.js';
 import type { CatalogueModel, DeviceModel, MetricOf, Reading } from '../core/types.js';
 import { splitAddress } from './cgminer.js';
 import { estimatePower, num } from './cgminer-parse.js';
+import { onePerMinerWithPools, parseWhatsminerV3Pools, withPools, type PoolsFetched } from './pools-parse.js';
 import { CollectorError, type CollectorPlugin, type JsonObject } from './types.js';
 import { HOST_PORT_ENDPOINT, tcpRequest } from './tcp.js';
 
@@ -100,6 +101,8 @@ export function parseWhatsminerV3Summary(reply: JsonObject, ctx: V3ParseContext)
     chains_ok: null,
     chains_total: null,
     uptime_s: num(summary.elapsed) ?? num(summary['bootup-time']),
+    // issue 19: from `get.miner.status` `pools` (parseWhatsminerV3Pools), merged by the poll
+    pool_rejected_pct: null, pool_stale_pct: null, last_share_age_s: null,
   };
   const reading: Reading = { device: ctx.device, ts: ctx.ts, metrics: m };
   if (m.power_w !== null) reading.power_source = 'device';
@@ -192,6 +195,7 @@ export async function pollWhatsminerV3(
   timeout_ms: number,
   now: () => number = Date.now,
   memory: V3Memory = freshV3Memory(),
+  pools = false,
 ): Promise<Reading> {
   if (!device.address) throw new CollectorError('no address');
   const { host, port } = splitAddress(device.address, WHATSMINER_V3_PORT);
@@ -244,6 +248,17 @@ export async function pollWhatsminerV3(
       reading.power_source = 'estimate';
     }
   }
+  // Pools every third sweep (the caller's cadence), last and optional like edevs.
+  let fetched: PoolsFetched;
+  if (pools) {
+    const ms = deadline - Date.now();
+    fetched = ms <= 0 ? null : await optional(async () => {
+      const r = await whatsminerV3Request(host, port, 'get.miner.status', 'pools', ms);
+      return r.code === 0 ? parseWhatsminerV3Pools(r) : null;
+    });
+  }
+  const list = withPools(reading.metrics, fetched);
+  if (list !== undefined) reading.pools = list;
   return reading;
 }
 
@@ -251,11 +266,12 @@ export async function pollWhatsminerV3(
 export const whatsminerV3Collector: CollectorPlugin = {
   defaults: { interval_s: 15, timeout_ms: 3000, concurrency: 256 },
   endpoint: HOST_PORT_ENDPOINT,
-  targets: (devices, ctx) => devices.filter((d) => d.address).map((d) => {
-    const memory = freshV3Memory();
-    return {
-      key: d.id, devices: [d],
-      poll: async (timeout_ms: number) => ctx.sink.accept([await pollWhatsminerV3(d, ctx.catalogue, timeout_ms, ctx.now, memory)]),
-    };
-  }),
+  targets: (devices, ctx) => {
+    const memories = new Map<string, V3Memory>();
+    return onePerMinerWithPools((d, c, timeout_ms, pools) => {
+      let memory = memories.get(d.id);
+      if (memory === undefined) memories.set(d.id, (memory = freshV3Memory()));
+      return pollWhatsminerV3(d, c.catalogue, timeout_ms, c.now, memory, pools);
+    })(devices, ctx);
+  },
 };

@@ -16,12 +16,13 @@ import { readCurtailment } from '../live/curtailment-config.js';
 import { readRetention } from '../store/retention-config.js';
 import { expandRacks } from './expand.js';
 import { readLoops, readMeters } from './loops.js';
+import { readPools, readProbes } from './pools.js';
 import { readRack, type RawRack } from './racks.js';
 import type { SiteCtx, SiteIndex } from './topology.js';
 
 export { MAX_COUNT, MAX_SITE_DEVICES } from './topology.js';
 
-const ROOT_KEYS = keySet('site', 'halls', 'cooling_loops', 'meters', 'collectors', 'retention', 'auth', 'alerts', 'prometheus', 'models', 'alerting', 'curtailment');
+const ROOT_KEYS = keySet('site', 'halls', 'cooling_loops', 'meters', 'collectors', 'retention', 'auth', 'alerts', 'prometheus', 'models', 'alerting', 'curtailment', 'pools', 'probes');
 const SITE_KEYS = keySet('name');
 const HALL_KEYS = keySet('id', 'name', 'racks');
 
@@ -86,6 +87,8 @@ export function buildSiteModel(root: unknown, env: NodeJS.ProcessEnv): BuildResu
 
   const loops = readLoops(c, root['cooling_loops'], index, hallWhere, halls);
   const meters = readMeters(c, root['meters'], index, hallWhere);
+  const pools = readPools(c, root['pools'], index);
+  readProbes(c, root['probes'], index);
 
   const collectors = readCollectors(c, root['collectors'], env);
   const retention = readRetention(c, root['retention']);
@@ -101,7 +104,7 @@ export function buildSiteModel(root: unknown, env: NodeJS.ProcessEnv): BuildResu
     ok: true,
     model: {
       name, halls, loops, meters, devices: index.devices, racks: index.racks, catalogue, collectors, retention, auth,
-      prometheus, pue_target, alert_rules, ...(alerting !== null ? { alerting } : {}), curtailment,
+      prometheus, pue_target, alert_rules, ...(alerting !== null ? { alerting } : {}), curtailment, ...(pools.length ? { pools } : {}),
     },
   };
 }

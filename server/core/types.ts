@@ -12,6 +12,8 @@ export type {
   CurtailmentFigures, CurtailmentPhase, CurtailmentSettings, CurtailmentTarget, CurtailmentView, CurtailmentWindow,
 } from './curtailment-types.js';
 import type { CurtailmentSettings, CurtailmentView } from './curtailment-types.js';
+import type { ExpectedPool, PoolEntry, ResolvedPools } from './pools.js';
+export type { ExpectedPool, PoolEntry, ResolvedPools } from './pools.js';
 
 /** Where a power figure came from, so figures can say "estimated". */
 export type PowerSource = 'device' | 'estimate' | 'meter';
@@ -25,6 +27,8 @@ export interface Reading {
   metrics: Partial<Record<MetricName, number | null>>;
   /** Set by collectors that estimate power from the model when the firmware reports none. */
   power_source?: PowerSource;
+  /** a miner's pool list (cgminer `pools`), validated by core/pools.ts; kept in the live state only */
+  pools?: PoolEntry[];
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -52,6 +56,8 @@ export interface DeviceModel {
   exporter?: string;
   /** DMTF Redfish resource URL (env, pdu, cooling_loop, meter): polled by the redfish collector */
   redfish?: string;
+  /** host:port a `probe` device connects to (TCP connect probe, collectors/probe.ts) */
+  probe?: string;
   /** the GPU node a gpu device belongs to, and its index on that node */
   node?: string;
   gpu_index?: number;
@@ -186,6 +192,8 @@ export interface SiteModel {
   alerting?: AlertingSettings | null;
   /** config `curtailment:`; absent = the defaults (server/live/curtailment-config.ts) */
   curtailment?: CurtailmentSettings;
+  /** config `pools:`, the pools the miners should be on; absent = none named (MinerWrongPool stays quiet) */
+  pools?: ExpectedPool[];
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -318,6 +326,8 @@ export interface DeviceStatus {
   metrics: Partial<Record<MetricName, number | null>>;
   /** inside an active curtailment event: not hashing or down is expected, not a fault */
   curtailed?: boolean;
+  /** the miner's pools as of its latest pool report (absent: never reported) */
+  pools?: PoolEntry[];
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -331,6 +341,8 @@ export interface DeviceLive {
   power_source?: PowerSource;
   /** the last collector failure ('refused', 'timeout', 'bad reply: …'), cleared by a good reading */
   error?: { reason: string; ts: number };
+  /** the latest pool list a reading carried, that reading's place (epoch ms), and the list resolved against config `pools:` */
+  pools?: { ts: number; list: PoolEntry[]; resolved: ResolvedPools };
 }
 
 /** Everything the figures are computed from: pure input, no I/O. */
@@ -392,11 +404,33 @@ export interface Layout {
   loops: { id: string; hall?: string; fluid: Fluid; racks: string[] }[];
 }
 
+/** One pool the site's miners use or the site expects (figures/pools.ts). */
+export interface PoolFigures {
+  /** the expected pool's name, else the URL's host:port */
+  id: string;
+  url: string;
+  expected: boolean;
+  /** miners (up, with a current pool report) mining on it now */
+  miners: number;
+  /** miners that list it and report it alive / dead */
+  reporting_alive: number;
+  reporting_dead: number;
+  /** its probe's latest figures, null when it has none or no current reading */
+  probe_latency_ms: number | null;
+  probe_loss_pct: number | null;
+  /** false: every miner that lists it reports it dead, or its probe lost every connect; null = nobody can tell */
+  up: boolean | null;
+  /** why it counts as down ('dead on 1,000 of 1,000 miners', 'probe: 100 % loss'); null when up or unknown */
+  down_reason: string | null;
+}
+
 export interface Figures {
   site: SiteFigures;
   halls: HallFigures[];
   racks: RackFigures[];
   loops: LoopFigures[];
+  /** pools (issue 19); absent on figures built before pools existed */
+  pools?: PoolFigures[];
 }
 
 export interface LiveSnapshot {
@@ -420,6 +454,8 @@ export interface LiveUpdate {
   halls?: HallFigures[];
   racks?: RackFigures[];
   loops?: LoopFigures[];
+  /** the whole list of pools, when any pool's figures changed */
+  pools?: PoolFigures[];
   /** the whole list of alerts that are pending or firing, when it changed */
   alerts?: AlertView[];
   /** as in LiveSnapshot: sent on every update, so a wall whose socket stays up still sees ingest stop */

@@ -2,6 +2,7 @@
 // device registry and the clock. A reading is checked field by field; a bad metric is reported by its
 // path and dropped while the good metrics beside it are kept.
 
+import { validatePools } from './pools.js';
 import type { DeviceModel, MetricName, PowerSource, Reading } from './types.js';
 import { DEVICE_KINDS, metricRangesOf } from './vocabulary.js';
 
@@ -91,7 +92,7 @@ export function validateReading(
   };
   if (!isRecord(raw)) return fail(at(''), 'expected an object');
   for (const key in raw) {
-    if (key !== 'device' && key !== 'ts' && key !== 'metrics' && key !== 'power_source') {
+    if (key !== 'device' && key !== 'ts' && key !== 'metrics' && key !== 'power_source' && key !== 'pools') {
       report({ index, path: at(`.${key}`), error: 'unknown field', reason: 'malformed' });
     }
   }
@@ -148,6 +149,12 @@ export function validateReading(
   }
   const reading: Reading = { device, ts: ts.ts, metrics };
   if (powerSource) reading.power_source = powerSource;
+  if (raw.pools !== undefined) {
+    // A bad pool list is dropped whole (a partial list would say a pool is missing) and the metrics kept.
+    const p = model.kind === 'asic' ? validatePools(raw.pools) : { path: '', error: `not a field of a ${model.kind} device` };
+    if ('pools' in p) reading.pools = p.pools;
+    else report({ index, path: at(`.pools${p.path}`), error: p.error, reason: 'malformed' });
+  }
   return { reading, model, errors };
 }
 

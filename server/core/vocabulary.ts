@@ -7,11 +7,11 @@
 // `npm run migration:new -- <name>` writes the migration that adds the column and re-creates the triggers
 // (server/store/device-schema.ts); a test fails until that migration exists.
 
-export const DEVICE_KINDS = ['asic', 'gpu', 'env', 'pdu', 'cooling_loop', 'meter'] as const;
+export const DEVICE_KINDS = ['asic', 'gpu', 'env', 'pdu', 'cooling_loop', 'meter', 'probe'] as const;
 export type DeviceKind = (typeof DEVICE_KINDS)[number];
 
 /** The unit a metric's name carries (`_w` W, `_c` °C, …); count, flag and code are unitless values. */
-export type MetricUnit = 'TH/s' | 'W' | '°C' | 'rpm' | '%' | 'MiB' | 'MHz' | 's' | 'L/min' | 'count' | 'flag' | 'code';
+export type MetricUnit = 'TH/s' | 'W' | '°C' | 'rpm' | '%' | 'MiB' | 'MHz' | 's' | 'ms' | 'L/min' | 'count' | 'flag' | 'code';
 
 export interface DeviceMetricSpec {
   kind: DeviceKind;
@@ -53,6 +53,10 @@ export const DEVICE_METRICS = [
   // What the firmware says the unit was built to do (total_rateideal, rate_ideal, Factory GHS, factory-hash):
   // the nominal when neither the catalogue nor the config gives one (issue 13).
   { kind: 'asic', name: 'nameplate_ths', unit: 'TH/s', range: [0, 10_000], rolled: false },
+  // The active pool's share quality and freshness, from the cgminer-family `pools` command (issue 19).
+  { kind: 'asic', name: 'pool_rejected_pct', unit: '%', range: [0, 100], rolled: false },
+  { kind: 'asic', name: 'pool_stale_pct', unit: '%', range: [0, 100], rolled: false },
+  { kind: 'asic', name: 'last_share_age_s', unit: 's', range: [0, 1e10], rolled: false },
 
   { kind: 'gpu', name: 'util_pct', unit: '%', range: [0, 100], rolled: true },
   { kind: 'gpu', name: 'mem_util_pct', unit: '%', range: [0, 100], rolled: false },
@@ -81,6 +85,11 @@ export const DEVICE_METRICS = [
   { kind: 'cooling_loop', name: 'flow_lpm', unit: 'L/min', range: [0, 1_000_000], rolled: true },
 
   { kind: 'meter', name: 'power_w', unit: 'W', range: [0, 500_000_000], rolled: true },
+
+  // A TCP connect probe to a host:port (a pool's stratum endpoint, a customer's gateway; issue 19): the
+  // mean connect time of the connects that succeeded in one interval, and the share that failed.
+  { kind: 'probe', name: 'latency_ms', unit: 'ms', range: [0, 600_000], rolled: true },
+  { kind: 'probe', name: 'loss_pct', unit: '%', range: [0, 100], rolled: true },
 ] as const satisfies readonly DeviceMetricSpec[];
 
 export type DeclaredMetric = (typeof DEVICE_METRICS)[number];

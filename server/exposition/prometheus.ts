@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { registerPoolMetrics } from './pools.js';
 import type { RejectReason } from '../core/validate.js';
 import type { DeviceKind, DeviceModel, RackFigures, SiteModel } from '../core/types.js';
 import type { Hub } from '../live/hub.js';
@@ -46,7 +47,7 @@ function pushValue(out: string[], name: string, labels: string, v: number | null
 }
 
 // Devices whose count grows with racks, not with miners: their up series stay bounded by default.
-const INFRA_KINDS: ReadonlySet<DeviceKind> = new Set(['gpu', 'env', 'pdu', 'cooling_loop', 'meter']);
+const INFRA_KINDS: ReadonlySet<DeviceKind> = new Set(['gpu', 'env', 'pdu', 'cooling_loop', 'meter', 'probe']);
 
 /**
  * GET /metrics (docs/ARCHITECTURE.md §5): base units (W, °C, H/s, ratios 0–1), values read from the live figures
@@ -167,6 +168,8 @@ export function createExposition(
       },
     };
   }
+
+  registerPoolMetrics(registry, hub);
 
   gauge('floorwatch_alerts_firing', 'Alerts firing now, by rule and severity (shelved ones excluded)', ['alertname', 'severity'], (g) => {
     // One series per rule, zeros included, so a rule that stops firing reads 0 rather than vanishing.

@@ -7,6 +7,7 @@
 import type { Figures, HallFigures, LiveInput, RackFigures, SiteFigures } from '../core/types.js';
 import { energyFigures, type EnergyWindow } from './energy.js';
 import { aggregate, countExtras, emptyAcc, mergeAcc, metersPowerW, type Facility } from './aggregate.js';
+import { poolFigures } from './pools.js';
 import { rackFigures } from './rack.js';
 import { loopFigures, type RackPowerState } from './loop.js';
 import { indexFor, type SiteIndex } from './site-index.js';
@@ -67,5 +68,5 @@ export function computeFigures(input: LiveInput, energy?: EnergyWindow, index?: 
   siteFigures.pue_24h = e?.pue_24h ?? null;
 
   const loops = idx.loops.map((li) => loopFigures(input, idx, li, rack_power));
-  return { site: siteFigures, halls, racks, loops };
+  return { site: siteFigures, halls, racks, loops, pools: poolFigures(input) };
 }

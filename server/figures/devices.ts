@@ -31,6 +31,7 @@ function statusOf(input: LiveInput, ref: DeviceRef): DeviceStatus {
   if (reason !== undefined) s.reason = reason;
   if (reason !== h.reason) s.curtailed = true;
   if (live?.power_source !== undefined) s.power_source = live.power_source;
+  if (live?.pools !== undefined) s.pools = live.pools.list;
   return s;
 }
 
@@ -60,6 +61,7 @@ export function visitDeviceStatuses(input: LiveInput, index: SiteIndex, visit: (
       power_source: live?.power_source,
       metrics: live === undefined ? NO_METRICS : live.metrics,
       curtailed: input.curtailed !== undefined && input.curtailed.size > 0 && ref.kind === 'asic' && input.curtailed.has(ref.id),
+      pools: live?.pools?.list,
     });
   }
 }

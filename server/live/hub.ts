@@ -169,6 +169,7 @@ export function createHub(opts: {
   changed(prevHalls, current.halls);
   changed(prevRacks, current.racks);
   changed(prevLoops, current.loops);
+  let prevPools = current.pools;
 
   function tick(): void {
     const inp = input();
@@ -185,6 +186,9 @@ export function createHub(opts: {
     if (halls.length) update.halls = halls;
     if (racks.length) update.racks = racks;
     if (loops.length) update.loops = loops;
+    // Pools are few (the expected ones and at most 20 others): the whole list goes when any of it changed.
+    if (!sameJson(prevPools ?? [], f.pools ?? [])) update.pools = f.pools ?? [];
+    prevPools = f.pools;
     // The figures go out before the alert pass (the longest part of a tick at 100k devices), so what
     // was pushed reaches the wall without waiting for it. The update carries the alert list as of the
     // previous pass; each change also goes out as its own `alert` event right after this pass.

@@ -1,4 +1,5 @@
 import { METRICS_BY_KIND, type DeviceLive, type MetricName, type PowerSource, type Reading, type SiteModel } from '../core/types.js';
+import { resolvePools } from '../core/pools.js';
 import { MAX_FUTURE_SKEW_MS } from '../core/validate.js';
 
 /**
@@ -181,6 +182,10 @@ export function createLiveState(model: SiteModel, opts: LiveStateOptions = {}): 
       fold(t, ts, at, metrics, reading.power_source);
     }
     view(live, t);
+    // A pool list is a whole report: the newest one placed wins (a reading without one keeps the last).
+    if (reading.pools !== undefined && (live.pools === undefined || at >= live.pools.ts)) {
+      live.pools = { ts: at, list: reading.pools, resolved: resolvePools(model.pools ?? [], reading.pools) };
+    }
     const shown = live.ts!;
     if (live.error && live.error.ts <= shown) delete live.error;
     if (live.model.rack) changedRacks.add(live.model.rack);

@@ -56,6 +56,8 @@ export function alertLabels(model: SiteModel, v: Pick<AlertView, 'alertname' | '
       if (hall) l.hall = hall;
       break;
     }
+    // PoolDead (issue 19): routed by pool, like a rack alert by rack.
+    case 'pool': l.pool = id; break;
     default: break;
   }
   l.scope = v.scope;

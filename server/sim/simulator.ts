@@ -4,8 +4,9 @@
 // It produces raw readings for the one path in, exactly as a push would. During a curtailment event the
 // miners shed load as a site's fleet software would (server/sim/curtail.ts), one rack too slowly.
 
-import type { CatalogueModel, DeviceModel, Fluid, RackModel, SiteModel } from '../core/types.js';
+import type { CatalogueModel, DeviceModel, Fluid, PoolEntry, RackModel, SiteModel } from '../core/types.js';
 import { createShedding, SLEEP_W, type SimCurtailment } from './curtail.js';
+import { createSimPools } from './pools.js';
 
 export interface SimulatorOptions {
   model: SiteModel;
@@ -31,6 +32,7 @@ export interface SimReading {
   ts: number;
   metrics: Record<string, number | null>;
   power_source?: 'device' | 'estimate' | 'meter';
+  pools?: PoolEntry[];
 }
 
 function mulberry32(seed: number): () => number {
@@ -99,6 +101,7 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
   const cat = (d: DeviceModel): CatalogueModel | undefined => (d.model ? model.catalogue.get(d.model) : undefined);
   const nodeLoad = new Map<string, { util: number; until: number }>();
   const shedding = createShedding(model);
+  const pools = createSimPools(model, startedAt);
 
   function gpuNodeUtil(node: string, ts: number): number {
     if (node === plan.idleNode) return 0;
@@ -179,6 +182,11 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
                 uptime_s: Math.floor((ts - startedAt) / 1000) + 86_400 + Math.floor(3600 * (o + 1)),
               },
             });
+            const p = pools.miner(d, ts, o, jitter);
+            if (p !== null) {
+              Object.assign(out[out.length - 1].metrics, p.metrics);
+              out[out.length - 1].pools = p.pools;
+            }
           } else if (d.kind === 'gpu') {
             const util = Math.max(0, Math.min(100, gpuNodeUtil(d.node ?? d.id, ts) + (gpuNodeUtil(d.node ?? d.id, ts) > 0 ? jitter(3) : 0)));
             const tdp = d.nominal_power_w ?? c?.nominal_power_w ?? 700;
@@ -251,6 +259,7 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
       siteW += w;
       out.push({ device: m.id, ts, power_source: 'meter', metrics: { power_w: round(w, 0) } });
     }
+    out.push(...pools.probes(ts, jitter));
     const itAll = [...hallIt.values()].reduce((a, b) => a + b, 0);
     for (const m of model.meters) {
       if (m.scope !== 'site') continue;

@@ -24,6 +24,7 @@ const CALLS: Record<string, string> = {
   '/api/v1/cooling/state': 'cooling_state',
   '/api/v1/miner/details': 'miner_details',
   '/api/v1/version/': 'version',
+  '/api/v1/pools/': 'pools',
 };
 
 interface FakeBos {
@@ -88,6 +89,14 @@ async function startBos(version: string, mode: 'ok' | 'hang' = 'ok'): Promise<Fa
 
 type Row = Record<MetricOf<'asic'>, number | null>;
 
+/** What the mapper alone gives for the pool figures: `pools/` is another call (issue 19). */
+const NO_POOLS = { pool_rejected_pct: null, pool_stale_pct: null, last_share_age_s: null };
+/**
+ * The scheduler's clock in the first test: real time, anchored at 1776446600 s so that the age of each
+ * capture's last share (pools.json stats.last_share_time.seconds) is a number read by hand.
+ */
+const ANCHOR_S = 1776446600;
+
 /**
  * Read by hand from the files. hashrate: miner_stats.real_hashrate.last_5s GH/s ÷ 1000; power:
  * power_stats.approximated_consumption.watt; chip / board: the highest hashboards[].highest_chip_temp /
@@ -102,6 +111,8 @@ const EXPECTED: Record<string, { model: string; row: Row }> = {
     inlet_temp_c: null, outlet_temp_c: null, fan_rpm: (5904 + 5874 + 5874 + 5904) / 4, // 5889
     accepted_shares: 10464, rejected_shares: 18, hw_errors: null, chains_ok: 3, chains_total: 3, uptime_s: 69685,
     fan_min_rpm: 5874, nameplate_ths: 142876.598290866 / 1000, // min fans[].rpm; miner_stats.nominal_hashrate GH/s
+    // pools.json, the active pool: rejected 18 of 10460 + 18 + 0 shares; last share at 1776446524
+    pool_rejected_pct: 0.1718, pool_stale_pct: 0, last_share_age_s: ANCHOR_S - 1776446524,
   } },
   // Antminer S19 XP (CVITEK control board), 2025-11-21 25.11-plus
   v25_11: { model: 'Antminer S19 XP', row: {
@@ -109,6 +120,7 @@ const EXPECTED: Record<string, { model: string; row: Row }> = {
     inlet_temp_c: null, outlet_temp_c: null, fan_rpm: (5879 + 5819 + 5909 + 5909) / 4, // 5879
     accepted_shares: 5048, rejected_shares: 10, hw_errors: null, chains_ok: 3, chains_total: 3, uptime_s: 20359,
     fan_min_rpm: 5819, nameplate_ths: 119967.84610414201 / 1000,
+    pool_rejected_pct: 0.1977, pool_stale_pct: 0, last_share_age_s: ANCHOR_S - 1776446537, // 10 of 5048 + 10 + 0
   } },
   // Antminer S21 Pro, 2026-04-14 26.04-plus
   v26_04: { model: 'Antminer S21 Pro', row: {
@@ -116,6 +128,7 @@ const EXPECTED: Record<string, { model: string; row: Row }> = {
     inlet_temp_c: null, outlet_temp_c: null, fan_rpm: (5943 * 3 + 5973) / 4, // 5950.5
     accepted_shares: 848, rejected_shares: 0, hw_errors: null, chains_ok: 3, chains_total: 3, uptime_s: 7039,
     fan_min_rpm: 5943, nameplate_ths: 252597.58314720003 / 1000,
+    pool_rejected_pct: 0, pool_stale_pct: 0, last_share_age_s: ANCHOR_S - 1776445677, // 0 of 848
   } },
 };
 
@@ -167,7 +180,9 @@ describe('Braiins OS REST captures polled through the scheduler', () => {
     expect(model.devices.get('bos-v26_04')).toMatchObject({ collector: 'braiins', address: `127.0.0.1:${miners.v26_04.port}` });
 
     const { sink, accepted, errors } = collect();
-    const sched = startScheduler({ devices: [...model.devices.values()], catalogue: model.catalogue, settings: model.collectors, sink });
+    const t0 = Date.now();
+    const now = (): number => ANCHOR_S * 1000 + (Date.now() - t0);
+    const sched = startScheduler({ devices: [...model.devices.values()], catalogue: model.catalogue, settings: model.collectors, sink, now });
     await new Promise((r) => setTimeout(r, 700));
     await sched.stop();
 
@@ -177,6 +192,14 @@ describe('Braiins OS REST captures polled through the scheduler', () => {
       expect(mine.length, v).toBeGreaterThanOrEqual(2);
       expect(mine[0].metrics, v).toEqual(row);
       expect(mine[0].power_source, v).toBe('device');
+      // The first poll asks for pools; the next ones, within 40 s, do not (and carry no pool figure).
+      expect(mine[0].pools?.map((p) => [p.url, p.user, p.state, p.active]), v).toEqual([
+        ['stratum+tcp://example.pool.com:3333', 'asic_rs.test', 'alive', true],
+        ['stratum+tcp://example.pool2.com:3333', 'asic_rs.test', 'alive', false],
+      ]);
+      expect(mine[1].pools, v).toBeUndefined();
+      expect(mine[1].metrics.pool_rejected_pct, v).toBeUndefined();
+      expect(miners[v].requests.filter((q) => q.path === '/api/v1/pools/').length, v).toBe(1);
       // One login serves every poll: the session's token is reused, not fetched per poll.
       expect(miners[v].logins, v).toBe(1);
       expect(miners[v].requests.every((q) => q.auth === 'tok1'), v).toBe(true);
@@ -193,7 +216,7 @@ describe('Braiins OS REST captures polled through the scheduler', () => {
     const second = mapBraiins(await s.fetchAll(1000), { device: 'd', ts: 0 });
     expect(m.logins).toBe(2);
     expect(second.metrics).toEqual(first.metrics);
-    expect(second.metrics).toEqual(EXPECTED.v26_04.row);
+    expect(second.metrics).toEqual({ ...EXPECTED.v26_04.row, ...NO_POOLS });
   });
 
   it('says a miner without the REST API (firmware before 25.07) is one, rather than a failed login', async () => {
@@ -242,7 +265,7 @@ describe('Braiins OS replies mapped', () => {
     const stats = JSON.parse(fx('v26_04_miner_stats.json').toString('utf8')) as Record<string, unknown>;
     const r = mapBraiins({ stats }, { device: 'd', ts: 0 });
     expect(r.metrics).toEqual({
-      ...EXPECTED.v26_04.row,
+      ...EXPECTED.v26_04.row, ...NO_POOLS,
       chip_temp_c: null, board_temp_c: null, fan_rpm: null, fan_min_rpm: null, chains_ok: null, chains_total: null, uptime_s: null,
     });
     expect(() => mapBraiins({ stats: {} }, { device: 'd', ts: 0 })).toThrow('bad reply: no miner stats');
@@ -280,7 +303,9 @@ describe('Braiins OS requests per sweep', () => {
     expect(readings[0].metrics.uptime_s).toBe(7039);
     expect(readings[2].metrics.uptime_s).toBeGreaterThanOrEqual(7039);
     expect(readings[2].metrics.uptime_s).toBeLessThan(7039 + 5);
-    expect({ ...readings[2].metrics, uptime_s: 0 }).toEqual({ ...EXPECTED.v26_04.row, uptime_s: 0 });
+    // fetchAll without pools and mapBraiins alone: the pool metrics are the poll's to merge (issue 19), null here.
+    expect({ ...readings[2].metrics, uptime_s: 0 })
+      .toEqual({ ...EXPECTED.v26_04.row, uptime_s: 0, pool_rejected_pct: null, pool_stale_pct: null, last_share_age_s: null });
   });
 
   it('asks details again after a new login (the miner may have rebooted)', async () => {

@@ -10,7 +10,7 @@ import { cgminerRaw, parseCgminerJson } from '../../server/collectors/cgminer.js
 import { startScheduler } from '../../server/collectors/scheduler.js';
 import { whatsminerV3Request } from '../../server/collectors/whatsminer-v3.js';
 import type { CollectorSink } from '../../server/collectors/types.js';
-import type { CatalogueModel, DeviceModel, MetricOf, Reading } from '../../server/core/types.js';
+import type { CatalogueModel, DeviceModel, MetricOf, PoolEntry, Reading } from '../../server/core/types.js';
 import { joined, startFakeMiner, type FakeBehaviour } from './collectors-fake-miner.js';
 import { collectorSettings } from '../helpers/collectors.js';
 import { deviceHealth } from '../../server/figures/health.js';
@@ -46,15 +46,23 @@ interface CgCase {
   commands: string[];
   power_source?: 'device' | 'estimate';
   metrics: Expected;
+  /** the pool list read from the `pools` capture: [url, user, state, active, priority] */
+  pools?: [string, string, PoolEntry['state'], boolean, number][];
 }
+
+/** No `pools` capture for this miner: the fake answers Invalid command, and the pool figures are unknown. */
+const NO_POOLS = { pool_rejected_pct: null, pool_stale_pct: null, last_share_age_s: null };
 
 
 
 const CASES: CgCase[] = [
   {
     name: 'stock Antminer S19 Pro, bmminer 49.0.1.3 legacy stats with "rate_unit":"GH" (antminer-bmminer/S19Pro_*)',
-    replies: { 'summary+stats': joined({ summary: fx('antminer-bmminer/S19Pro_summary.json'), stats: fx('antminer-bmminer/S19Pro_stats.json') }) },
-    commands: ['summary+stats'],
+    replies: {
+      'summary+stats': joined({ summary: fx('antminer-bmminer/S19Pro_summary.json'), stats: fx('antminer-bmminer/S19Pro_stats.json') }),
+      pools: fx('antminer-bmminer/S19Pro_pools.json'),
+    },
+    commands: ['summary+stats', 'pools'],
     metrics: {
       hashrate_ths: 110.56689, // stats "GHS 5s": 110566.89 GH/s
       power_w: null, // stock bmminer reports no power; no model given here, so no estimate
@@ -68,15 +76,25 @@ const CASES: CgCase[] = [
       chains_ok: 3, chains_total: 3, // chain_acn 114,114,114,0; chain 4 empty; miner_count 3
       uptime_s: 50474, // summary Elapsed
       nameplate_ths: 110, // stats total_rateideal 110000.0 (GH)
+      // pools POOL 0 (Stratum Active): "Pool Rejected%" says 0.0, but its sums say Difficulty Rejected
+      // 2490368 of 1305083904 + 2490368 + 0 = 0.1905 %: the sums are read, by cgminer's own formula
+      pool_rejected_pct: 0.1905, pool_stale_pct: 0, // Difficulty Stale 0.0
+      last_share_age_s: 3, // "Last Share Time": "0:00:03"
     },
+    pools: [
+      ['stratum+tcp://btc.global.luxor.tech:700', 'satokierepair.H04YK', 'alive', true, 0],
+      ['stratum+tcp://btc.global.luxor.tech:700', 'satokierepair.H04YK', 'alive', false, 1],
+      ['stratum+tcp://btc.global.luxor.tech:700', 'satokierepair.H04YK', 'alive', false, 2],
+    ],
   },
   {
     name: 'LuxOS 2025.4.8 on an S19k Pro: summary+stats, then power (luxos/S19kPro_*)',
     replies: {
       'summary+stats': joined({ summary: fx('luxos/S19kPro_summary.json'), stats: fx('luxos/S19kPro_stats.json') }),
       power: fx('luxos/S19kPro_power.json'),
+      pools: fx('luxos/S19kPro_pools.json'),
     },
-    commands: ['summary+stats', 'power'],
+    commands: ['summary+stats', 'power', 'pools'],
     power_source: 'device',
     metrics: {
       hashrate_ths: 59.75606, // stats "GHS 5s": 59756.06
@@ -89,12 +107,23 @@ const CASES: CgCase[] = [
       chains_ok: 3, chains_total: 3, // chain_acn 77,77,77,0; chain_rate4 "0", chain_acs4 "" (no board)
       uptime_s: 3453,
       nameplate_ths: 61.9542, // stats total_rateideal 61954.2 (GH)
+      // two groups, each with an active pool: POOL 0 (Priority 0) is the miner's; Difficulty Rejected 0
+      pool_rejected_pct: 0, pool_stale_pct: 0, last_share_age_s: 1, // "Last Share Time": "00:00:01"
     },
+    pools: [
+      ['stratum+tcp://ca.stratum.braiins.com:3333', 'asic-rs.user1', 'alive', true, 0],
+      ['stratum+tcp://stratum.braiins.com:3333', 'asic-rs.user1', 'dead', false, 1],
+      ['stratum+tcp://ca.stratum.braiins.com:3333', 'asic-rs.user2', 'alive', true, 2],
+      ['stratum+tcp://stratum.braiins.com:3333', 'asic-rs.user2', 'dead', false, 3],
+    ],
   },
   {
     name: 'Whatsminer btminer API v1, M30S (fw 20210322.22.REL): summary, then devs (whatsminer-btminer/v1_M30S_*)',
-    replies: { summary: fx('whatsminer-btminer/v1_M30S_summary.json'), devs: fx('whatsminer-btminer/v1_M30S_devs.json') },
-    commands: ['summary+stats', 'summary', 'devs'], // "Firmware Version" names btminer: no `stats` asked
+    replies: {
+      summary: fx('whatsminer-btminer/v1_M30S_summary.json'), devs: fx('whatsminer-btminer/v1_M30S_devs.json'),
+      pools: fx('whatsminer-btminer/v1_M30S_pools.json'),
+    },
+    commands: ['summary+stats', 'summary', 'devs', 'pools'], // "Firmware Version" names btminer: no `stats` asked
     power_source: 'device',
     metrics: {
       hashrate_ths: 70.668115, // "MHS 5s": 70668114.52 / 1e6
@@ -109,12 +138,19 @@ const CASES: CgCase[] = [
       chains_ok: 3, chains_total: 3, // devs: 3 boards, Status Alive, MHS 5s 20053438.74 / 25567317.81 / 24351292.28
       uptime_s: 10154, // Elapsed
       nameplate_ths: 68.796, // "Factory GHS" 68796
+      pool_rejected_pct: 0, pool_stale_pct: 0, // POOL 1: Difficulty Rejected 0.0, Stale 0.0 of 158334976
+      last_share_age_s: 7, // "Last Share Time" 1761061364 (epoch s) against STATUS When 1761061371
     },
+    pools: [
+      ['stratum+tcp://btc.example.pool:3333', 'asic-rs.test', 'alive', true, 0],
+      ['stratum+tcp://btc2.example.pool:3333', 'asic-rs.test', 'alive', false, 1],
+      ['stratum+tcp://btc3.example.pool:3333', 'asic-rs.test', 'alive', false, 2],
+    ],
   },
   {
     name: 'Whatsminer btminer API v2 (sample): summary, then devs (whatsminer-btminer/v2_*)',
-    replies: { summary: fx('whatsminer-btminer/v2_summary.json'), devs: fx('whatsminer-btminer/v2_devs.json') },
-    commands: ['summary+stats', 'summary', 'stats', 'devs'],
+    replies: { summary: fx('whatsminer-btminer/v2_summary.json'), devs: fx('whatsminer-btminer/v2_devs.json'), pools: fx('whatsminer-btminer/v2_pools.json') },
+    commands: ['summary+stats', 'summary', 'stats', 'devs', 'pools'],
     power_source: 'device',
     metrics: {
       hashrate_ths: 124.5, // no "MHS 5s"; "HS RT" 124500000.0 / 1e6
@@ -129,12 +165,19 @@ const CASES: CgCase[] = [
       chains_ok: 3, chains_total: 3, // devs Alive, "MHS av" 41.5/41.8/41.7 TH/s
       uptime_s: 25000,
       nameplate_ths: 126, // "Factory GHS" 126000
+      // this pools reply has only Accepted 5412 and Rejected 0: no stale count, no last share time
+      pool_rejected_pct: 0, pool_stale_pct: null, last_share_age_s: null,
     },
+    pools: [
+      ['stratum+tcp://btc.example.pool:3333', 'asic-rs.test', 'alive', true, 0],
+      ['stratum+tcp://btc2.example.pool:3333', 'asic-rs.test', 'alive', false, 1],
+      ['stratum+tcp://btc3.example.pool:3333', 'asic-rs.test', 'alive', false, 2],
+    ],
   },
   {
     name: 'Avalon A1246 (Ver 1246-83-21072802) stats only (avalon/1246_stats.json)',
     replies: { 'summary+stats': joined({ stats: fx('avalon/1246_stats.json') }) },
-    commands: ['summary+stats'],
+    commands: ['summary+stats', 'pools'],
     power_source: 'device',
     metrics: {
       hashrate_ths: 81.07268, // GHSspd[81072.68]
@@ -150,12 +193,13 @@ const CASES: CgCase[] = [
       chains_ok: 3, chains_total: 3, // MGHS[26907.01 26025.06 26724.56]
       uptime_s: 24684, // Elapsed[24684]
       nameplate_ths: null, // Avalon states none (GHSmm is the rate for its clock)
+      ...NO_POOLS,
     },
   },
   {
     name: 'Avalon Q (MM319, "MM ID0:Summary" layout), idle at capture (avalon/Q_*)',
-    replies: { 'summary+stats': joined({ summary: fx('avalon/Q_summary.json'), stats: fx('avalon/Q_stats.json') }) },
-    commands: ['summary+stats'],
+    replies: { 'summary+stats': joined({ summary: fx('avalon/Q_summary.json'), stats: fx('avalon/Q_stats.json') }), pools: fx('avalon/Q_pools.json') },
+    commands: ['summary+stats', 'pools'],
     power_source: 'device',
     metrics: {
       hashrate_ths: 0, // GHSspd[0.00]: "SYSTEMSTATU[Work: In Idle …]"
@@ -170,12 +214,16 @@ const CASES: CgCase[] = [
       chains_ok: 1, chains_total: 1, // MGHS[44499.41]
       uptime_s: 37714, // summary Elapsed (MM Elapsed[37850] is the controller's)
       nameplate_ths: null,
+      pool_rejected_pct: 0.2129, // Difficulty Rejected 786432 of 368550176 + 786432 + 0 (= its "Pool Rejected%")
+      pool_stale_pct: 0,
+      last_share_age_s: null, // "Last Share Time": 31279, neither a time since nor an epoch beside When 1753431847
     },
+    pools: [['stratum+tcp://pool.example.com:4444', 'worker1', 'alive', true, 0]],
   },
   {
     name: 'Auradine GCMiner: summary, then devs and fan (auradine/*)',
-    replies: { summary: fx('auradine/summary.json'), devs: fx('auradine/devs.json'), fan: fx('auradine/fan.json') },
-    commands: ['summary+stats', 'summary', 'stats', 'devs', 'fan'],
+    replies: { summary: fx('auradine/summary.json'), devs: fx('auradine/devs.json'), fan: fx('auradine/fan.json'), pools: fx('auradine/pools.json') },
+    commands: ['summary+stats', 'summary', 'stats', 'devs', 'fan', 'pools'],
     metrics: {
       hashrate_ths: 20.599767, // "MHS 5s": 20599767.1774699
       power_w: null, // only in `psu` (PowerIn), captured from another build and idle: not asked
@@ -188,12 +236,19 @@ const CASES: CgCase[] = [
       chains_ok: 3, chains_total: 3, // devs: 3 ASICBoard, Alive, MHS 5s > 0
       uptime_s: 56696,
       nameplate_ths: null, // GCMiner's summary states none
+      // GCMiner's pools gives only counts: Rejected 1 of Accepted 10 + 1; no stale, no last share time
+      pool_rejected_pct: 9.0909, pool_stale_pct: null, last_share_age_s: null,
     },
+    pools: [
+      ['stratum+tcp://btc.viabtc.io:3333', 'username.suffix', 'alive', true, 0],
+      ['stratum+tcp://stratum.slushpool.com:3333', 'username.suffix', 'dead', false, 1],
+      ['stratum+tcp://stratum.slushpool.com:3333', 'username.suffix', 'dead', false, 2],
+    ],
   },
   {
     name: 'SealMiner A2, bdminer 4.11.1 (sealminer/*)',
-    replies: { 'summary+stats': joined({ summary: fx('sealminer/summary.json'), stats: fx('sealminer/stats.json') }) },
-    commands: ['summary+stats'],
+    replies: { 'summary+stats': joined({ summary: fx('sealminer/summary.json'), stats: fx('sealminer/stats.json') }), pools: fx('sealminer/pools.json') },
+    commands: ['summary+stats', 'pools'],
     power_source: 'device',
     metrics: {
       hashrate_ths: 368.479433, // summary "MHS 5s": 368479432.78 (the firmware's own 5 s figure)
@@ -207,12 +262,16 @@ const CASES: CgCase[] = [
       chains_ok: 3, chains_total: 3, // "Board Count" 3, each "{i} MHS(Sample)" > 0
       uptime_s: 2481,
       nameplate_ths: 221.663472, // stats "MHS(Ideal)" 221663472
+      pool_rejected_pct: 0.313, // Difficulty Rejected 131072 of 41746432 + 131072 + 0 = 0.31299 (its field: 0.313)
+      pool_stale_pct: 0,
+      last_share_age_s: 2, // "Last Share Time" 1773869544 against When 1773869546
     },
+    pools: [['stratum+tcp://stratum.braiins.com:3333', 'Dow_Mining.SealMinerA2', 'alive', true, 0]],
   },
   {
     name: 'Elphapex DG-Home1, Bitmain new-API layout, idle at capture (elphapex/*)',
-    replies: { 'summary+stats': joined({ summary: fx('elphapex/summary.json'), stats: fx('elphapex/stats.json') }) },
-    commands: ['summary+stats'],
+    replies: { 'summary+stats': joined({ summary: fx('elphapex/summary.json'), stats: fx('elphapex/stats.json') }), pools: fx('elphapex/pools.json') },
+    commands: ['summary+stats', 'pools'],
     metrics: {
       hashrate_ths: 0, // rate_5s 0 (MH/s)
       power_w: null,
@@ -226,7 +285,14 @@ const CASES: CgCase[] = [
       chains_ok: 0, chains_total: 4, // chain_num 4; no chain has asic_num > 0 and rate_real > 0
       uptime_s: 0, // elapsed 0
       nameplate_ths: 0.003004, // rate_ideal 3003.75 MH/s (a Scrypt miner: its hashes are not SHA-256's)
+      // every pool "Unreachable" and none marked active: no active pool, so no pool figures
+      pool_rejected_pct: null, pool_stale_pct: null, last_share_age_s: null,
     },
+    pools: [
+      ['stratum+tcp://pool.invalid:3333', 'worker', 'dead', false, 0],
+      ['stratum+tcp://backup.invalid:3333', 'worker', 'dead', false, 1],
+      ['stratum+tcp://tertiary.invalid:3333', 'worker', 'dead', false, 2],
+    ],
   },
   // --- Foreman's captures (delawr0190/foreman-apps, see the fixtures README) ------------------------------
   {
@@ -235,8 +301,9 @@ const CASES: CgCase[] = [
       summary: fx('braiins-os/foreman_S9_bosplus_summary.json'), devs: fx('braiins-os/foreman_S9_bosplus_devs.json'),
       temps: fx('braiins-os/foreman_S9_bosplus_temps.json'), fans: fx('braiins-os/foreman_S9_bosplus_fans.json'),
     },
-    commands: ['summary+stats', 'summary', 'stats', 'devs', 'temps', 'fans'],
+    commands: ['summary+stats', 'summary', 'stats', 'devs', 'temps', 'fans', 'pools'],
     metrics: {
+      ...NO_POOLS, // Foreman kept no pools reply: asked on the first poll, unanswered, so null
       hashrate_ths: 15.740916, // summary "MHS 5s": 15740915.842676325
       power_w: null, // BOSminer's cgminer API reports none; no model given, so no estimate
       chip_temp_c: null, // temps Chip 0.0 on every board: no chip sensor read
@@ -255,8 +322,9 @@ const CASES: CgCase[] = [
       summary: fx('braiins-os/foreman_S9_bos_summary.json'),
       temps: fx('braiins-os/foreman_S9_bos_temps.json'), fans: fx('braiins-os/foreman_S9_bos_fans.json'),
     },
-    commands: ['summary+stats', 'summary', 'stats', 'devs', 'temps', 'fans'],
+    commands: ['summary+stats', 'summary', 'stats', 'devs', 'temps', 'fans', 'pools'],
     metrics: {
+      ...NO_POOLS, // Foreman kept no pools reply: asked on the first poll, unanswered, so null
       hashrate_ths: 14.274425, // "MHS 5s": 14274425.317759488
       power_w: null,
       chip_temp_c: null, board_temp_c: 53, // temps Board 53.0, 46.0, 52.0; Chip 0.0
@@ -271,9 +339,10 @@ const CASES: CgCase[] = [
   {
     name: 'VNish 3.8.6 on an S9: stats only, fans in slots 5 and 6 (antminer-vnish/foreman_S9_vnish386_stats.json)',
     replies: { stats: fx('antminer-vnish/foreman_S9_vnish386_stats.json') },
-    commands: ['summary+stats', 'summary', 'stats'],
+    commands: ['summary+stats', 'summary', 'stats', 'pools'],
     power_source: 'device',
     metrics: {
+      ...NO_POOLS, // Foreman kept no pools reply: asked on the first poll, unanswered, so null
       hashrate_ths: 12.79548, // "GHS 5s": "12795.48"
       power_w: 1485, // chain_consumption6..8: 495 + 495 + 495 (VNish's own per-board figure)
       chip_temp_c: 80, // temp2_6..8: 80, 71, 78
@@ -290,8 +359,9 @@ const CASES: CgCase[] = [
   {
     name: 'stock Antminer S17 Pro, bmminer 1.0.0 (antminer-bmminer/foreman_S17_stats.json)',
     replies: { stats: fx('antminer-bmminer/foreman_S17_stats.json') },
-    commands: ['summary+stats', 'summary', 'stats'],
+    commands: ['summary+stats', 'summary', 'stats', 'pools'],
     metrics: {
+      ...NO_POOLS, // Foreman kept no pools reply: asked on the first poll, unanswered, so null
       hashrate_ths: 54.99701, // "GHS 5s": "54997.01"
       power_w: null,
       chip_temp_c: 80, // temp2_1..3 80, 75, 63; temp_chip1 "48-80-49-70"
@@ -308,8 +378,9 @@ const CASES: CgCase[] = [
   {
     name: 'stock Antminer S19, sleeping: answers, hashes nothing (antminer-bmminer/foreman_S19_sleeping_stats.json)',
     replies: { stats: fx('antminer-bmminer/foreman_S19_sleeping_stats.json') },
-    commands: ['summary+stats', 'summary', 'stats'],
+    commands: ['summary+stats', 'summary', 'stats', 'pools'],
     metrics: {
+      ...NO_POOLS, // Foreman kept no pools reply: asked on the first poll, unanswered, so null
       hashrate_ths: 0, // "GHS 5s": 0.0
       power_w: null,
       chip_temp_c: 40, board_temp_c: 40, // temp2_2/temp2_3 40; temp2/temp3 40; temp_pcb2 "39-37-40-39"
@@ -325,9 +396,10 @@ const CASES: CgCase[] = [
   {
     name: 'Whatsminer M31S, btminer 20201202 (Description "btminer"): summary; its `edevs` not asked (whatsminer-btminer/foreman_M31S_*)',
     replies: { summary: fx('whatsminer-btminer/foreman_M31S_summary.json'), edevs: fx('whatsminer-btminer/foreman_M31S_edevs.json') },
-    commands: ['summary+stats', 'summary', 'devs'],
+    commands: ['summary+stats', 'summary', 'devs', 'pools'],
     power_source: 'device',
     metrics: {
+      ...NO_POOLS, // Foreman kept no pools reply: asked on the first poll, unanswered, so null
       hashrate_ths: 92.768289, // "MHS 5s": 92768288.94
       power_w: 3552, // Power_RT (Power 3553)
       chip_temp_c: 93, // "Chip Temp Max": 93.0
@@ -344,8 +416,9 @@ const CASES: CgCase[] = [
   {
     name: 'Whatsminer M20S, old firmware ("cgminer 4.9.2", no Firmware Version): summary (whatsminer-btminer/foreman_M20S_oldfw_summary.json)',
     replies: { summary: fx('whatsminer-btminer/foreman_M20S_oldfw_summary.json') },
-    commands: ['summary+stats', 'summary', 'stats', 'devs'],
+    commands: ['summary+stats', 'summary', 'stats', 'devs', 'pools'],
     metrics: {
+      ...NO_POOLS, // Foreman kept no pools reply: asked on the first poll, unanswered, so null
       hashrate_ths: 65.371303, // "MHS 5s": 65371302.78
       power_w: null, // this firmware's summary has no Power
       chip_temp_c: null, board_temp_c: 75, // Temperature 75.00
@@ -362,8 +435,9 @@ const CASES: CgCase[] = [
     // The capture is a joined reply (summary, stats and pools keyed by command), served as the answer to
     // the collector's summary+stats: the reader takes its summary and stats and leaves pools.
     replies: { 'summary+stats': fx('avalon/foreman_10XX_pools_summary_stats.json') },
-    commands: ['summary+stats'],
+    commands: ['summary+stats', 'pools'],
     metrics: {
+      ...NO_POOLS, // Foreman kept no pools reply: asked on the first poll, unanswered, so null
       hashrate_ths: 25.536752, // no GHSspd in this MM string; summary "MHS av" 25536751.74 (no "MHS 5s")
       power_w: null, // PS[0 0 0 0 0 0], no WALLPOWER
       chip_temp_c: 64, // TMax[64]
@@ -387,6 +461,7 @@ describe('real captures, served byte-exact and polled through the scheduler', ()
     expect(miner.commands).toEqual(c.commands);
     expect(r.power_source).toBe(c.power_source);
     expect(r.metrics).toEqual(c.metrics);
+    expect(r.pools?.map((p) => [p.url, p.user, p.state, p.active, p.priority])).toEqual(c.pools);
   });
 
   it('the S19 Pro estimate uses the model when the firmware reports no power', async () => {
@@ -463,9 +538,18 @@ async function startV3(byParam: Record<string, string>): Promise<{ port: number;
 
 describe('Whatsminer API v3 captures', () => {
   it('M60S sample: summary, then edevs for the chains (whatsminer-v3/get_miner_status_*)', async () => {
-    const v3 = await startV3({ summary: fx('whatsminer-v3/get_miner_status_summary.json'), edevs: fx('whatsminer-v3/get_miner_status_edevs.json') });
+    const v3 = await startV3({
+      summary: fx('whatsminer-v3/get_miner_status_summary.json'), edevs: fx('whatsminer-v3/get_miner_status_edevs.json'),
+      pools: fx('whatsminer-v3/get_miner_status_pools.json'),
+    });
     const r = await pollOnce({ id: 'W', kind: 'asic', address: `127.0.0.1:${v3.port}`, collector: 'whatsminer_v3' });
-    expect(v3.params).toEqual(['summary', 'edevs']);
+    expect(v3.params).toEqual(['summary', 'edevs', 'pools']);
+    // get_miner_status_pools.json: msg.pools[] account, status, stratum-active, pool-priority
+    expect(r.pools).toEqual([
+      { url: 'stratum+tcp://btc.example.pool:3333', user: 'asic-rs.test', state: 'alive', active: true, priority: 0 },
+      { url: 'stratum+tcp://btc2.example.pool:3333', user: 'asic-rs.test', state: 'alive', active: false, priority: 1 },
+      { url: 'stratum+tcp://btc3.example.pool:3333', user: 'asic-rs.test', state: 'alive', active: false, priority: 2 },
+    ]);
     expect(r.power_source).toBe('device');
     expect(r.metrics).toEqual({
       hashrate_ths: 171.259, // hash-realtime (TH/s)
@@ -479,13 +563,17 @@ describe('Whatsminer API v3 captures', () => {
       chains_ok: 3, chains_total: 3, // edevs: 3 boards, status alive, hash-realtime 57.2/57.0/57.1
       uptime_s: 50000, // elapsed
       nameplate_ths: 181.051, // factory-hash (TH/s)
+      // the v3 pool entries carry no share counts and no last share time
+      pool_rejected_pct: null, pool_stale_pct: null, last_share_age_s: null,
     });
   });
 
   it('M60S_VK40: without edevs, get.device.info gives the board count (whatsminer-v3/get_device_info.json)', async () => {
     const v3 = await startV3({ summary: fx('whatsminer-v3/get_miner_status_summary.json'), 'get.device.info': fx('whatsminer-v3/get_device_info.json') });
     const r = await pollOnce({ id: 'W', kind: 'asic', address: `127.0.0.1:${v3.port}`, collector: 'whatsminer_v3' });
-    expect(v3.params).toEqual(['summary', 'edevs', 'get.device.info']);
+    expect(v3.params).toEqual(['summary', 'edevs', 'get.device.info', 'pools']); // no pools capture served: code -2
+    expect(r.pools).toBeUndefined();
+    expect(r.metrics.pool_rejected_pct).toBeNull();
     expect(r.metrics.chains_total).toBe(3); // msg.miner["board-num"] "3"
     expect(r.metrics.chains_ok).toBeNull(); // device info says what is fitted, not what hashes
     expect(r.metrics.hashrate_ths).toBe(171.259);

@@ -17,7 +17,8 @@ afterEach(async () => {
 
 describe('scheduler against faulty miners', () => {
   it('reports hung, reset, garbage and refused miners with their reasons while healthy ones keep their interval', async () => {
-    // The stock S19 Pro capture: its summary+stats say everything, so one connection is one poll.
+    // The stock S19 Pro capture: its summary+stats say everything, so one connection is one poll (and the
+    // first poll's pools ask one more).
     const good = { 'summary+stats': joined({ summary: fx('antminer-bmminer/S19Pro_summary.json'), stats: fx('antminer-bmminer/S19Pro_stats.json') }) };
     const healthy = [await startFakeMiner(good), await startFakeMiner(good)];
     const hung = await startFakeMiner(good, 'hang');
@@ -61,7 +62,9 @@ describe('scheduler against faulty miners', () => {
       const gaps = m.connections.slice(1).map((t, i) => t - m.connections[i]);
       expect(Math.max(...gaps)).toBeLessThan(330);
     }
-    expect(accepted.filter((r) => r.device === 'ok-1').length).toBe(healthy[0].connections.length);
+    // One connection per poll, plus one `pools` ask on the first poll only (then not for 40 s: issue 19).
+    expect(healthy[0].commands.filter((c) => c === 'pools')).toEqual(['pools']);
+    expect(accepted.filter((r) => r.device === 'ok-1').length).toBe(healthy[0].connections.length - 1);
     expect(accepted[0].metrics.hashrate_ths).toBe(110.56689); // GHS 5s 110566.89 / 1000
     // Back-off: the refused miner is retried after 1, 2, 4 intervals, so far fewer attempts than a healthy one.
     expect(errors.filter((e) => e.device === 'refused').length).toBeLessThanOrEqual(4);

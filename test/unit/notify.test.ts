@@ -314,7 +314,7 @@ describe('shelve is a silence', () => {
 describe('/metrics', () => {
   it('sent, failed, dropped per Alertmanager, and queue length', async () => {
     const stats = [{ alertmanager: 'http://am-1:9093', sent: 5, failed: 2, dropped: 1, queue_length: 3 }];
-    const hub = { figures: () => ({ site: {}, halls: [], racks: [], loops: [] }), input: () => ({ devices: new Map() }) };
+    const hub = { figures: () => ({ site: {}, halls: [], racks: [], loops: [] }), input: () => ({ devices: new Map() }), curtailments: () => [] };
     const e = createExposition(model, hub as unknown as Parameters<typeof createExposition>[1], () => [], () => stats);
     const text = await e.render();
     expect(text).toMatch(/^floorwatch_notifications_sent_total\{alertmanager="http:\/\/am-1:9093"\} 5$/m);

@@ -11,6 +11,7 @@ export const KEY_METRICS: Record<DeviceKind, MetricName[]> = {
   pdu: ['feed_a_w', 'feed_b_w'],
   cooling_loop: ['supply_temp_c', 'return_temp_c', 'flow_lpm'],
   meter: [],
+  probe: ['latency_ms', 'loss_pct'],
 };
 
 export const HEALTH_SYMBOL = { up: '●', degraded: '▲', down: '✖' } as const;

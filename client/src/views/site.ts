@@ -9,6 +9,7 @@ import type { Level } from '../levels.js';
 import { createAttentionList, racksNeedingAttention, type AttentionList } from './attention.js';
 import { createAggregateTiles, createAlertList } from './common.js';
 import { createFloorMap, hallLabel, type FloorMap } from './floormap.js';
+import { createPoolsPanel } from './pools.js';
 
 // Okabe-Ito: distinguishable under the common colour-vision deficiencies.
 export const SERIES_COLORS = {
@@ -46,8 +47,11 @@ export function createSiteView(ctx: AppContext): View {
 
   const alerts = createAlertList('Firing alerts', 5);
   const mapsEl = h('div', { class: 'minimaps' });
+  // Connectivity (issue 19): pools here; uplinks and UPSes join this strip.
+  const pools = createPoolsPanel();
+  const connectivity = h('div', { class: 'connectivity' }, pools.el);
   const el = h('div', { class: 'view site-view' }, tilesEl,
-    h('div', { class: 'site-bottom' }, chartsEl, h('div', { class: 'site-side' }, alerts.el, mapsEl)));
+    h('div', { class: 'site-bottom' }, chartsEl, h('div', { class: 'site-side' }, alerts.el, connectivity, mapsEl)));
 
   // A small map per hall draws colour only (its cells are too small for text at wall size); the racks that
   // need a look are named under it by id.
@@ -91,6 +95,7 @@ export function createSiteView(ctx: AppContext): View {
     const st = live.state;
     buildMaps();
     agg.update(st.site, st.racks.values());
+    pools.update(st.pools);
     const loop = worstLoop(st.loops.values());
     const loopsLevel: Level = loop ? 'ok' : 'unknown';
     // The big number is the warmest loop's return (what a CDU alarm watches); supply and ΔT go beneath,
