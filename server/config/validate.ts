@@ -10,17 +10,20 @@ import { readModels } from '../core/catalogue-config.js';
 import { asObject, checkKeys, err, errorCount, field, isObj, keySet, readId, readList, readString } from '../core/schema.js';
 import type { HallModel, SiteModel } from '../core/types.js';
 import { readPrometheus } from '../exposition/config.js';
+import { readEconomics, readPowerCaps } from '../figures/economics-config.js';
 import { readAuth } from '../http/auth-config.js';
 import { readAlerting } from '../notify/config.js';
 import { readRetention } from '../store/retention-config.js';
 import { expandRacks } from './expand.js';
 import { readLoops, readMeters } from './loops.js';
+import { readMarkets } from './markets.js';
 import { readRack, type RawRack } from './racks.js';
 import type { SiteCtx, SiteIndex } from './topology.js';
 
 export { MAX_COUNT, MAX_SITE_DEVICES } from './topology.js';
 
-const ROOT_KEYS = keySet('site', 'halls', 'cooling_loops', 'meters', 'collectors', 'retention', 'auth', 'alerts', 'prometheus', 'models', 'alerting');
+const ROOT_KEYS = keySet('site', 'halls', 'cooling_loops', 'meters', 'collectors', 'retention', 'auth', 'alerts', 'prometheus', 'models', 'alerting',
+  'markets', 'economics', 'power');
 const SITE_KEYS = keySet('name');
 const HALL_KEYS = keySet('id', 'name', 'racks');
 
@@ -85,6 +88,10 @@ export function buildSiteModel(root: unknown, env: NodeJS.ProcessEnv): BuildResu
 
   const loops = readLoops(c, root['cooling_loops'], index, hallWhere, halls);
   const meters = readMeters(c, root['meters'], index, hallWhere);
+  readMarkets(c, root['markets'], index, hallWhere);
+  const topo = { halls: new Set(hallWhere.keys()), racks: new Set(index.racks.keys()) };
+  const economics = readEconomics(c, root['economics'], topo);
+  const power = readPowerCaps(c, root['power'], topo);
 
   const collectors = readCollectors(c, root['collectors'], env);
   const retention = readRetention(c, root['retention']);
@@ -98,7 +105,7 @@ export function buildSiteModel(root: unknown, env: NodeJS.ProcessEnv): BuildResu
     ok: true,
     model: {
       name, halls, loops, meters, devices: index.devices, racks: index.racks, catalogue, collectors, retention, auth,
-      prometheus, pue_target, alert_rules, ...(alerting !== null ? { alerting } : {}),
+      prometheus, pue_target, alert_rules, ...(alerting !== null ? { alerting } : {}), economics, power,
     },
   };
 }

@@ -11,6 +11,7 @@ export const KEY_METRICS: Record<DeviceKind, MetricName[]> = {
   pdu: ['feed_a_w', 'feed_b_w'],
   cooling_loop: ['supply_temp_c', 'return_temp_c', 'flow_lpm'],
   meter: [],
+  market: ['energy_price_usd_per_mwh', 'hashprice_usd_per_ph_day', 'btc_usd'],
 };
 
 export const HEALTH_SYMBOL = { up: '●', degraded: '▲', down: '✖' } as const;
