@@ -4,6 +4,7 @@
 // It produces raw readings for the one path in, exactly as a push would.
 
 import type { CatalogueModel, DeviceModel, Fluid, RackModel, SiteModel } from '../core/types.js';
+import { createMarketSim } from './market.js';
 
 export interface SimulatorOptions {
   model: SiteModel;
@@ -94,6 +95,7 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
   const jitter = (amp: number) => (rand() * 2 - 1) * amp;
   const cat = (d: DeviceModel): CatalogueModel | undefined => (d.model ? model.catalogue.get(d.model) : undefined);
   const nodeLoad = new Map<string, { util: number; until: number }>();
+  const markets = createMarketSim([...model.devices.values()].filter((d) => d.kind === 'market').map((d) => d.id), model.economics?.timezone ?? 'UTC');
 
   function gpuNodeUtil(node: string, ts: number): number {
     if (node === plan.idleNode) return 0;
@@ -238,6 +240,7 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
       const w = (siteW > 0 ? siteW : itAll * 1.2) * 1.02;
       out.push({ device: m.id, ts, power_source: 'meter', metrics: { power_w: round(w, 0) } });
     }
+    out.push(...markets.readingsAt(ts, jitter));
     return out;
   }
 
