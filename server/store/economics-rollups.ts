@@ -1,11 +1,9 @@
 // The scope rollups of the economics and power-budget figures (issue 16): what each tick adds for a hall
-// or the site, and today's totals read back from the minute rollups at start (the hub's day ledger goes
-// on from there). The rates are averaged per bucket like every figure; the *_usd totals are the rates
+// or the site. The rates are averaged per bucket like every figure; the *_usd totals are the rates
 // integrated over the tick (rate × dt), as energy_wh is, so a bucket's sum is what was earned or spent in it.
+// No imports from rollups.ts, which spreads these names into SCOPE_METRICS (economics-day-store.ts reads back).
 
-import type { Db } from './db.js';
 import type { EconomicsFigures, PowerBudgetFigures } from '../core/types.js';
-import type { DaySums } from '../figures/economics-day.js';
 
 /** Averaged per bucket: the history of each rate, price and power-budget figure. */
 export const ECONOMICS_RATE_METRICS = [
@@ -43,30 +41,4 @@ export function economicsSamples(
     }
   }
   if (p !== undefined) for (const m of POWER_BUDGET_METRICS) add(`power_${m}`, p[m]);
-}
-
-/**
- * Today's sums per scope from the minute rollups since `dayStart` (a local midnight): what the hub's day
- * ledger starts from after a restart. facility_mwh from energy_facility_wh, the same integral.
- */
-export function readDaySums(db: Db, dayStart: number, codes: ReadonlyMap<string, number>): Map<string, DaySums> {
-  const want: [keyof DaySums, string, number][] = [
-    ['mining_revenue_usd', 'mining_revenue_usd', 1], ['ai_revenue_usd', 'ai_revenue_usd', 1], ['energy_cost_usd', 'energy_cost_usd', 1],
-    ['margin_usd', 'margin_usd', 1], ['facility_mwh', 'energy_facility_wh', 1e-6],
-  ];
-  const out = new Map<string, DaySums>();
-  const stmt = db.prepare(
-    `SELECT s.name AS scope, sum(r.sum) AS total FROM rollup_scope_minute r JOIN rollup_scopes s ON s.id = r.scope
-     WHERE r.metric = ? AND r.bucket >= ? AND (s.name = 'site' OR s.name LIKE 'hall:%') GROUP BY s.name`,
-  );
-  for (const [key, metric, scale] of want) {
-    const code = codes.get(metric);
-    if (code === undefined) continue;
-    for (const row of stmt.iterate(code, dayStart) as Iterable<{ scope: string; total: number }>) {
-      let s = out.get(row.scope);
-      if (s === undefined) out.set(row.scope, (s = { mining_revenue_usd: 0, ai_revenue_usd: 0, energy_cost_usd: 0, margin_usd: 0, facility_mwh: 0 }));
-      s[key] += row.total * scale;
-    }
-  }
-  return out;
 }

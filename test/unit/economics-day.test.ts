@@ -9,7 +9,7 @@ import { computeFigures } from '../../server/figures/compute.js';
 import { openDatabase } from '../../server/store/db.js';
 import { loadMigrations, migrate } from '../../server/store/migrate.js';
 import { createScopeRollups, registerScopes, scopeNames, SCOPE_METRIC_CODE } from '../../server/store/rollups.js';
-import { readDaySums } from '../../server/store/economics-rollups.js';
+import { readDaySums } from '../../server/store/economics-day-store.js';
 import { smallSite, SMALL_SITE_YAML, tempDir } from '../helpers/site.js';
 
 const MIDNIGHT = Date.UTC(2026, 0, 14); // a UTC site: local midnight
