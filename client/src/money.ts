@@ -1,5 +1,5 @@
 // Money on the wall (issue 16): dollars with a sign a person reads from across the room ("−$1.1k"), per
-// hour, per MWh; an unknown figure is a dash, never $0. Pure, tested in test/browser/client-logic-economics.
+// hour, per MWh; an unknown figure is a dash, never $0. Pure, tested in test/browser/economics.test.ts.
 
 import type { EconomicsFigures } from '../../server/core/types.js';
 import { DASH, formatDuration } from './format.js';
