@@ -11,6 +11,7 @@ import { openStore } from './store/open.js';
 import { runRetryingBusy } from './store/busy.js';
 import type { Writer } from './store/writer.js';
 import { createScopeRollups, registerScopes, scopeNames } from './store/rollups.js';
+import { seedDayLedger } from './store/economics-day-store.js';
 import { createRetention } from './store/retention.js';
 import { beginRun, createCheckpointer, heartbeatStatement } from './live/checkpoint.js';
 import { createLiveState, type LiveState } from './live/state.js';
@@ -120,7 +121,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const notify = createNotifications(model, logger);
   const curtailments = createCurtailments({ model, db });
   const alerts = createSiteAlerts({ model, index, db, staleAfterS: staleAfterMs / 1000, collectorsLastOk: () => collectors?.lastOk() ?? new Map(), curtailments: () => curtailments.alertTargets(), observer: notify?.notifier.observer });
-  const hub = createHub({ model, live, staleAfterMs, alerts, curtailments, index, offline: () => plan.offline });
+  const hub = createHub({ model, live, staleAfterMs, alerts, curtailments, index, offline: () => plan.offline, day: seedDayLedger(db, model, Date.now()) });
   const exposition = createExposition(model, hub, () => alerts.firingCounts(), () => notify?.notifier.stats() ?? []);
   const background = createBackgroundTasks({
     log: (task, err) => logger.error({ task, err: err.message }, 'background step failed'),

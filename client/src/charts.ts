@@ -85,7 +85,7 @@ export interface SeriesSpec {
 }
 
 /** What an axis measures, in the figures' base units: W, TH/s, %, °C, or a bare ratio (PUE). */
-export type AxisUnit = 'power' | 'hashrate' | 'pct' | 'temp' | 'pue' | 'count';
+export type AxisUnit = 'power' | 'hashrate' | 'pct' | 'temp' | 'pue' | 'count' | 'usd_per_mwh';
 
 export interface AxisSpec {
   unit: AxisUnit;
@@ -134,6 +134,8 @@ export function axisTickLabels(unit: AxisUnit, values: readonly number[]): strin
     suffix = `${NB}%`;
   } else if (unit === 'temp') {
     suffix = `${NB}°C`;
+  } else if (unit === 'usd_per_mwh') {
+    suffix = `${NB}$/MWh`;
   }
   const digits = decimalsFor(step / div);
   return values.map((v) => `${(v / div).toFixed(digits)}${suffix}`);

@@ -95,6 +95,9 @@ export function formatClock(ts: number, withSeconds = true): string {
 /** A metric value from the vocabulary, formatted by the unit its name carries. */
 export function formatMetric(name: string, value: number | null | undefined): string {
   if (value == null || !Number.isFinite(value)) return DASH;
+  if (name.endsWith('_usd_per_mwh')) return `$${value.toFixed(2)}/MWh`;
+  if (name.endsWith('_usd_per_ph_day')) return `$${value.toFixed(2)}/PH/day`;
+  if (name.endsWith('_usd')) return `$${formatCount(value)}`;
   if (name.endsWith('_w')) return formatPower(value);
   if (name.endsWith('_ths')) return formatHashrate(value);
   if (name.endsWith('_temp_c') || name === 'temp_c') return formatTemp(value);

@@ -8,6 +8,7 @@ import { formatClock, formatDuration } from './format.js';
 import { connectLive, dataAge, dataAgeLimits, freshness, staleness } from './live.js';
 import { createSiteTrends, prefillSiteTrends, recordSite } from './trends.js';
 import { createDeviceView } from './views/device.js';
+import { createEconomicsView } from './views/economics.js';
 import { createHallView } from './views/hall.js';
 import { createRackView } from './views/rack.js';
 import { createSiteView } from './views/site.js';
@@ -68,6 +69,8 @@ function mount(): void {
     view = createRackView(c, p.get('rack')!);
   } else if (kind === 'device' && p.get('device')) {
     view = createDeviceView(c, p.get('device')!);
+  } else if (kind === 'economics') {
+    view = createEconomicsView(c);
   } else {
     view = createSiteView(c);
   }
@@ -121,7 +124,7 @@ function buildNav(): void {
       return a;
     };
     nav.replaceChildren(link('Site', { view: 'site' }),
-      ...layout.halls.map((x) => link(hallLabel(x), { view: 'hall', hall: x.id })));
+      ...layout.halls.map((x) => link(hallLabel(x), { view: 'hall', hall: x.id })), link('Economics', { view: 'economics' }));
   }
   const current = (p.get('view') ?? 'site') === 'hall' ? (p.get('hall') ?? firstHall() ?? '') : (p.get('view') ?? 'site');
   for (const a of Array.from(nav.children)) setAttr(a, 'aria-current', String(a.getAttribute('data-nav') === current));

@@ -11,12 +11,16 @@ export interface SiteTrends {
   hashrate_ths: TrendBuffer;
   gpu_util_pct: TrendBuffer;
   worst_inlet_c: TrendBuffer;
+  /** issue 16: the economics page's chart (history names them the same) */
+  energy_price_usd_per_mwh: TrendBuffer;
+  mining_breakeven_usd_per_mwh: TrendBuffer;
 }
 
 export function createSiteTrends(): SiteTrends {
   return {
     it_power_w: new TrendBuffer(), facility_power_w: new TrendBuffer(), pue: new TrendBuffer(),
     hashrate_ths: new TrendBuffer(), gpu_util_pct: new TrendBuffer(), worst_inlet_c: new TrendBuffer(),
+    energy_price_usd_per_mwh: new TrendBuffer(), mining_breakeven_usd_per_mwh: new TrendBuffer(),
   };
 }
 
@@ -30,6 +34,8 @@ export function recordSite(trends: SiteTrends, state: LiveState): void {
   trends.hashrate_ths.push(ts, s.hashrate_ths);
   trends.gpu_util_pct.push(ts, s.gpu_util_pct);
   trends.worst_inlet_c.push(ts, s.worst_inlet_c);
+  trends.energy_price_usd_per_mwh.push(ts, s.economics?.energy_price_usd_per_mwh ?? null);
+  trends.mining_breakeven_usd_per_mwh.push(ts, s.economics?.mining_breakeven_usd_per_mwh ?? null);
 }
 
 /** Fills the hour before the page opened from the history API, where it exists. */

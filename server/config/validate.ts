@@ -10,6 +10,7 @@ import { readModels } from '../core/catalogue-config.js';
 import { asObject, checkKeys, err, errorCount, field, isObj, keySet, readId, readList, readString } from '../core/schema.js';
 import type { HallModel, SiteModel } from '../core/types.js';
 import { readPrometheus } from '../exposition/config.js';
+import { readEconomics, readPowerCaps } from '../figures/economics-config.js';
 import { readAuth } from '../http/auth-config.js';
 import { readAlerting } from '../notify/config.js';
 import { readCurtailment } from '../live/curtailment-config.js';
@@ -17,12 +18,14 @@ import { readRetention } from '../store/retention-config.js';
 import { expandRacks } from './expand.js';
 import { readLoops, readMeters } from './loops.js';
 import { readPools, readProbes } from './pools.js';
+import { readMarkets } from './markets.js';
 import { readRack, type RawRack } from './racks.js';
 import type { SiteCtx, SiteIndex } from './topology.js';
 
 export { MAX_COUNT, MAX_SITE_DEVICES } from './topology.js';
 
-const ROOT_KEYS = keySet('site', 'halls', 'cooling_loops', 'meters', 'collectors', 'retention', 'auth', 'alerts', 'prometheus', 'models', 'alerting', 'curtailment', 'pools', 'probes');
+const ROOT_KEYS = keySet('site', 'halls', 'cooling_loops', 'meters', 'collectors', 'retention', 'auth', 'alerts', 'prometheus', 'models', 'alerting',
+  'curtailment', 'pools', 'probes', 'markets', 'economics', 'power');
 const SITE_KEYS = keySet('name');
 const HALL_KEYS = keySet('id', 'name', 'racks');
 
@@ -89,6 +92,10 @@ export function buildSiteModel(root: unknown, env: NodeJS.ProcessEnv): BuildResu
   const meters = readMeters(c, root['meters'], index, hallWhere);
   const pools = readPools(c, root['pools'], index);
   readProbes(c, root['probes'], index);
+  readMarkets(c, root['markets'], index, hallWhere);
+  const topo = { halls: new Set(hallWhere.keys()), racks: new Set(index.racks.keys()) };
+  const economics = readEconomics(c, root['economics'], topo);
+  const power = readPowerCaps(c, root['power'], topo);
 
   const collectors = readCollectors(c, root['collectors'], env);
   const retention = readRetention(c, root['retention']);
@@ -105,6 +112,7 @@ export function buildSiteModel(root: unknown, env: NodeJS.ProcessEnv): BuildResu
     model: {
       name, halls, loops, meters, devices: index.devices, racks: index.racks, catalogue, collectors, retention, auth,
       prometheus, pue_target, alert_rules, ...(alerting !== null ? { alerting } : {}), curtailment, ...(pools.length ? { pools } : {}),
+      economics, power,
     },
   };
 }

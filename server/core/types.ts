@@ -14,6 +14,9 @@ export type {
 import type { CurtailmentSettings, CurtailmentView } from './curtailment-types.js';
 import type { ExpectedPool, PoolEntry, ResolvedPools } from './pools.js';
 export type { ExpectedPool, PoolEntry, ResolvedPools } from './pools.js';
+// Issue 16's settings and figures (economics, power budget) are declared beside, in economics-types.ts.
+export type * from './economics-types.js';
+import type { EconomicsFigures, EconomicsSettings, PowerBudgetFigures, PowerCaps } from './economics-types.js';
 
 /** Where a power figure came from, so figures can say "estimated". */
 export type PowerSource = 'device' | 'estimate' | 'meter';
@@ -65,6 +68,11 @@ export interface DeviceModel {
   nominal_ths?: number;
   nominal_power_w?: number;
   max_temp_c?: number;
+  /**
+   * A feed that reports less often than the site's stale_after (a market publishing a price every 5 or
+   * 15 min): its own staleness (s), for its health and for whether its values are current. Absent = the site's.
+   */
+  stale_after_s?: number;
 }
 
 export interface RackModel {
@@ -194,6 +202,10 @@ export interface SiteModel {
   curtailment?: CurtailmentSettings;
   /** config `pools:`, the pools the miners should be on; absent = none named (MinerWrongPool stays quiet) */
   pools?: ExpectedPool[];
+  /** config `economics:` (server/figures/economics-config.ts); absent = none: no fallback prices, no AI rates */
+  economics?: EconomicsSettings;
+  /** config `power:` caps (server/figures/economics-config.ts); absent = no caps */
+  power?: PowerCaps;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -303,6 +315,9 @@ export interface AggregateFigures {
 export interface HallFigures extends AggregateFigures {
   id: string;
   name: string;
+  /** issue 16; always sent by the server (optional only for figures built without a model's economics) */
+  economics?: EconomicsFigures;
+  power_budget?: PowerBudgetFigures;
 }
 
 export interface SiteFigures extends AggregateFigures {
@@ -310,6 +325,9 @@ export interface SiteFigures extends AggregateFigures {
   ts: number;
   energy_it_kwh: number;
   energy_facility_kwh: number;
+  /** issue 16; always sent by the server (optional only for figures built without a model's economics) */
+  economics?: EconomicsFigures;
+  power_budget?: PowerBudgetFigures;
 }
 
 export interface DeviceStatus {

@@ -7,11 +7,18 @@
 // `npm run migration:new -- <name>` writes the migration that adds the column and re-creates the triggers
 // (server/store/device-schema.ts); a test fails until that migration exists.
 
-export const DEVICE_KINDS = ['asic', 'gpu', 'env', 'pdu', 'cooling_loop', 'meter', 'probe'] as const;
+export const DEVICE_KINDS = ['asic', 'gpu', 'env', 'pdu', 'cooling_loop', 'meter', 'probe', 'market'] as const;
 export type DeviceKind = (typeof DEVICE_KINDS)[number];
 
-/** The unit a metric's name carries (`_w` W, `_c` °C, …); count, flag and code are unitless values. */
-export type MetricUnit = 'TH/s' | 'W' | '°C' | 'rpm' | '%' | 'MiB' | 'MHz' | 's' | 'ms' | 'L/min' | 'count' | 'flag' | 'code';
+/**
+ * The unit a metric's name carries (`_w` W, `_c` °C, `_usd_per_mwh` USD/MWh, …); count, flag, code and number
+ * are unitless values (number: a dimensionless quantity that is none of the others, like network difficulty,
+ * the ratio of the difficulty-1 target to the current one).
+ */
+export type MetricUnit =
+  | 'TH/s' | 'W' | '°C' | 'rpm' | '%' | 'MiB' | 'MHz' | 's' | 'ms' | 'L/min'
+  | 'USD/MWh' | 'USD/PH/day' | 'USD' | 'BTC/block'
+  | 'count' | 'flag' | 'code' | 'number';
 
 export interface DeviceMetricSpec {
   kind: DeviceKind;
@@ -90,6 +97,14 @@ export const DEVICE_METRICS = [
   // mean connect time of the connects that succeeded in one interval, and the share that failed.
   { kind: 'probe', name: 'latency_ms', unit: 'ms', range: [0, 600_000], rolled: true },
   { kind: 'probe', name: 'loss_pct', unit: '%', range: [0, 100], rolled: true },
+  // A market: prices pushed by an integrator (a grid price feed, a hashprice index), issue 16. Energy prices
+  // go negative in real markets (ERCOT real-time has cleared below −$200/MWh) and are capped at $5,000/MWh
+  // there (ERCOT's system-wide offer cap); the range is wider than any market's on purpose.
+  { kind: 'market', name: 'energy_price_usd_per_mwh', unit: 'USD/MWh', range: [-100_000, 100_000], rolled: true },
+  { kind: 'market', name: 'hashprice_usd_per_ph_day', unit: 'USD/PH/day', range: [0, 1_000_000], rolled: true },
+  { kind: 'market', name: 'btc_usd', unit: 'USD', range: [0, 1e9], rolled: true },
+  { kind: 'market', name: 'network_difficulty', unit: 'number', range: [1, 1e20], rolled: false },
+  { kind: 'market', name: 'fees_btc_per_block', unit: 'BTC/block', range: [0, 1000], rolled: false },
 ] as const satisfies readonly DeviceMetricSpec[];
 
 export type DeclaredMetric = (typeof DEVICE_METRICS)[number];

@@ -4,6 +4,7 @@ import type { RejectReason } from '../core/validate.js';
 import type { DeviceKind, DeviceModel, RackFigures, SiteModel } from '../core/types.js';
 import type { Hub } from '../live/hub.js';
 import { runningAgeMs } from '../figures/health.js';
+import { economicsFamilies } from './economics.js';
 
 export interface Exposition {
   registry: Registry;
@@ -153,11 +154,12 @@ export function createExposition(
         const input = hub.input();
         for (const live of input.devices.values()) {
           if (!perDevice && !INFRA_KINDS.has(live.model.kind)) continue;
-          const fresh = live.ts !== null && runningAgeMs(input.now, live.ts, input.offline) <= input.stale_after_ms && !(live.error && live.error.ts >= live.ts);
+          const fresh = live.ts !== null && runningAgeMs(input.now, live.ts, input.offline) <= (live.model.stale_after_s === undefined ? input.stale_after_ms : live.model.stale_after_s * 1000) && !(live.error && live.error.ts >= live.ts);
           out.push(`floorwatch_device_up{${deviceLabel(live.model, true)}} ${fresh ? 1 : 0}`);
         }
       },
     },
+    ...economicsFamilies(hub, labelValue),
   ];
 
   function rackFamily(name: string, help: string, value: (r: RackFigures) => number | null): TextFamily {

@@ -11,18 +11,20 @@ import { poolFigures } from './pools.js';
 import { rackFigures } from './rack.js';
 import { loopFigures, type RackPowerState } from './loop.js';
 import { indexFor, type SiteIndex } from './site-index.js';
+import { attachEconomics } from './economics-scope.js';
+import type { DayLedger } from './economics-day.js';
 
 /**
  * Every figure of docs/ARCHITECTURE.md §4 from the live state. Down devices (stale, failing) count as down and add
  * nothing to power or hashrate sums: their last values are not current. `energy` supplies the 24 h PUE and
- * the kWh totals; without it those are null / 0.
+ * the kWh totals; without it those are null / 0. `day` supplies today's economic totals (0 without it).
  *
  * A ratio of a meter to a sum of racks (PUE, a hall's partial PUE, a loop's heat ÷ IT) is null, with its
  * `*_unknown_reason`, unless both halves are current and complete: dropping the down racks from one side
  * only is what made a half-site PUE of 13.08. J/TH and W per GPU need no such rule: each device's power and
  * hashrate come from the same reading, so a down device leaves both sums together.
  */
-export function computeFigures(input: LiveInput, energy?: EnergyWindow, index?: SiteIndex): Figures {
+export function computeFigures(input: LiveInput, energy?: EnergyWindow, index?: SiteIndex, day?: DayLedger): Figures {
   const idx = index ?? indexFor(input.model);
   const racks: RackFigures[] = [];
   const halls: HallFigures[] = [];
@@ -68,5 +70,7 @@ export function computeFigures(input: LiveInput, energy?: EnergyWindow, index?: 
   siteFigures.pue_24h = e?.pue_24h ?? null;
 
   const loops = idx.loops.map((li) => loopFigures(input, idx, li, rack_power));
+  // Issue 16: each hall's and the site's economics and power budget; `day` holds today's totals.
+  attachEconomics(input, idx, siteFigures, halls, racks, day);
   return { site: siteFigures, halls, racks, loops, pools: poolFigures(input) };
 }

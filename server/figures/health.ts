@@ -64,7 +64,9 @@ export function deviceHealth(kind: DeviceKind, live: DeviceLive | undefined, ctx
   const { ts, error } = live;
   if (error !== undefined && (ts === null || error.ts > ts)) return { health: 'down', reason: error.reason };
   if (ts === null) return { health: 'down', reason: 'no data' };
-  if (runningAgeMs(ctx.now, ts, ctx.offline) > ctx.stale_after_ms) return { health: 'down', reason: 'stale' };
+  // A feed with its own reporting period (a market) is stale by its own measure, not the site's.
+  const staleMs = live.model.stale_after_s === undefined ? ctx.stale_after_ms : live.model.stale_after_s * 1000;
+  if (runningAgeMs(ctx.now, ts, ctx.offline) > staleMs) return { health: 'down', reason: 'stale' };
 
   const m = live.metrics;
   let reasons: string[] | null = null;

@@ -21,7 +21,7 @@ import { isBusy } from '../store/busy.js';
 import { queryHistory } from '../store/history.js';
 import { cancelCurtailment, insertCurtailment, readCurtailments, saveCurtailmentFigures, type StoredCurtailment } from '../store/curtailments.js';
 import { CURTAILMENT_DEFAULTS } from './curtailment-config.js';
-import { currentPrices, type CurrentPrices } from './curtailment-prices.js';
+import { scopePrices, type CurrentPrices } from './curtailment-prices.js';
 
 /** "current" power is the mean over the last minute: a single second's sample is too noisy to judge. */
 const CURRENT_MS = 60_000;
@@ -106,11 +106,13 @@ export function createCurtailments(opts: {
   now?: () => number;
   /** the scope's stored power over [from, to), for a baseline Floorwatch did not sample; default: its minute rollups */
   history?: (scope: string, from: number, to: number) => PowerSample[];
-  prices?: () => CurrentPrices;
+  /** a scope's prices now; default: the economics figures of the last tick recorded (curtailment-prices.ts) */
+  prices?: (scope: string) => CurrentPrices;
 }): Curtailments {
   const { model, db } = opts;
   const settings: CurtailmentSettings = model.curtailment ?? { ...CURTAILMENT_DEFAULTS, recurring: [] };
-  const prices = opts.prices ?? currentPrices;
+  let lastFigures: Figures | null = null;
+  const prices = opts.prices ?? ((scope: string): CurrentPrices => scopePrices(lastFigures, scope));
   const clock = opts.now ?? Date.now;
   const history = opts.history ?? ((scope: string, from: number, to: number): PowerSample[] => {
     try {
@@ -172,7 +174,7 @@ export function createCurtailments(opts: {
 
   function figuresOf(e: EventState, now: number): CurtailmentFigures {
     if (e.frozen && e.figures) return e.figures;
-    const p = prices();
+    const p = prices(e.scope);
     return curtailmentFigures({
       series: series.get(e.scope) ?? [], start: e.start, end: endOf(e), now, target: e.target,
       baseline_ms: settings.baseline_ms, current_ms: CURRENT_MS,
@@ -196,6 +198,7 @@ export function createCurtailments(opts: {
   let wallViews: CurtailmentView[] = [];
 
   function record(f: Figures, now: number): void {
+    lastFigures = f;
     addRecurring(now - settings.baseline_ms, now + settings.baseline_ms + 1);
     // Which scopes need a sample now, and from when each must keep them.
     const keepFrom = new Map<string, number>();

@@ -6,6 +6,7 @@ import type {
 import { computeFigures } from '../figures/compute.js';
 import { createEnergyWindow, recordEnergy } from '../figures/energy.js';
 import { deviceStatus, deviceStatuses } from '../figures/devices.js';
+import { createDayLedger, recordDay, type DayLedger } from '../figures/economics-day.js';
 import { prepareIndex, type SiteIndex } from '../figures/site-index.js';
 import type { LiveState } from './state.js';
 
@@ -145,6 +146,8 @@ export function createHub(opts: {
   now?: () => number;
   /** spans Floorwatch was not running (restarts): left out of every device's age */
   offline?: () => readonly { from: number; to: number }[];
+  /** today's economic totals so far (seeded from the rollups at start); absent = a fresh one from 0 */
+  day?: DayLedger;
 }): Hub {
   const { model, live } = opts;
   const now = opts.now ?? Date.now;
@@ -152,6 +155,7 @@ export function createHub(opts: {
   const layout = buildLayout(model);
   const index = opts.index ?? prepareIndex(model);
   const energy = createEnergyWindow();
+  const day = opts.day ?? createDayLedger(model.economics?.timezone ?? 'UTC', now());
   const emitter = new EventEmitter<HubEvents>();
   let seq = 0;
   const prevHalls = new Map<string, HallFigures>();
@@ -165,7 +169,7 @@ export function createHub(opts: {
     return { model, devices: live.devices, now: t, stale_after_ms: staleAfterMs, offline: opts.offline?.(), curtailed: opts.curtailments?.curtailed(t) };
   };
   let sentCurtailments: CurtailmentView[] = [];
-  let current: Figures = computeFigures(input(), energy, index);
+  let current: Figures = computeFigures(input(), energy, index, day);
   changed(prevHalls, current.halls);
   changed(prevRacks, current.racks);
   changed(prevLoops, current.loops);
@@ -173,8 +177,9 @@ export function createHub(opts: {
 
   function tick(): void {
     const inp = input();
-    const f = computeFigures(inp, energy, index);
+    const f = computeFigures(inp, energy, index, day);
     recordEnergy(energy, inp.now, f.site.it_power_w, f.site.facility_power_w, f.site.it_power_complete);
+    recordDay(day, inp.now, f);
     current = f;
     opts.curtailments?.record(f, inp.now);
     const update: LiveUpdate = { seq: ++seq, ts: inp.now, site: f.site, newest_reading_ts: live.lastReadingTs() };

@@ -6,6 +6,7 @@
 
 import type { CatalogueModel, DeviceModel, Fluid, PoolEntry, RackModel, SiteModel } from '../core/types.js';
 import { createShedding, SLEEP_W, type SimCurtailment } from './curtail.js';
+import { createMarketSim } from './market.js';
 import { createSimPools } from './pools.js';
 
 export interface SimulatorOptions {
@@ -102,6 +103,7 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
   const nodeLoad = new Map<string, { util: number; until: number }>();
   const shedding = createShedding(model);
   const pools = createSimPools(model, startedAt);
+  const markets = createMarketSim([...model.devices.values()].filter((d) => d.kind === 'market').map((d) => d.id), model.economics?.timezone ?? 'UTC');
 
   function gpuNodeUtil(node: string, ts: number): number {
     if (node === plan.idleNode) return 0;
@@ -267,6 +269,7 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
       const w = (siteW > 0 ? siteW : itAll * 1.2) * 1.02;
       out.push({ device: m.id, ts, power_source: 'meter', metrics: { power_w: round(w, 0) } });
     }
+    out.push(...markets.readingsAt(ts, jitter));
     return out;
   }
 

@@ -5,6 +5,7 @@
 import type Database from 'better-sqlite3';
 import type { Db } from './db.js';
 import { METRICS_BY_KIND, type DeviceKind, type MetricName, type SiteModel } from '../core/types.js';
+import { ECONOMICS_RATE_METRICS, ECONOMICS_TOTAL_METRICS, POWER_BUDGET_METRICS } from './economics-rollups.js';
 import { HOUR_MS, isRolledUp, MINUTE_MS, ROLLED_METRICS, SCOPE_METRIC_CODE, type ScopeMetric } from './rollups.js';
 import { cutoffs } from './retention.js';
 
@@ -75,7 +76,10 @@ const RACK_METRICS = ['power_w', 'hashrate_ths', 'gpu_util_pct', 'inlet_temp_c',
 const AGG_METRICS = [
   'power_w', 'facility_power_w', 'hashrate_ths', 'gpu_util_pct', 'inlet_temp_c', 'pue', 'energy_kwh', 'energy_facility_kwh',
   'it_power_w', 'worst_inlet_c',
+  // issue 16: rates averaged per step; the *_usd totals summed per step (the dollars of each step)
+  ...ECONOMICS_RATE_METRICS, ...ECONOMICS_TOTAL_METRICS, ...POWER_BUDGET_METRICS.map((m) => `power_${m}` as const),
 ] as const;
+const SUMMED_METRICS: readonly string[] = ECONOMICS_TOTAL_METRICS;
 /**
  * Site and hall metrics asked for by the name of their live figure (AggregateFigures), as the wall's
  * trends do, stored under the rollup's name.
@@ -217,7 +221,7 @@ export function queryHistory(db: Db, model: SiteModel, req: HistoryRequest, now:
     return new HistoryError('from', `a query may scan at most ${limit.toLocaleString('en-US')} ${what}, and the stored data from ${span[0]} to ${span[1]} holds more: ask from ${earliest} or later${coarser}`);
   };
 
-  let mode: 'avg' | 'energy' | 'ratio' = 'avg';
+  let mode: 'avg' | 'energy' | 'ratio' | 'sum' = 'avg';
   let ratioDen: Bins | null = null;
   if (r.kind === 'device') {
     const m = r.metric;
@@ -284,6 +288,7 @@ export function queryHistory(db: Db, model: SiteModel, req: HistoryRequest, now:
       b.min = inst.min;
       b.max = inst.max;
     } else {
+      if (SUMMED_METRICS.includes(r.metric)) mode = 'sum';
       q(FIGURE_ALIASES[r.metric] ?? (r.metric as ScopeMetric), b);
     }
   }
@@ -297,6 +302,7 @@ export function queryHistory(db: Db, model: SiteModel, req: HistoryRequest, now:
     if (b.cnt[k] > 0) {
       if (mode === 'avg') v = b.sum[k] / b.cnt[k];
       else if (mode === 'energy') v = b.sum[k] / 1000;
+      else if (mode === 'sum') v = b.sum[k];
       else if (ratioDen !== null && ratioDen.sum[k] > 0) v = b.sum[k] / ratioDen.sum[k];
     }
     points[k] = [ts, v];
@@ -304,7 +310,7 @@ export function queryHistory(db: Db, model: SiteModel, req: HistoryRequest, now:
     maxs[k] = [ts, Number.isFinite(b.max[k]) ? b.max[k] : null];
   }
   const out: HistoryAnswer = { scope, metric, from: req.from, to: req.to, step_ms: step, source, points };
-  if (mode !== 'energy') {
+  if (mode !== 'energy' && mode !== 'sum') {
     out.min = mins;
     out.max = maxs;
   }

@@ -16,6 +16,7 @@
 import type { Db } from './db.js';
 import type { Figures } from '../core/types.js';
 import { metricNamesByKind, type DeviceKind, type RolledMetricOf } from '../core/vocabulary.js';
+import { ECONOMICS_RATE_METRICS, ECONOMICS_TOTAL_METRICS, POWER_BUDGET_METRICS, economicsSamples } from './economics-rollups.js';
 
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 3_600_000;
@@ -44,6 +45,8 @@ export function isRolledUp(kind: DeviceKind, metric: string): boolean {
 export const SCOPE_METRICS = [
   'power_w', 'facility_power_w', 'hashrate_ths', 'gpu_util_pct', 'inlet_temp_c', 'pue',
   'energy_wh', 'energy_facility_wh', 'pue_it_wh', 'pue_facility_wh', 'outlet_temp_c',
+  // issue 16: halls' and the site's economics and power budget (server/store/economics-rollups.ts)
+  ...ECONOMICS_RATE_METRICS, ...ECONOMICS_TOTAL_METRICS, ...POWER_BUDGET_METRICS.map((m) => `power_${m}` as const),
 ] as const;
 export type ScopeMetric = (typeof SCOPE_METRICS)[number];
 export const SCOPE_METRIC_CODE = new Map<ScopeMetric, number>(SCOPE_METRICS.map((m, i) => [m, i]));
@@ -87,6 +90,7 @@ export function scopeSamples(f: Figures, dtMs: number | null): ScopeSample[] {
       add(scope, 'pue_it_wh', wh(a.it_power_w));
       add(scope, 'pue_facility_wh', wh(a.facility_power_w));
     }
+    economicsSamples(a.economics, a.power_budget, dtMs, (m, v) => add(scope, m, v));
   };
   for (const h of f.halls) agg(`hall:${h.id}`, h);
   agg('site', f.site);

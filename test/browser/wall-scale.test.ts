@@ -1,5 +1,5 @@
 // The wall judged from five metres (issue 17), in Debian's chromium against the built server:
-// - every visible text on the site and hall views at 1920×1080 is at least 24 px (SVG text at its rendered
+// - every visible text on the site, hall and economics views at 1920×1080 is at least 24 px (SVG text at its rendered
 //   size, chart ticks by the size their canvas was drawn with) and none is cut off by its box;
 // - a device-level alert shows in its hall's view (and not in another hall's);
 // - with the socket up, readings that stop turn the header's data age amber, then raise DATA STALE;
@@ -234,6 +234,21 @@ describe('the demo site at wall size', () => {
       await shootBoth(page, `hall-${hall.id}`);
     }
   }, 90_000);
+
+  it('economics view (issue 16): nothing under 24 px, nothing cut off; the tiles and a cap bar per hall', async () => {
+    const snap = (await (await fetch(`${server!.base}/api/v1/site`)).json()) as LiveSnapshot;
+    await page.goto(`${server!.base}/?view=economics`);
+    for (const name of ['mining_per_mwh', 'ai_per_mwh', 'energy_price', 'margin_today']) {
+      await page.waitForFunction((n) => /\d/.test(document.querySelector(`[data-tile="${n}"] .tile-value`)?.textContent ?? ''),
+        name, { timeout: 15_000 });
+    }
+    await page.waitForFunction(() => document.querySelectorAll('canvas[data-tick-px]').length === 1, null, { timeout: 10_000 });
+    for (const hall of snap.layout.halls) expect(await page.isVisible(`[data-cap="${hall.id}"] .cap-fill`), `cap bar of ${hall.id}`).toBe(true);
+    await sleep(1500);
+    await expectReadable(page, 'economics view');
+    expect(await noScrollbars(page)).toBe(true);
+    await shootBoth(page, 'economics');
+  }, 60_000);
 
   it('a device alert shows in its hall view, not in another hall, and site alerts show in every hall', async () => {
     const snap = (await (await fetch(`${server!.base}/api/v1/site`)).json()) as LiveSnapshot;

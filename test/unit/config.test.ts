@@ -41,9 +41,10 @@ describe('built-in demo site', () => {
   it('describes the hybrid campus: 1,040 ASICs and 160 GPUs', () => {
     expect(model.name).toBe('Floorwatch demo — Hybrid Campus');
     // 20 air racks × 40 S21 + 6 tanks × 40 M66S = 800 + 240; 5 racks × 4 nodes × 8 GPUs = 160;
-    // one env and one pdu in each of the 26 + 5 racks; 2 loops; 3 meters; 2 pool probes + 1 probe: 1270 devices.
-    expect(countDevicesByKind(model)).toEqual({ asic: 1040, gpu: 160, env: 31, pdu: 31, cooling_loop: 2, meter: 3, probe: 3 });
-    expect(model.devices.size).toBe(1270);
+    // one env and one pdu in each of the 26 + 5 racks; 2 loops; 3 meters; 2 pool probes + 1 probe; 1 market
+    // (issue 16): 1271 devices.
+    expect(countDevicesByKind(model)).toEqual({ asic: 1040, gpu: 160, env: 31, pdu: 31, cooling_loop: 2, meter: 3, probe: 3, market: 1 });
+    expect(model.devices.size).toBe(1271);
     expect(model.halls.map((h) => [h.id, h.name, h.racks.length, h.rows, h.cols])).toEqual([
       ['M', 'Mining hall', 26, 3, 10],
       ['G', 'AI hall', 5, 1, 5],
@@ -96,7 +97,8 @@ describe('real-site example', () => {
 
   it('validates and expands every feature', () => {
     // asic: 4 racks × 36 + 35 + 1 + 40 + 1 = 221; gpu: 2 racks × 4 nodes × 8 + 3 nodes × 4 = 76
-    expect(countDevicesByKind(model)).toEqual({ asic: 221, gpu: 76, env: 8, pdu: 7, cooling_loop: 2, meter: 3, probe: 3 });
+    // and two markets (issue 16)
+    expect(countDevicesByKind(model)).toEqual({ asic: 221, gpu: 76, env: 8, pdu: 7, cooling_loop: 2, meter: 3, probe: 3, market: 2 });
     expect(model.devices.get('A-02-07')).toMatchObject({ address: '10.1.2.7:4028', collector: 'cgminer', rack: 'A-02' });
     expect(model.devices.get('A-05-36')).toMatchObject({
       address: '10.1.5.36:4433', collector: 'whatsminer_v3', nominal_ths: 170, nominal_power_w: 3422,
@@ -542,8 +544,8 @@ describe('check-config command and loadConfigFile', () => {
     const lines: string[] = [];
     expect(checkConfigCommand(DEMO_CONFIG_PATH, (l) => lines.push(l), NO_ENV)).toBe(0);
     expect(lines).toEqual([
-      `ok: ${DEMO_CONFIG_PATH}: site "Floorwatch demo — Hybrid Campus": 2 halls, 31 racks, 1270 devices ` +
-        '(1040 asic, 160 gpu, 31 env, 31 pdu, 2 cooling_loop, 3 meter, 3 probe)',
+      `ok: ${DEMO_CONFIG_PATH}: site "Floorwatch demo — Hybrid Campus": 2 halls, 31 racks, 1271 devices ` +
+        '(1040 asic, 160 gpu, 31 env, 31 pdu, 2 cooling_loop, 3 meter, 3 probe, 1 market)',
     ]);
   });
 

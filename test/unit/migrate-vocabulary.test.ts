@@ -34,14 +34,22 @@ function withExtraMetrics(v: StoredVocabulary): StoredVocabulary {
 describe('the declaration of device metrics', () => {
   it('names each metric of a kind once, as a column name, with its unit in the name', () => {
     const suffix: Record<string, string> = { ths: 'TH/s', w: 'W', c: '°C', rpm: 'rpm', pct: '%', mib: 'MiB', mhz: 'MHz', s: 's', ms: 'ms', lpm: 'L/min' };
+    // Compound units (a price) are named by a longer tail: the longest that matches decides, so
+    // `_usd_per_mwh` is USD/MWh and not read as a bare `_mwh`.
+    const compound: [tail: string, unit: string][] = [
+      ['_usd_per_mwh', 'USD/MWh'], ['_usd_per_ph_day', 'USD/PH/day'], ['_btc_per_block', 'BTC/block'], ['_usd', 'USD'],
+    ];
     const seen = new Set<string>();
     for (const m of DEVICE_METRICS) {
       expect(seen.has(`${m.kind}.${m.name}`), `${m.kind}.${m.name} declared twice`).toBe(false);
       seen.add(`${m.kind}.${m.name}`);
       expect(m.name).toMatch(/^[a-z][a-z0-9_]*$/);
-      const unitOfSuffix = suffix[m.name.slice(m.name.lastIndexOf('_') + 1)];
+      const tail = compound.find(([t]) => m.name.endsWith(t));
+      const unitOfSuffix = tail?.[1] ?? suffix[m.name.slice(m.name.lastIndexOf('_') + 1)];
       if (unitOfSuffix !== undefined) expect(m.unit, m.name).toBe(unitOfSuffix);
-      else expect(['count', 'flag', 'code'], m.name).toContain(m.unit);
+      else expect(['count', 'flag', 'code', 'number'], m.name).toContain(m.unit);
+      // and the other way: a unit that a name must carry is never declared on a name without it
+      if (!['count', 'flag', 'code', 'number'].includes(m.unit)) expect(unitOfSuffix, m.name).toBe(m.unit);
       expect(m.range[0]).toBeLessThan(m.range[1]);
     }
   });

@@ -11,12 +11,14 @@ import { SERIES_COLORS } from './site.js';
 const MAIN_METRIC: Record<DeviceKind, MetricName> = {
   asic: 'hashrate_ths', gpu: 'util_pct', env: 'inlet_temp_c', pdu: 'power_w', cooling_loop: 'supply_temp_c', meter: 'power_w',
   probe: 'loss_pct',
+  market: 'energy_price_usd_per_mwh',
 };
 
 /** The chart's axis for each kind's main metric, in that metric's own unit. */
 const AXIS_UNIT: Record<DeviceKind, AxisUnit> = {
   asic: 'hashrate', gpu: 'pct', env: 'temp', pdu: 'power', cooling_loop: 'temp', meter: 'power',
   probe: 'pct',
+  market: 'count',
 };
 
 export function createDeviceView(ctx: AppContext, deviceId: string): View {

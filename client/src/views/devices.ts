@@ -12,6 +12,7 @@ export const KEY_METRICS: Record<DeviceKind, MetricName[]> = {
   cooling_loop: ['supply_temp_c', 'return_temp_c', 'flow_lpm'],
   meter: [],
   probe: ['latency_ms', 'loss_pct'],
+  market: ['energy_price_usd_per_mwh', 'hashprice_usd_per_ph_day', 'btc_usd'],
 };
 
 export const HEALTH_SYMBOL = { up: '●', degraded: '▲', down: '✖' } as const;
