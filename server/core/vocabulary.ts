@@ -7,11 +7,11 @@
 // `npm run migration:new -- <name>` writes the migration that adds the column and re-creates the triggers
 // (server/store/device-schema.ts); a test fails until that migration exists.
 
-export const DEVICE_KINDS = ['asic', 'gpu', 'env', 'pdu', 'cooling_loop', 'meter'] as const;
+export const DEVICE_KINDS = ['asic', 'gpu', 'env', 'pdu', 'cooling_loop', 'meter', 'ups', 'network_link'] as const;
 export type DeviceKind = (typeof DEVICE_KINDS)[number];
 
 /** The unit a metric's name carries (`_w` W, `_c` °C, …); count, flag and code are unitless values. */
-export type MetricUnit = 'TH/s' | 'W' | '°C' | 'rpm' | '%' | 'MiB' | 'MHz' | 's' | 'L/min' | 'count' | 'flag' | 'code';
+export type MetricUnit = 'TH/s' | 'W' | '°C' | 'rpm' | '%' | 'MiB' | 'MHz' | 's' | 'L/min' | 'A' | 'bit/s' | 'ms' | '/s' | 'count' | 'flag' | 'code';
 
 export interface DeviceMetricSpec {
   kind: DeviceKind;
@@ -81,6 +81,26 @@ export const DEVICE_METRICS = [
   { kind: 'cooling_loop', name: 'flow_lpm', unit: 'L/min', range: [0, 1_000_000], rolled: true },
 
   { kind: 'meter', name: 'power_w', unit: 'W', range: [0, 500_000_000], rolled: true },
+
+  // SNMP PDUs (issue 19): the most loaded phase's (else inlet's, bank's) RMS current, what trips its breaker.
+  { kind: 'pdu', name: 'current_a', unit: 'A', range: [0, 10_000], rolled: false },
+
+  // A UPS on RFC 1628 UPS-MIB (issue 19). load_pct may pass 100 on overload.
+  { kind: 'ups', name: 'input_power_w', unit: 'W', range: [0, 10_000_000], rolled: false },
+  { kind: 'ups', name: 'output_power_w', unit: 'W', range: [0, 10_000_000], rolled: true },
+  { kind: 'ups', name: 'load_pct', unit: '%', range: [0, 200], rolled: false },
+  { kind: 'ups', name: 'battery_charge_pct', unit: '%', range: [0, 100], rolled: true },
+  { kind: 'ups', name: 'battery_runtime_s', unit: 's', range: [0, 10_000_000], rolled: false },
+  { kind: 'ups', name: 'on_battery', unit: 'flag', range: [0, 1], rolled: false },
+
+  // A site WAN link (config `links:`, issue 19): IF-MIB counters of the router interface that carries it;
+  // latency and loss from a TCP probe when the link names one (null from SNMP).
+  { kind: 'network_link', name: 'rx_bps', unit: 'bit/s', range: [0, 1e13], rolled: true },
+  { kind: 'network_link', name: 'tx_bps', unit: 'bit/s', range: [0, 1e13], rolled: true },
+  { kind: 'network_link', name: 'oper_up', unit: 'flag', range: [0, 1], rolled: false },
+  { kind: 'network_link', name: 'errors_per_s', unit: '/s', range: [0, 1e9], rolled: false },
+  { kind: 'network_link', name: 'latency_ms', unit: 'ms', range: [0, 600_000], rolled: true },
+  { kind: 'network_link', name: 'loss_pct', unit: '%', range: [0, 100], rolled: false },
 ] as const satisfies readonly DeviceMetricSpec[];
 
 export type DeclaredMetric = (typeof DEVICE_METRICS)[number];

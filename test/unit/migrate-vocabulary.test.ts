@@ -33,13 +33,14 @@ function withExtraMetrics(v: StoredVocabulary): StoredVocabulary {
 
 describe('the declaration of device metrics', () => {
   it('names each metric of a kind once, as a column name, with its unit in the name', () => {
-    const suffix: Record<string, string> = { ths: 'TH/s', w: 'W', c: '°C', rpm: 'rpm', pct: '%', mib: 'MiB', mhz: 'MHz', s: 's', lpm: 'L/min' };
+    const suffix: Record<string, string> = { ths: 'TH/s', w: 'W', c: '°C', rpm: 'rpm', pct: '%', mib: 'MiB', mhz: 'MHz', s: 's', lpm: 'L/min', a: 'A', bps: 'bit/s', ms: 'ms', per_s: '/s' };
     const seen = new Set<string>();
     for (const m of DEVICE_METRICS) {
       expect(seen.has(`${m.kind}.${m.name}`), `${m.kind}.${m.name} declared twice`).toBe(false);
       seen.add(`${m.kind}.${m.name}`);
       expect(m.name).toMatch(/^[a-z][a-z0-9_]*$/);
-      const unitOfSuffix = suffix[m.name.slice(m.name.lastIndexOf('_') + 1)];
+      // `errors_per_s` is a rate: its unit is the whole `_per_s`, not the `_s` of seconds.
+      const unitOfSuffix = suffix[m.name.endsWith('_per_s') ? 'per_s' : m.name.slice(m.name.lastIndexOf('_') + 1)];
       if (unitOfSuffix !== undefined) expect(m.unit, m.name).toBe(unitOfSuffix);
       else expect(['count', 'flag', 'code'], m.name).toContain(m.unit);
       expect(m.range[0]).toBeLessThan(m.range[1]);

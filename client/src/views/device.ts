@@ -10,11 +10,13 @@ import { SERIES_COLORS } from './site.js';
 
 const MAIN_METRIC: Record<DeviceKind, MetricName> = {
   asic: 'hashrate_ths', gpu: 'util_pct', env: 'inlet_temp_c', pdu: 'power_w', cooling_loop: 'supply_temp_c', meter: 'power_w',
+  ups: 'battery_charge_pct', network_link: 'rx_bps',
 };
 
 /** The chart's axis for each kind's main metric, in that metric's own unit. */
 const AXIS_UNIT: Record<DeviceKind, AxisUnit> = {
   asic: 'hashrate', gpu: 'pct', env: 'temp', pdu: 'power', cooling_loop: 'temp', meter: 'power',
+  ups: 'pct', network_link: 'count',
 };
 
 export function createDeviceView(ctx: AppContext, deviceId: string): View {

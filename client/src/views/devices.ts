@@ -11,6 +11,8 @@ export const KEY_METRICS: Record<DeviceKind, MetricName[]> = {
   pdu: ['feed_a_w', 'feed_b_w'],
   cooling_loop: ['supply_temp_c', 'return_temp_c', 'flow_lpm'],
   meter: [],
+  ups: ['on_battery', 'battery_charge_pct', 'battery_runtime_s', 'output_power_w'],
+  network_link: ['oper_up', 'rx_bps', 'tx_bps', 'latency_ms'],
 };
 
 export const HEALTH_SYMBOL = { up: '●', degraded: '▲', down: '✖' } as const;
