@@ -105,7 +105,6 @@ export function formatMetric(name: string, value: number | null | undefined): st
   if (name.endsWith('_bps')) return formatBits(value);
   if (name.endsWith('_per_s')) return `${fixed(value, value < 10 ? 1 : 0)}${NB}/s`;
   if (name.endsWith('_ms')) return `${fixed(value, value < 10 ? 1 : 0)}${NB}ms`;
-  if (name.endsWith('_a')) return `${fixed(value, 1)}${NB}A`;
   if (name.endsWith('_s')) return formatDuration(value * 1000);
   return formatCount(value);
 }

@@ -11,7 +11,7 @@ export const DEVICE_KINDS = ['asic', 'gpu', 'env', 'pdu', 'cooling_loop', 'meter
 export type DeviceKind = (typeof DEVICE_KINDS)[number];
 
 /** The unit a metric's name carries (`_w` W, `_c` °C, …); count, flag and code are unitless values. */
-export type MetricUnit = 'TH/s' | 'W' | '°C' | 'rpm' | '%' | 'MiB' | 'MHz' | 's' | 'L/min' | 'A' | 'bit/s' | 'ms' | '/s' | 'count' | 'flag' | 'code';
+export type MetricUnit = 'TH/s' | 'W' | '°C' | 'rpm' | '%' | 'MiB' | 'MHz' | 's' | 'L/min' | 'bit/s' | 'ms' | '/s' | 'count' | 'flag' | 'code';
 
 export interface DeviceMetricSpec {
   kind: DeviceKind;
@@ -81,9 +81,6 @@ export const DEVICE_METRICS = [
   { kind: 'cooling_loop', name: 'flow_lpm', unit: 'L/min', range: [0, 1_000_000], rolled: true },
 
   { kind: 'meter', name: 'power_w', unit: 'W', range: [0, 500_000_000], rolled: true },
-
-  // SNMP PDUs (issue 19): the most loaded phase's (else inlet's, bank's) RMS current, what trips its breaker.
-  { kind: 'pdu', name: 'current_a', unit: 'A', range: [0, 10_000], rolled: false },
 
   // A UPS on RFC 1628 UPS-MIB (issue 19). load_pct may pass 100 on overload.
   { kind: 'ups', name: 'input_power_w', unit: 'W', range: [0, 10_000_000], rolled: false },

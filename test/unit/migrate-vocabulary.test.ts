@@ -33,7 +33,7 @@ function withExtraMetrics(v: StoredVocabulary): StoredVocabulary {
 
 describe('the declaration of device metrics', () => {
   it('names each metric of a kind once, as a column name, with its unit in the name', () => {
-    const suffix: Record<string, string> = { ths: 'TH/s', w: 'W', c: '°C', rpm: 'rpm', pct: '%', mib: 'MiB', mhz: 'MHz', s: 's', lpm: 'L/min', a: 'A', bps: 'bit/s', ms: 'ms', per_s: '/s' };
+    const suffix: Record<string, string> = { ths: 'TH/s', w: 'W', c: '°C', rpm: 'rpm', pct: '%', mib: 'MiB', mhz: 'MHz', s: 's', lpm: 'L/min', bps: 'bit/s', ms: 'ms', per_s: '/s' };
     const seen = new Set<string>();
     for (const m of DEVICE_METRICS) {
       expect(seen.has(`${m.kind}.${m.name}`), `${m.kind}.${m.name} declared twice`).toBe(false);
