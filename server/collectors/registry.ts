@@ -9,6 +9,7 @@ import { braiinsCollector } from './braiins.js';
 import { cgminerCollector } from './cgminer.js';
 import { dcgmCollector } from './dcgm.js';
 import { redfishCollector } from './redfish.js';
+import { snmpCollector } from './snmp.js';
 import type { CollectorPlugin } from './types.js';
 import { whatsminerV3Collector } from './whatsminer-v3.js';
 
@@ -18,6 +19,7 @@ export const COLLECTORS = {
   whatsminer_v3: whatsminerV3Collector,
   braiins: braiinsCollector,
   redfish: redfishCollector,
+  snmp: snmpCollector,
 } as const satisfies Record<string, CollectorPlugin>;
 
 export type CollectorName = keyof typeof COLLECTORS;

@@ -14,13 +14,14 @@ import { readAuth } from '../http/auth-config.js';
 import { readAlerting } from '../notify/config.js';
 import { readRetention } from '../store/retention-config.js';
 import { expandRacks } from './expand.js';
+import { readLinks } from './links.js';
 import { readLoops, readMeters } from './loops.js';
 import { readRack, type RawRack } from './racks.js';
 import type { SiteCtx, SiteIndex } from './topology.js';
 
 export { MAX_COUNT, MAX_SITE_DEVICES } from './topology.js';
 
-const ROOT_KEYS = keySet('site', 'halls', 'cooling_loops', 'meters', 'collectors', 'retention', 'auth', 'alerts', 'prometheus', 'models', 'alerting');
+const ROOT_KEYS = keySet('site', 'halls', 'cooling_loops', 'meters', 'links', 'collectors', 'retention', 'auth', 'alerts', 'prometheus', 'models', 'alerting');
 const SITE_KEYS = keySet('name');
 const HALL_KEYS = keySet('id', 'name', 'racks');
 
@@ -85,6 +86,7 @@ export function buildSiteModel(root: unknown, env: NodeJS.ProcessEnv): BuildResu
 
   const loops = readLoops(c, root['cooling_loops'], index, hallWhere, halls);
   const meters = readMeters(c, root['meters'], index, hallWhere);
+  const links = readLinks(c, root['links'], index);
 
   const collectors = readCollectors(c, root['collectors'], env);
   const retention = readRetention(c, root['retention']);
@@ -97,7 +99,7 @@ export function buildSiteModel(root: unknown, env: NodeJS.ProcessEnv): BuildResu
   return {
     ok: true,
     model: {
-      name, halls, loops, meters, devices: index.devices, racks: index.racks, catalogue, collectors, retention, auth,
+      name, halls, loops, meters, links, devices: index.devices, racks: index.racks, catalogue, collectors, retention, auth,
       prometheus, pue_target, alert_rules, ...(alerting !== null ? { alerting } : {}),
     },
   };

@@ -9,7 +9,7 @@
 export const MAX_REPORTED_ERRORS = 500;
 
 /** The device kinds a config entry may name: the stored kinds less the loops and meters (their own sections), plus gpu_node. */
-export const CONFIG_KINDS = ['asic', 'gpu_node', 'gpu', 'env', 'pdu'] as const;
+export const CONFIG_KINDS = ['asic', 'gpu_node', 'gpu', 'env', 'pdu', 'ups'] as const;
 export type ConfigKind = (typeof CONFIG_KINDS)[number];
 
 export type Obj = Record<string, unknown>;

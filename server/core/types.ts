@@ -47,6 +47,10 @@ export interface DeviceModel {
   exporter?: string;
   /** DMTF Redfish resource URL (env, pdu, cooling_loop, meter): polled by the redfish collector */
   redfish?: string;
+  /** SNMP agent host:port (pdu, env, ups; network_link from `links:`): polled by the snmp collector */
+  snmp?: string;
+  /** how to talk to that agent and which profile maps its OIDs (the rest of the device's `snmp:` block) */
+  snmp_access?: SnmpAccess;
   /** the GPU node a gpu device belongs to, and its index on that node */
   node?: string;
   gpu_index?: number;
@@ -54,6 +58,41 @@ export interface DeviceModel {
   nominal_ths?: number;
   nominal_power_w?: number;
   max_temp_c?: number;
+}
+
+/** SNMP v2c community or v3 USM user (RFC 3414): how a device's agent is spoken to. */
+export type SnmpCredentials =
+  | { version: '2c'; community: string }
+  | {
+    version: '3';
+    user: string;
+    /** absent = noAuthNoPriv */
+    auth?: { protocol: 'md5' | 'sha' | 'sha224' | 'sha256' | 'sha384' | 'sha512'; key: string };
+    /** absent = no privacy; needs auth */
+    priv?: { protocol: 'des' | 'aes' | 'aes256b' | 'aes256r'; key: string };
+  };
+
+/** A device's `snmp:` block less its address. `profile` is a name in server/collectors/snmp-profiles/ (checked by config). */
+export interface SnmpAccess {
+  credentials: SnmpCredentials;
+  profile: string;
+  /** GetBulk max-repetitions per request */
+  max_repetitions: number;
+  /** the most varbinds one poll of this agent may walk: past it the walk is cut and reported */
+  max_oids: number;
+  /** if-mib: the interface, by ifIndex (number) or ifName/ifDescr (string) */
+  interface?: number | string;
+  /** apc-env: the probe index read as inlet (default 1) and as outlet (none) */
+  inlet_probe?: number;
+  outlet_probe?: number;
+}
+
+/** A site WAN link (config `links:`): a network_link device of the same id, polled over the router's IF-MIB. */
+export interface LinkModel {
+  id: string;
+  capacity_bps: number;
+  /** the name of a TCP probe target whose latency and loss are this link's (filled by the probes) */
+  probe?: string;
 }
 
 export interface RackModel {
@@ -164,6 +203,8 @@ export interface SiteModel {
   halls: HallModel[];
   loops: CoolingLoopModel[];
   meters: MeterModel[];
+  /** the site's WAN links (config `links:`; absent = none); each is also a network_link device of its id */
+  links?: LinkModel[];
   /** every device, racks' and loops' and meters', by id */
   devices: Map<string, DeviceModel>;
   racks: Map<string, RackModel>;
