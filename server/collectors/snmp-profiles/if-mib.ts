@@ -61,6 +61,10 @@ export function findInterface(w: Walk, wanted: number | string | undefined): str
   return null;
 }
 
+function lower(cur: bigint | null, prev: bigint | null): boolean {
+  return cur !== null && prev !== null && cur < prev;
+}
+
 interface Sample {
   ts: number;
   ifIndex: string;
@@ -92,7 +96,10 @@ export const ifMib: SnmpProfile = {
         errors: [big(w.get(`${IF_IN_ERRORS}.${idx}`)), big(w.get(`${IF_OUT_ERRORS}.${idx}`))],
         discontinuity: w.get(`${IF_COUNTER_DISCONTINUITY}.${idx}`),
       };
-      if (prev !== undefined && prev.ifIndex === idx && prev.discontinuity === cur.discontinuity) {
+      // A Counter64 that went backwards was reset (agent restart, interface re-created): then a Counter32
+      // that went backwards in the same poll was reset too, not wrapped, so no rate of that interval counts.
+      const reset = prev !== undefined && (lower(cur.inOctets, prev.inOctets) || lower(cur.outOctets, prev.outOctets));
+      if (prev !== undefined && !reset && prev.ifIndex === idx && prev.discontinuity === cur.discontinuity) {
         const dt = (now - prev.ts) / 1000;
         const rx = counterRate(prev.inOctets, cur.inOctets, dt, 64);
         const tx = counterRate(prev.outOctets, cur.outOctets, dt, 64);
