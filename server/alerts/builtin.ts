@@ -8,6 +8,7 @@ import {
   ASHRAE_A1_ALLOWABLE_MAX_C, ASHRAE_RECOMMENDED_MAX_C, HASHRATE_LOW_RATIO, HASHRATE_WARMUP_S, RACK_CONTINUOUS_LOAD_FRACTION,
 } from '../figures/bands.js';
 import { NOT_HASHING, runningAgeMs } from '../figures/health.js';
+import { connectivityRules } from './connectivity.js';
 import { RACK_OUTAGE_SHARE, deviceMetric, notDown, type AlertRule, type EvalContext } from './rules.js';
 
 const MINUTE_MS = 60_000;
@@ -205,6 +206,7 @@ export function defaultRules(opts: DefaultRuleOptions = {}): AlertRule[] {
       value: (_s, ctx) => runningAgeMs(ctx.now, ctx.last_reading_at ?? ctx.started_at, ctx.offline) / 1000,
       summary: 'DATA STALE: no reading from anywhere for {value} s',
     },
+    ...connectivityRules(),
   ];
   return rules;
 }
