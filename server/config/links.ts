@@ -1,4 +1,4 @@
-// `links:`: the site's WAN links. Each names the router that carries it (an SNMP block like a device's,
+// `links:`: the site's WAN links. Each names the router that carries it (or none: a link fed by push) (an SNMP block like a device's,
 // without its profile: a link is always read over IF-MIB), the interface on that router (ifIndex or
 // ifName), its capacity, and optionally the TCP probe target whose latency and loss are the link's. Each
 // link becomes a network_link device of its id, polled by the snmp collector; links on one router share
@@ -28,22 +28,24 @@ export function readLinks(c: SiteCtx, v: unknown, reg: SiteIndex): LinkModel[] {
     const id = field(c, o, 'id', lp, readId, true, 'expected a string');
     const capacity_bps = field(c, o, 'capacity_bps', lp, readPositive, true, 'expected the link\'s capacity in bit/s');
     const probe = field(c, o, 'probe', lp, readString, false, '');
+    const router = o['router'];
+    // No router: the link is push only (ingest, the demo's simulator), like any device without an endpoint.
+    const pushOnly = router === undefined || router === null;
     const iface = o['interface'];
     const ifaceOk = (typeof iface === 'number' && Number.isInteger(iface) && iface > 0) || (typeof iface === 'string' && iface !== '');
-    if (iface === undefined || iface === null) err(c, at(lp, 'interface'), 'required: the router\'s ifIndex or ifName that carries the link');
-    else if (!ifaceOk) err(c, at(lp, 'interface'), 'expected an ifIndex (a positive integer) or an interface name (ifName or ifDescr)');
-    const router = o['router'];
+    if ((iface === undefined || iface === null) && !pushOnly) err(c, at(lp, 'interface'), 'required: the router\'s ifIndex or ifName that carries the link');
+    else if (iface !== undefined && iface !== null && !ifaceOk) err(c, at(lp, 'interface'), 'expected an ifIndex (a positive integer) or an interface name (ifName or ifDescr)');
     let block: ReturnType<typeof readSnmpBlock>;
-    if (router === undefined || router === null) err(c, at(lp, 'router'), 'required: the router\'s SNMP agent (address, version, community or user)');
-    else if (!isObj(router)) err(c, at(lp, 'router'), 'expected an object');
+    if (pushOnly) { /* nothing to poll */ } else if (!isObj(router)) err(c, at(lp, 'router'), 'expected an object');
     else if (router['profile'] !== undefined || router['interface'] !== undefined) {
       err(c, at(lp, 'router'), 'a link is read over IF-MIB: give interface beside router, and no profile');
     } else block = readSnmpBlock(c, { ...router, profile: 'if-mib', interface: ifaceOk ? iface : 1 }, at(lp, 'router'), 'network_link');
-    if (id === undefined || capacity_bps === undefined || block === undefined || !ifaceOk) return;
+    if (id === undefined || capacity_bps === undefined || (!pushOnly && (!ifaceOk || block === undefined))) return;
     const link: LinkModel = { id, capacity_bps };
     if (probe !== undefined) link.probe = probe;
     links.push(link);
-    const dev: DeviceModel = { id, kind: 'network_link', snmp: block.address, snmp_access: block.access, collector: SNMP };
+    const dev: DeviceModel = block === undefined ? { id, kind: 'network_link' }
+      : { id, kind: 'network_link', snmp: block.address, snmp_access: block.access, collector: SNMP };
     addDevice(c, reg, dev, { path: `${lp}.id` });
   });
   return links;

@@ -321,6 +321,45 @@ export interface SiteFigures extends AggregateFigures {
   ts: number;
   energy_it_kwh: number;
   energy_facility_kwh: number;
+  /** the WAN links and UPSes (issue 19); absent on a site with neither */
+  connectivity?: ConnectivityFigures;
+}
+
+/** One WAN link now (server/figures/connectivity.ts). */
+export interface LinkFigures {
+  id: string;
+  capacity_bps: number;
+  /** false when the interface is down or its router does not answer; null before anything is known */
+  up: boolean | null;
+  /** why it is down ('interface down', or the router's failure: 'timeout', 'refused', 'stale') */
+  reason: string | null;
+  rx_bps: number | null;
+  tx_bps: number | null;
+  /** the busier direction's share of capacity, 0–1 */
+  utilisation: number | null;
+  latency_ms: number | null;
+  loss_pct: number | null;
+}
+
+export interface UpsFigures {
+  id: string;
+  hall?: string;
+  rack?: string;
+  /** the UPS answers with fresh readings */
+  answering: boolean;
+  on_battery: boolean | null;
+  battery_charge_pct: number | null;
+  battery_runtime_s: number | null;
+  load_pct: number | null;
+}
+
+export interface ConnectivityFigures {
+  links: LinkFigures[];
+  ups: UpsFigures[];
+  /** links known to be down */
+  links_down: number;
+  /** every configured link is down: the site is cut off (the wall's one loud line) */
+  all_links_down: boolean;
 }
 
 export interface DeviceStatus {

@@ -4,6 +4,7 @@
 // It produces raw readings for the one path in, exactly as a push would.
 
 import type { CatalogueModel, DeviceModel, Fluid, RackModel, SiteModel } from '../core/types.js';
+import { connectivityReadings } from './connectivity.js';
 
 export interface SimulatorOptions {
   model: SiteModel;
@@ -238,6 +239,7 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
       const w = (siteW > 0 ? siteW : itAll * 1.2) * 1.02;
       out.push({ device: m.id, ts, power_source: 'meter', metrics: { power_w: round(w, 0) } });
     }
+    out.push(...connectivityReadings(model, ts, jitter));
     return out;
   }
 
