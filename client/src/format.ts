@@ -113,7 +113,7 @@ export function formatMetric(name: string, value: number | null | undefined): st
 export function formatBits(bps: number | null | undefined): string {
   if (bps == null || !Number.isFinite(bps)) return DASH;
   const steps: [number, string][] = [[1e12, 'Tbit/s'], [1e9, 'Gbit/s'], [1e6, 'Mbit/s'], [1e3, 'kbit/s']];
-  for (const [f, u] of steps) if (Math.abs(bps) >= f) return `${fixed(bps / f, bps / f < 10 ? 2 : 1)}${NB}${u}`;
+  for (const [f, u] of steps) if (Math.abs(bps) >= f) return `${fixed(bps / f, bps / f < 10 ? 2 : bps / f < 100 ? 1 : 0)}${NB}${u}`;
   return `${fixed(bps, 0)}${NB}bit/s`;
 }
 

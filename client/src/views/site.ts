@@ -8,6 +8,7 @@ import { formatTemp } from '../format.js';
 import type { Level } from '../levels.js';
 import { createAttentionList, racksNeedingAttention, type AttentionList } from './attention.js';
 import { createAggregateTiles, createAlertList } from './common.js';
+import { createConnectivityPanel } from './connectivity.js';
 import { createFloorMap, hallLabel, type FloorMap } from './floormap.js';
 
 // Okabe-Ito: distinguishable under the common colour-vision deficiencies.
@@ -46,8 +47,9 @@ export function createSiteView(ctx: AppContext): View {
 
   const alerts = createAlertList('Firing alerts', 5);
   const mapsEl = h('div', { class: 'minimaps' });
-  const el = h('div', { class: 'view site-view' }, tilesEl,
-    h('div', { class: 'site-bottom' }, chartsEl, h('div', { class: 'site-side' }, alerts.el, mapsEl)));
+  const conn = createConnectivityPanel();
+  const el = h('div', { class: 'view site-view' }, conn.banner, tilesEl,
+    h('div', { class: 'site-bottom' }, chartsEl, h('div', { class: 'site-side' }, alerts.el, conn.el, mapsEl)));
 
   // A small map per hall draws colour only (its cells are too small for text at wall size); the racks that
   // need a look are named under it by id.
@@ -91,6 +93,7 @@ export function createSiteView(ctx: AppContext): View {
     const st = live.state;
     buildMaps();
     agg.update(st.site, st.racks.values());
+    conn.update(st.site?.connectivity);
     const loop = worstLoop(st.loops.values());
     const loopsLevel: Level = loop ? 'ok' : 'unknown';
     // The big number is the warmest loop's return (what a CDU alarm watches); supply and ΔT go beneath,
