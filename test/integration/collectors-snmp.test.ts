@@ -4,6 +4,7 @@
 // Then the failures: a closed port, a wrong community and a walk that never ends, each with its reason,
 // while a good agent beside them keeps its interval.
 import { readFileSync } from 'node:fs';
+import snmp from 'net-snmp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startScheduler } from '../../server/collectors/scheduler.js';
 import { walkAgent } from '../../server/collectors/snmp.js';
@@ -131,6 +132,22 @@ describe('SNMP recordings polled through the scheduler', () => {
     expect(varbinds.get('1.3.6.1.2.1.31.1.1.1.1.2')).toBe('wan: STCable (eth1)');
     // 14 interfaces in each column, nothing from outside the two subtrees
     expect(varbinds.size).toBe(28);
+  });
+
+  it('the replayer answers GET and GETNEXT as an agent would (the helper is checked too)', async () => {
+    const ups = await agent('generex-ups_cs141');
+    const session = snmp.createSession('127.0.0.1', 'public', { port: ups.port, version: snmp.Version2c, retries: 0, timeout: 1000 });
+    try {
+      const get = await new Promise<snmp.Varbind[]>((res, rej) => session.get(['1.3.6.1.2.1.33.1.2.4.0', '1.3.6.1.2.1.33.1.9.9.0'], (e, v) => (e ? rej(e) : res(v ?? []))));
+      // 1.3.6.1.2.1.33.1.2.4.0|2|100; the second OID is not in the recording: noSuchObject
+      expect(get[0].value).toBe(100);
+      expect(get[1].type).toBe(snmp.ObjectType.NoSuchObject);
+      const next = await new Promise<snmp.Varbind[]>((res, rej) => session.getNext(['1.3.6.1.2.1.33.1.2.4.0'], (e, v) => (e ? rej(e) : res(v ?? []))));
+      // the line after it: 1.3.6.1.2.1.33.1.2.5.0|2|2716
+      expect([next[0].oid, next[0].value]).toEqual(['1.3.6.1.2.1.33.1.2.5.0', 2716]);
+    } finally {
+      session.close();
+    }
   });
 
   it('names a closed port, a wrong community and an endless walk, and the good agent keeps its interval', async () => {
