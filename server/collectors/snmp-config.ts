@@ -12,10 +12,10 @@ import type { DeviceKind, SnmpAccess, SnmpCredentials } from '../core/types.js';
 import { SNMP_PROFILES, SNMP_PROFILE_NAMES, isSnmpProfile } from './snmp-profiles/index.js';
 
 const BLOCK_KEYS = keySet(
-  'address', 'port', 'version', 'community', 'user', 'profile', 'max_repetitions', 'max_oids', 'interface',
+  'address', 'port', 'version', 'community', 'community_env', 'user', 'profile', 'max_repetitions', 'max_oids', 'interface',
   'inlet_probe', 'outlet_probe',
 );
-const USER_KEYS = keySet('name', 'auth_protocol', 'auth_key', 'priv_protocol', 'priv_key');
+const USER_KEYS = keySet('name', 'auth_protocol', 'auth_key', 'auth_key_env', 'priv_protocol', 'priv_key', 'priv_key_env');
 const AUTH_PROTOCOLS = ['md5', 'sha', 'sha224', 'sha256', 'sha384', 'sha512'] as const;
 const PRIV_PROTOCOLS = ['des', 'aes', 'aes256b', 'aes256r'] as const;
 
@@ -33,6 +33,26 @@ function readVersion(c: Ctx, v: unknown, p: string): '2c' | '3' | undefined {
   return undefined;
 }
 
+/**
+ * A secret given in clear (`key`) or, to keep it out of the file, as the name of an environment variable
+ * (`key_env`), as collectors.braiins' password is; never both; a named variable must be set.
+ */
+function readSecret(c: Ctx, o: Obj, key: string, p: string, read: (c: Ctx, v: unknown, p: string) => string | undefined): string | undefined {
+  const clear = field(c, o, key, p, read, false, '');
+  const name = field(c, o, `${key}_env`, p, readString, false, '');
+  if (clear !== undefined && name !== undefined) {
+    err(c, at(p, `${key}_env`), `give ${key} or ${key}_env, not both`);
+    return undefined;
+  }
+  if (name === undefined) return clear;
+  const value = c.env?.[name];
+  if (value === undefined) {
+    err(c, at(p, `${key}_env`), `environment variable ${name} is not set`);
+    return undefined;
+  }
+  return read(c, value, at(p, `${key}_env`));
+}
+
 function readKey(c: Ctx, v: unknown, p: string): string | undefined {
   const s = readString(c, v, p);
   if (s !== undefined && s.length < MIN_USM_KEY) {
@@ -48,9 +68,11 @@ function readUser(c: Ctx, v: unknown, p: string): SnmpCredentials | undefined {
   checkKeys(c, o, p, USER_KEYS);
   const name = field(c, o, 'name', p, readString, true, 'expected a string');
   const authProtocol = field(c, o, 'auth_protocol', p, readEnum(AUTH_PROTOCOLS), false, '');
-  const authKey = field(c, o, 'auth_key', p, readKey, authProtocol !== undefined, 'required with auth_protocol');
+  const authKey = readSecret(c, o, 'auth_key', p, readKey);
   const privProtocol = field(c, o, 'priv_protocol', p, readEnum(PRIV_PROTOCOLS), false, '');
-  const privKey = field(c, o, 'priv_key', p, readKey, privProtocol !== undefined, 'required with priv_protocol');
+  const privKey = readSecret(c, o, 'priv_key', p, readKey);
+  if (authProtocol !== undefined && authKey === undefined && o['auth_key'] == null && o['auth_key_env'] == null) err(c, at(p, 'auth_key'), 'required with auth_protocol');
+  if (privProtocol !== undefined && privKey === undefined && o['priv_key'] == null && o['priv_key_env'] == null) err(c, at(p, 'priv_key'), 'required with priv_protocol');
   if (authKey !== undefined && authProtocol === undefined) err(c, at(p, 'auth_key'), 'needs auth_protocol');
   if (privKey !== undefined && privProtocol === undefined) err(c, at(p, 'priv_key'), 'needs priv_protocol');
   if (privProtocol !== undefined && authProtocol === undefined) err(c, at(p, 'priv_protocol'), 'privacy needs auth_protocol (RFC 3414: no authPriv without auth)');
@@ -85,11 +107,13 @@ export function readSnmpBlock(c: Ctx, v: unknown, p: string, kind: ConfigKind | 
   const version = field(c, o, 'version', p, readVersion, false, '') ?? '2c';
   let credentials: SnmpCredentials | undefined;
   if (version === '2c') {
-    credentials = { version: '2c', community: field(c, o, 'community', p, readString, true, 'required for version 2c') ?? '' };
+    const community = readSecret(c, o, 'community', p, readString);
+    if (community === undefined && o['community'] == null && o['community_env'] == null) err(c, at(p, 'community'), 'required for version 2c');
+    credentials = community === undefined ? undefined : { version: '2c', community };
     if (o['user'] !== undefined) err(c, at(p, 'user'), 'only for version 3');
   } else {
     credentials = field(c, o, 'user', p, readUser, true, 'required for version 3 (a USM user)');
-    if (o['community'] !== undefined) err(c, at(p, 'community'), 'only for version 2c');
+    for (const k of ['community', 'community_env']) if (o[k] !== undefined) err(c, at(p, k), 'only for version 2c');
   }
   const profile = field(c, o, 'profile', p, readString, true, `expected one of ${SNMP_PROFILE_NAMES.join(', ')}`);
   if (profile !== undefined && !isSnmpProfile(profile)) err(c, at(p, 'profile'), `unknown profile "${profile}" (one of ${SNMP_PROFILE_NAMES.join(', ')})`);

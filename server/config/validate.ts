@@ -29,7 +29,7 @@ export type BuildResult = { ok: true; model: SiteModel } | { ok: false; errors: 
 
 /** Validates a parsed YAML tree and builds the site model; every problem is reported by its path. */
 export function buildSiteModel(root: unknown, env: NodeJS.ProcessEnv): BuildResult {
-  const c: SiteCtx = { errors: [], dropped: 0, devices: 0, overBudget: false };
+  const c: SiteCtx = { errors: [], dropped: 0, devices: 0, overBudget: false, env };
   const finish = (): { ok: false; errors: string[] } => {
     const errors = [...c.errors];
     if (c.dropped > 0) errors.push(`(${c.dropped} more errors not shown)`);

@@ -18,6 +18,8 @@ export type Obj = Record<string, unknown>;
 export interface Ctx {
   errors: string[];
   dropped: number;
+  /** where `*_env` names are looked up (the process environment when loading a file); absent = none set */
+  env?: NodeJS.ProcessEnv;
 }
 
 export function keySet(...keys: string[]): ReadonlySet<string> {

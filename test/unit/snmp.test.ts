@@ -86,6 +86,24 @@ describe('snmp: blocks and links: in config', () => {
     expect(r.model.devices.get('wan-b')).toMatchObject({ kind: 'network_link', collector: 'snmp', snmp: '10.0.0.1:161', snmp_access: { profile: 'if-mib', interface: 2 } });
   });
 
+  it('reads the community and v3 keys from the environment when the block names a variable', () => {
+    const r = parseConfig(`${SITE}` +
+      '          - { id: p1, kind: pdu, snmp: { address: 10.0.4.21, community_env: PDU_COMMUNITY, profile: apc-rpdu2 } }\n' +
+      '          - { id: u1, kind: ups, snmp: { address: 10.0.4.30, version: 3, profile: ups-mib,\n' +
+      '              user: { name: fw, auth_protocol: sha, auth_key_env: UPS_AUTH, priv_protocol: aes, priv_key: privkey123 } } }\n',
+    { env: { PDU_COMMUNITY: 'from-env', UPS_AUTH: 'auth-from-env' } });
+    if (!r.ok) throw new Error(r.errors.join('\n'));
+    expect(r.model.devices.get('p1')?.snmp_access?.credentials).toEqual({ version: '2c', community: 'from-env' });
+    expect(r.model.devices.get('u1')?.snmp_access?.credentials).toMatchObject({ auth: { protocol: 'sha', key: 'auth-from-env' } });
+    const bad = parseConfig(`${SITE}` +
+      '          - { id: p1, kind: pdu, snmp: { address: 10.0.4.21, community: a, community_env: B, profile: apc-rpdu2 } }\n' +
+      '          - { id: p2, kind: pdu, snmp: { address: 10.0.4.22, community_env: NOT_SET, profile: apc-rpdu2 } }\n', { env: {} });
+    expect(bad.ok ? [] : bad.errors).toEqual([
+      'halls[0].racks[0].devices[0].snmp.community_env: give community or community_env, not both',
+      'halls[0].racks[0].devices[1].snmp.community_env: environment variable NOT_SET is not set',
+    ]);
+  });
+
   it('names every mistake by its path', () => {
     const r = parseConfig(`${SITE}` +
       '          - { id: p1, kind: pdu, snmp: { address: 10.0.4.21, profile: apc-rpdu2 } }\n' +
