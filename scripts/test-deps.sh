@@ -9,6 +9,7 @@ PROGRAMS=(
   "chromium   /usr/bin/chromium"             # browser tests: playwright-core drives Debian's chromium
   "prometheus /usr/bin/prometheus promtool"  # promtool check metrics; a real Prometheus scrapes two servers
   "prometheus-alertmanager /usr/bin/prometheus-alertmanager amtool"  # a real Alertmanager receives the alerts; amtool check-config
+  "snmpd      /usr/sbin/snmpd"               # the machine's real SNMP agent: IF-MIB counters and SNMPv3 polled live
 )
 
 need=()

@@ -106,14 +106,24 @@ export function formatMetric(name: string, value: number | null | undefined): st
   if (name.endsWith('_rpm')) return `${formatCount(value)}${NB}rpm`;
   if (name.endsWith('_mhz')) return `${formatCount(value)}${NB}MHz`;
   if (name.endsWith('_lpm')) return formatFlow(value);
-  if (name.endsWith('_ms')) return `${formatCount(value)}${NB}ms`;
+  if (name.endsWith('_bps')) return formatBits(value);
+  if (name.endsWith('_per_s')) return `${fixed(value, value < 10 ? 1 : 0)}${NB}/s`;
+  if (name.endsWith('_ms')) return `${fixed(value, value < 10 ? 1 : 0)}${NB}ms`;
   if (name.endsWith('_s')) return formatDuration(value * 1000);
   return formatCount(value);
 }
 
+/** A link's throughput in bits per second, in the SI steps operators quote (kbit/s … Tbit/s). */
+export function formatBits(bps: number | null | undefined): string {
+  if (bps == null || !Number.isFinite(bps)) return DASH;
+  const steps: [number, string][] = [[1e12, 'Tbit/s'], [1e9, 'Gbit/s'], [1e6, 'Mbit/s'], [1e3, 'kbit/s']];
+  for (const [f, u] of steps) if (Math.abs(bps) >= f) return `${fixed(bps / f, bps / f < 10 ? 2 : bps / f < 100 ? 1 : 0)}${NB}${u}`;
+  return `${fixed(bps, 0)}${NB}bit/s`;
+}
+
 /** A metric's name for people: its unit suffix dropped (the value carries it), words spaced ("chip temp"). */
 export function metricLabel(name: string): string {
-  const words = name.replace(/_(w|ths|temp_c|c|pct|mib|rpm|mhz|lpm|ms|s|kwh|v|a)$/, (m) => (m === '_temp_c' ? '_temp' : ''))
+  const words = name.replace(/_(w|ths|temp_c|c|pct|mib|rpm|mhz|lpm|bps|ms|s|kwh|v|a)$/, (m) => (m === '_temp_c' ? '_temp' : ''))
     .split('_').filter((w) => w !== '');
   const text = words.join(' ');
   return text === '' ? name : text.charAt(0).toUpperCase() + text.slice(1);

@@ -11,6 +11,7 @@ import {
 import { NOT_HASHING, runningAgeMs } from '../figures/health.js';
 import { allPoolsDead } from '../figures/pools.js';
 import { poolRules } from './pool-rules.js';
+import { connectivityRules } from './connectivity.js';
 import { RACK_OUTAGE_SHARE, deviceMetric, notDown, type AlertRule, type EvalContext } from './rules.js';
 
 const MINUTE_MS = 60_000;
@@ -228,6 +229,7 @@ export function defaultRules(opts: DefaultRuleOptions = {}): AlertRule[] {
       summary: 'curtailment on {detail} achieving {value_pct} of its target (below {threshold_pct})',
     },
     ...poolRules(),
+    ...connectivityRules(),
   ];
   return rules;
 }

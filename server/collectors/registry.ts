@@ -10,6 +10,7 @@ import { cgminerCollector } from './cgminer.js';
 import { dcgmCollector } from './dcgm.js';
 import { probeCollector } from './probe.js';
 import { redfishCollector } from './redfish.js';
+import { snmpCollector } from './snmp.js';
 import type { CollectorPlugin } from './types.js';
 import { whatsminerV3Collector } from './whatsminer-v3.js';
 
@@ -20,6 +21,7 @@ export const COLLECTORS = {
   braiins: braiinsCollector,
   redfish: redfishCollector,
   probe: probeCollector,
+  snmp: snmpCollector,
 } as const satisfies Record<string, CollectorPlugin>;
 
 export type CollectorName = keyof typeof COLLECTORS;

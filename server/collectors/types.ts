@@ -1,7 +1,7 @@
 // Contracts between the collectors and the rest of the server. The collectors only ever hand readings to
 // the sink: they never write to the store or the live state themselves (docs/ARCHITECTURE.md §2, one path in).
 
-import type { ConfigKind } from '../core/schema.js';
+import type { ConfigKind, Ctx } from '../core/schema.js';
 import type { CatalogueModel, CollectorSettings, DeviceModel, Reading, SiteModel } from '../core/types.js';
 
 export interface CollectorSink {
@@ -15,7 +15,7 @@ export interface CollectorSink {
  * The DeviceModel fields (and device config keys) that say where a polled device answers. A protocol that
  * speaks at one of these needs no change here; a new kind of endpoint is one more DeviceModel field.
  */
-export type EndpointKey = 'address' | 'exporter' | 'redfish' | 'probe';
+export type EndpointKey = 'address' | 'exporter' | 'redfish' | 'probe' | 'snmp';
 
 /** Where a protocol's devices answer, as the config names it: read and checked by server/config/. */
 export interface Endpoint {
@@ -26,6 +26,11 @@ export interface Endpoint {
   check(value: string): string | null;
   /** added to "only for kind …" when another kind carries it: where that kind's endpoint is */
   hint?: Partial<Record<ConfigKind, string>>;
+  /**
+   * An endpoint written as a block rather than a string (snmp: address, credentials, profile): reads it into
+   * the address (checked and expanded like any endpoint) and the fields each device of the entry gets.
+   */
+  block?(c: Ctx, v: unknown, path: string, kind: ConfigKind | undefined): { address: string; extra: Partial<DeviceModel> } | undefined;
 }
 
 /** What a plugin's poll targets need from the scheduler. */

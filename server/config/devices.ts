@@ -8,7 +8,7 @@ import {
   CONFIG_KINDS, asObject, at, checkKeys, err, field, keySet, readEnum, readNumber, readPosInt, readPositive, readString,
   type ConfigKind, type Obj,
 } from '../core/schema.js';
-import type { CatalogueModel } from '../core/types.js';
+import type { CatalogueModel, DeviceModel } from '../core/types.js';
 import type { Pattern, PatternVar } from './pattern.js';
 import { checkVars, readCount, readIdPattern, readPattern, type SiteCtx } from './topology.js';
 
@@ -25,6 +25,8 @@ export interface RawEndpoint {
   ep: DeviceEndpoint;
   pat: Pattern;
   collector: CollectorName;
+  /** what a block endpoint (snmp) gives each device besides its address */
+  extra?: Partial<DeviceModel>;
 }
 
 export interface RawDevice {
@@ -50,7 +52,7 @@ function readModelRef(
   const model = field(c, o, 'model', path, readString, kind === 'asic', 'required for kind asic');
   if (model === undefined || kind === undefined) return model;
   const p = at(path, 'model');
-  if (kind === 'env' || kind === 'pdu') {
+  if (kind === 'env' || kind === 'pdu' || kind === 'ups') {
     err(c, p, `only for kind asic, gpu_node or gpu (the catalogue has no ${kind} models)`);
     return undefined;
   }
@@ -105,26 +107,29 @@ export function readDevice(
   const nominal_power_w = field(c, o, 'nominal_power_w', path, readPositive, false, '');
   const max_temp_c = field(c, o, 'max_temp_c', path, readNumber, false, '');
   if (nominal_ths !== undefined && kind !== undefined && kind !== 'asic') err(c, at(path, 'nominal_ths'), 'only for kind asic');
-  if (kind === 'env' || kind === 'pdu') {
+  if (kind === 'env' || kind === 'pdu' || kind === 'ups') {
     if (nominal_power_w !== undefined) err(c, at(path, 'nominal_power_w'), 'only for kind asic, gpu_node or gpu');
     if (max_temp_c !== undefined) err(c, at(path, 'max_temp_c'), 'only for kind asic, gpu_node or gpu');
   }
   const model = readModelRef(c, o, path, kind, catalogue, { nominal_ths, nominal_power_w });
 
   // One check per endpoint key (address, exporter, redfish): the kinds that may carry it, the placeholders.
-  const found: { ep: DeviceEndpoint; pat: Pattern }[] = [];
+  const found: { ep: DeviceEndpoint; pat: Pattern; extra?: Partial<DeviceModel> }[] = [];
   let collector: CollectorName | undefined;
   for (let i = 0; i < ENDPOINTS.length; i++) {
     const ep = ENDPOINTS[i];
-    let pat = field(c, o, ep.key, path, readPattern, false, '');
+    const p = at(path, ep.key);
+    // A block endpoint (snmp) is read whole; its address is then a pattern like any other endpoint's.
+    const block = ep.block !== undefined && o[ep.key] !== undefined && o[ep.key] !== null ? ep.block(c, o[ep.key], p, kind) : undefined;
+    let pat = ep.block === undefined ? field(c, o, ep.key, path, readPattern, false, '')
+      : block === undefined ? undefined : readPattern(c, block.address, at(p, 'address'));
     if (pat !== undefined) {
-      const p = at(path, ep.key);
       if (kind !== undefined && !ep.kinds.includes(kind)) {
         err(c, p, ep.wrongKind(kind));
         pat = undefined;
       } else if (!checkVars(c, pat, p, allowed)) pat = undefined;
     }
-    if (pat !== undefined) found.push({ ep, pat });
+    if (pat !== undefined) found.push(block === undefined ? { ep, pat } : { ep, pat, extra: block.extra });
     if (i === CHOICE_AFTER) collector = readCollectorChoice(c, o, path);
   }
   const gpus = field(c, o, 'gpus', path, readPosInt, false, '');
@@ -134,8 +139,9 @@ export function readDevice(
   }
 
   // The collector named for an endpoint polls it; any other endpoint gets the collector that polls it by default.
-  const endpoints = found.map(({ ep, pat }) => ({
+  const endpoints = found.map(({ ep, pat, extra }) => ({
     ep, pat, collector: collector !== undefined && endpointOf(collector) === ep.key ? collector : ep.collectors[0],
+    ...(extra === undefined ? {} : { extra }),
   }));
   const dev: RawDevice = { path, counted: cnt.counted, count: cnt.count, start: cnt.start, endpoints, gpus: gpus ?? 8 };
   if (idPat !== undefined) dev.idPat = idPat;

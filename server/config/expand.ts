@@ -91,6 +91,7 @@ function expandRackDevices(c: SiteCtx, index: SiteIndex, raw: RawRack, rack: Rac
       const dev: DeviceModel = polled !== undefined
         ? { id, kind, hall, rack: rackId, [polled.raw.ep.key]: polled.value, collector: polled.raw.collector }
         : { id, kind, hall, rack: rackId };
+      if (polled?.raw.extra !== undefined) Object.assign(dev, polled.raw.extra);
       addFigures(dev, d);
       if (addDevice(c, index, dev, where)) rack.devices.push(dev);
     }

@@ -16,6 +16,7 @@ import { readAlerting } from '../notify/config.js';
 import { readCurtailment } from '../live/curtailment-config.js';
 import { readRetention } from '../store/retention-config.js';
 import { expandRacks } from './expand.js';
+import { readLinks } from './links.js';
 import { readLoops, readMeters } from './loops.js';
 import { readPools, readProbes } from './pools.js';
 import { readMarkets } from './markets.js';
@@ -24,7 +25,7 @@ import type { SiteCtx, SiteIndex } from './topology.js';
 
 export { MAX_COUNT, MAX_SITE_DEVICES } from './topology.js';
 
-const ROOT_KEYS = keySet('site', 'halls', 'cooling_loops', 'meters', 'collectors', 'retention', 'auth', 'alerts', 'prometheus', 'models', 'alerting',
+const ROOT_KEYS = keySet('site', 'halls', 'cooling_loops', 'meters', 'links', 'collectors', 'retention', 'auth', 'alerts', 'prometheus', 'models', 'alerting',
   'curtailment', 'pools', 'probes', 'markets', 'economics', 'power');
 const SITE_KEYS = keySet('name');
 const HALL_KEYS = keySet('id', 'name', 'racks');
@@ -33,7 +34,7 @@ export type BuildResult = { ok: true; model: SiteModel } | { ok: false; errors: 
 
 /** Validates a parsed YAML tree and builds the site model; every problem is reported by its path. */
 export function buildSiteModel(root: unknown, env: NodeJS.ProcessEnv): BuildResult {
-  const c: SiteCtx = { errors: [], dropped: 0, devices: 0, overBudget: false };
+  const c: SiteCtx = { errors: [], dropped: 0, devices: 0, overBudget: false, env };
   const finish = (): { ok: false; errors: string[] } => {
     const errors = [...c.errors];
     if (c.dropped > 0) errors.push(`(${c.dropped} more errors not shown)`);
@@ -96,6 +97,7 @@ export function buildSiteModel(root: unknown, env: NodeJS.ProcessEnv): BuildResu
   const topo = { halls: new Set(hallWhere.keys()), racks: new Set(index.racks.keys()) };
   const economics = readEconomics(c, root['economics'], topo);
   const power = readPowerCaps(c, root['power'], topo);
+  const links = readLinks(c, root['links'], index);
 
   const collectors = readCollectors(c, root['collectors'], env);
   const retention = readRetention(c, root['retention']);
@@ -110,7 +112,7 @@ export function buildSiteModel(root: unknown, env: NodeJS.ProcessEnv): BuildResu
   return {
     ok: true,
     model: {
-      name, halls, loops, meters, devices: index.devices, racks: index.racks, catalogue, collectors, retention, auth,
+      name, halls, loops, meters, links, devices: index.devices, racks: index.racks, catalogue, collectors, retention, auth,
       prometheus, pue_target, alert_rules, ...(alerting !== null ? { alerting } : {}), curtailment, ...(pools.length ? { pools } : {}),
       economics, power,
     },

@@ -9,7 +9,7 @@
 export const MAX_REPORTED_ERRORS = 500;
 
 /** The device kinds a config entry may name: the stored kinds less the loops and meters (their own sections), plus gpu_node. */
-export const CONFIG_KINDS = ['asic', 'gpu_node', 'gpu', 'env', 'pdu'] as const;
+export const CONFIG_KINDS = ['asic', 'gpu_node', 'gpu', 'env', 'pdu', 'ups'] as const;
 export type ConfigKind = (typeof CONFIG_KINDS)[number];
 
 export type Obj = Record<string, unknown>;
@@ -18,6 +18,8 @@ export type Obj = Record<string, unknown>;
 export interface Ctx {
   errors: string[];
   dropped: number;
+  /** where `*_env` names are looked up (the process environment when loading a file); absent = none set */
+  env?: NodeJS.ProcessEnv;
 }
 
 export function keySet(...keys: string[]): ReadonlySet<string> {

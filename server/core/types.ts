@@ -17,6 +17,8 @@ export type { ExpectedPool, PoolEntry, ResolvedPools } from './pools.js';
 // Issue 16's settings and figures (economics, power budget) are declared beside, in economics-types.ts.
 export type * from './economics-types.js';
 import type { EconomicsFigures, EconomicsSettings, PowerBudgetFigures, PowerCaps } from './economics-types.js';
+export type { ConnectivityFigures, LinkFigures, LinkModel, SnmpAccess, SnmpCredentials, UpsFigures } from './connectivity-types.js';
+import type { ConnectivityFigures, LinkModel, SnmpAccess } from './connectivity-types.js';
 
 /** Where a power figure came from, so figures can say "estimated". */
 export type PowerSource = 'device' | 'estimate' | 'meter';
@@ -61,6 +63,10 @@ export interface DeviceModel {
   redfish?: string;
   /** host:port a `probe` device connects to (TCP connect probe, collectors/probe.ts) */
   probe?: string;
+  /** SNMP agent host:port (pdu, env, ups; network_link from `links:`): polled by the snmp collector */
+  snmp?: string;
+  /** how to talk to that agent and which profile maps its OIDs (the rest of the device's `snmp:` block) */
+  snmp_access?: SnmpAccess;
   /** the GPU node a gpu device belongs to, and its index on that node */
   node?: string;
   gpu_index?: number;
@@ -183,6 +189,8 @@ export interface SiteModel {
   halls: HallModel[];
   loops: CoolingLoopModel[];
   meters: MeterModel[];
+  /** the site's WAN links (config `links:`; absent = none); each is also a network_link device of its id */
+  links?: LinkModel[];
   /** every device, racks' and loops' and meters', by id */
   devices: Map<string, DeviceModel>;
   racks: Map<string, RackModel>;
@@ -328,6 +336,8 @@ export interface SiteFigures extends AggregateFigures {
   /** issue 16; always sent by the server (optional only for figures built without a model's economics) */
   economics?: EconomicsFigures;
   power_budget?: PowerBudgetFigures;
+  /** the WAN links and UPSes (issue 19); absent on a site with neither */
+  connectivity?: ConnectivityFigures;
 }
 
 export interface DeviceStatus {

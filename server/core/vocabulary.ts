@@ -7,7 +7,7 @@
 // `npm run migration:new -- <name>` writes the migration that adds the column and re-creates the triggers
 // (server/store/device-schema.ts); a test fails until that migration exists.
 
-export const DEVICE_KINDS = ['asic', 'gpu', 'env', 'pdu', 'cooling_loop', 'meter', 'probe', 'market'] as const;
+export const DEVICE_KINDS = ['asic', 'gpu', 'env', 'pdu', 'cooling_loop', 'meter', 'probe', 'market', 'ups', 'network_link'] as const;
 export type DeviceKind = (typeof DEVICE_KINDS)[number];
 
 /**
@@ -16,7 +16,7 @@ export type DeviceKind = (typeof DEVICE_KINDS)[number];
  * the ratio of the difficulty-1 target to the current one).
  */
 export type MetricUnit =
-  | 'TH/s' | 'W' | '°C' | 'rpm' | '%' | 'MiB' | 'MHz' | 's' | 'ms' | 'L/min'
+  | 'TH/s' | 'W' | '°C' | 'rpm' | '%' | 'MiB' | 'MHz' | 's' | 'ms' | 'L/min' | 'bit/s' | '/s'
   | 'USD/MWh' | 'USD/PH/day' | 'USD' | 'BTC/block'
   | 'count' | 'flag' | 'code' | 'number';
 
@@ -105,6 +105,22 @@ export const DEVICE_METRICS = [
   { kind: 'market', name: 'btc_usd', unit: 'USD', range: [0, 1e9], rolled: true },
   { kind: 'market', name: 'network_difficulty', unit: 'number', range: [1, 1e20], rolled: false },
   { kind: 'market', name: 'fees_btc_per_block', unit: 'BTC/block', range: [0, 1000], rolled: false },
+  // A UPS on RFC 1628 UPS-MIB (issue 19). load_pct may pass 100 on overload.
+  { kind: 'ups', name: 'input_power_w', unit: 'W', range: [0, 10_000_000], rolled: false },
+  { kind: 'ups', name: 'output_power_w', unit: 'W', range: [0, 10_000_000], rolled: true },
+  { kind: 'ups', name: 'load_pct', unit: '%', range: [0, 200], rolled: false },
+  { kind: 'ups', name: 'battery_charge_pct', unit: '%', range: [0, 100], rolled: true },
+  { kind: 'ups', name: 'battery_runtime_s', unit: 's', range: [0, 10_000_000], rolled: false },
+  { kind: 'ups', name: 'on_battery', unit: 'flag', range: [0, 1], rolled: false },
+
+  // A site WAN link (config `links:`, issue 19): IF-MIB counters of the router interface that carries it;
+  // latency and loss from a TCP probe when the link names one (null from SNMP).
+  { kind: 'network_link', name: 'rx_bps', unit: 'bit/s', range: [0, 1e13], rolled: true },
+  { kind: 'network_link', name: 'tx_bps', unit: 'bit/s', range: [0, 1e13], rolled: true },
+  { kind: 'network_link', name: 'oper_up', unit: 'flag', range: [0, 1], rolled: false },
+  { kind: 'network_link', name: 'errors_per_s', unit: '/s', range: [0, 1e9], rolled: false },
+  { kind: 'network_link', name: 'latency_ms', unit: 'ms', range: [0, 600_000], rolled: true },
+  { kind: 'network_link', name: 'loss_pct', unit: '%', range: [0, 100], rolled: false },
 ] as const satisfies readonly DeviceMetricSpec[];
 
 export type DeclaredMetric = (typeof DEVICE_METRICS)[number];

@@ -5,6 +5,7 @@ import type { DeviceKind, DeviceModel, RackFigures, SiteModel } from '../core/ty
 import type { Hub } from '../live/hub.js';
 import { runningAgeMs } from '../figures/health.js';
 import { economicsFamilies } from './economics.js';
+import { registerConnectivityMetrics } from './connectivity.js';
 
 export interface Exposition {
   registry: Registry;
@@ -85,6 +86,7 @@ export function createExposition(
   gauge('floorwatch_hall_pue', 'Partial PUE of a hall: hall meter / hall IT power', ['hall'], (g) => {
     for (const h of hub.figures().halls) set(g, { hall: h.id }, h.pue);
   });
+  registerConnectivityMetrics(gauge, set, () => hub.figures().site.connectivity);
   gauge('floorwatch_loop_heat_removed_watts', 'Heat removed by a liquid loop: flow × density × cp × ΔT', ['loop'], (g) => {
     for (const l of hub.figures().loops) set(g, { loop: l.id }, l.heat_removed_w);
   });

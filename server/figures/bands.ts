@@ -107,3 +107,22 @@ export const WALL_DATA_AGE_WARN_MS = 20_000;
  * for 60 s is down, figures/health.ts), when every device on the wall would be grey anyway.
  */
 export const WALL_DATA_STALE_MS = 60_000;
+
+// ---------------------------------------------------------------------------------------------------
+// Connectivity and UPS (issue 19)
+
+/**
+ * Packet loss on a WAN link above which it is judged unhealthy: past about 2 %, TCP throughput collapses
+ * (Mathis et al., "The macroscopic behavior of the TCP congestion avoidance algorithm", 1997: rate ∝ 1/√p)
+ * and stratum shares start to go stale; 5 % held for minutes is a link to fail over from. UplinkLossHigh
+ * fires above it, the wall's connectivity panel turns red above it.
+ */
+export const UPLINK_LOSS_HIGH_PCT = 5;
+/** The wall warns when a link carries more than this share of its capacity (a saturated uplink drops shares). */
+export const UPLINK_UTILISATION_WARN_RATIO = 0.8;
+/**
+ * UPS battery charge below which the remaining ride-through is too short to count on: UpsBatteryLow fires
+ * under it and the wall shows the charge red. RFC 1628's own batteryLow state is the vendor's threshold,
+ * often at 2 minutes of runtime: too late for a site to shed load in order.
+ */
+export const UPS_BATTERY_LOW_PCT = 40;

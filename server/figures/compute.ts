@@ -4,6 +4,7 @@
 // The modules: site-index.ts (the index), rack.ts (one rack), aggregate.ts (racks → halls → site, PUE),
 // loop.ts (cooling loops), devices.ts (device statuses), device-reading.ts (one device's values now).
 
+import { connectivityFigures } from './connectivity.js';
 import type { Figures, HallFigures, LiveInput, RackFigures, SiteFigures } from '../core/types.js';
 import { energyFigures, type EnergyWindow } from './energy.js';
 import { aggregate, countExtras, emptyAcc, mergeAcc, metersPowerW, type Facility } from './aggregate.js';
@@ -68,6 +69,8 @@ export function computeFigures(input: LiveInput, energy?: EnergyWindow, index?: 
     energy_facility_kwh: e?.energy_facility_kwh ?? 0,
   };
   siteFigures.pue_24h = e?.pue_24h ?? null;
+  const connectivity = connectivityFigures(input);
+  if (connectivity !== undefined) siteFigures.connectivity = connectivity;
 
   const loops = idx.loops.map((li) => loopFigures(input, idx, li, rack_power));
   // Issue 16: each hall's and the site's economics and power budget; `day` holds today's totals.

@@ -84,6 +84,11 @@ export function deviceHealth(kind: DeviceKind, live: DeviceLive | undefined, ctx
       hashrate !== null && uptime !== null && nominal !== null && nominal > 0 &&
       hashrate > 0 && uptime >= HASHRATE_WARMUP_S && hashrate < HASHRATE_LOW_RATIO * nominal
     ) (reasons ??= []).push('hashrate low');
+  } else if (kind === 'network_link') {
+    // The router answers but the link's interface is down (issue 19): UplinkDown's case, not a dead device.
+    if (num(m, 'oper_up') === 0) (reasons ??= []).push('interface down');
+  } else if (kind === 'ups') {
+    if (num(m, 'on_battery') === 1) (reasons ??= []).push('on battery');
   } else if (kind === 'gpu') {
     if (num(m, 'throttle_thermal') === 1) (reasons ??= []).push('thermal throttle');
     if (num(m, 'throttle_power') === 1) (reasons ??= []).push('power throttle');

@@ -5,6 +5,7 @@
 // miners shed load as a site's fleet software would (server/sim/curtail.ts), one rack too slowly.
 
 import type { CatalogueModel, DeviceModel, Fluid, PoolEntry, RackModel, SiteModel } from '../core/types.js';
+import { connectivityReadings } from './connectivity.js';
 import { createShedding, SLEEP_W, type SimCurtailment } from './curtail.js';
 import { createMarketSim } from './market.js';
 import { createSimPools } from './pools.js';
@@ -270,6 +271,7 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
       out.push({ device: m.id, ts, power_source: 'meter', metrics: { power_w: round(w, 0) } });
     }
     out.push(...markets.readingsAt(ts, jitter));
+    out.push(...connectivityReadings(model, ts, jitter));
     return out;
   }
 

@@ -41,12 +41,12 @@ describe('built-in demo site', () => {
   it('describes the hybrid campus: 1,040 ASICs and 160 GPUs', () => {
     expect(model.name).toBe('Floorwatch demo — Hybrid Campus');
     // 20 air racks × 40 S21 + 6 tanks × 40 M66S = 800 + 240; 5 racks × 4 nodes × 8 GPUs = 160;
-    // one env and one pdu in each of the 26 + 5 racks; 2 loops; 3 meters; 2 pool probes + 1 probe; 1 market
-    // (issue 16): 1271 devices.
-    expect(countDevicesByKind(model)).toEqual({ asic: 1040, gpu: 160, env: 31, pdu: 31, cooling_loop: 2, meter: 3, probe: 3, market: 1 });
-    expect(model.devices.size).toBe(1271);
+    // one env and one pdu in each of the 26 + 5 racks; the network rack M-NET's UPS and env; 2 loops;
+    // 3 meters; 2 pool probes + 1 probe; 1 market (issue 16); 2 WAN links: 1275 devices.
+    expect(countDevicesByKind(model)).toEqual({ asic: 1040, gpu: 160, env: 32, pdu: 31, cooling_loop: 2, meter: 3, probe: 3, market: 1, ups: 1, network_link: 2 });
+    expect(model.devices.size).toBe(1275);
     expect(model.halls.map((h) => [h.id, h.name, h.racks.length, h.rows, h.cols])).toEqual([
-      ['M', 'Mining hall', 26, 3, 10],
+      ['M', 'Mining hall', 27, 3, 10],
       ['G', 'AI hall', 5, 1, 5],
     ]);
     expect(model.devices.get('M-B10-40')).toEqual({ id: 'M-B10-40', kind: 'asic', model: 'antminer-s21', hall: 'M', rack: 'M-B10' });
@@ -98,7 +98,7 @@ describe('real-site example', () => {
   it('validates and expands every feature', () => {
     // asic: 4 racks × 36 + 35 + 1 + 40 + 1 = 221; gpu: 2 racks × 4 nodes × 8 + 3 nodes × 4 = 76
     // and two markets (issue 16)
-    expect(countDevicesByKind(model)).toEqual({ asic: 221, gpu: 76, env: 8, pdu: 7, cooling_loop: 2, meter: 3, probe: 3, market: 2 });
+    expect(countDevicesByKind(model)).toEqual({ asic: 221, gpu: 76, env: 8, pdu: 7, cooling_loop: 2, meter: 3, probe: 3, market: 2, ups: 0, network_link: 0 });
     expect(model.devices.get('A-02-07')).toMatchObject({ address: '10.1.2.7:4028', collector: 'cgminer', rack: 'A-02' });
     expect(model.devices.get('A-05-36')).toMatchObject({
       address: '10.1.5.36:4433', collector: 'whatsminer_v3', nominal_ths: 170, nominal_power_w: 3422,
@@ -362,7 +362,7 @@ bogus: 1
       'halls[0].racks[0].colour: unknown key',
       'halls[0].racks[0].devices[1].model: required for kind asic',
       'halls[0].racks[0].devices[2].model: unknown model "no-such-miner" (not in the catalogue: add it under models: or give nominal_power_w)',
-      'halls[0].racks[0].devices[3].kind: expected one of asic, gpu_node, gpu, env, pdu',
+      'halls[0].racks[0].devices[3].kind: expected one of asic, gpu_node, gpu, env, pdu, ups',
       'halls[0].racks[0].devices[5].collector: needs address',
       'halls[0].racks[1].rated_kw: expected a number',
       'halls[0].racks[2].row: expected a positive integer',
@@ -544,8 +544,8 @@ describe('check-config command and loadConfigFile', () => {
     const lines: string[] = [];
     expect(checkConfigCommand(DEMO_CONFIG_PATH, (l) => lines.push(l), NO_ENV)).toBe(0);
     expect(lines).toEqual([
-      `ok: ${DEMO_CONFIG_PATH}: site "Floorwatch demo — Hybrid Campus": 2 halls, 31 racks, 1271 devices ` +
-        '(1040 asic, 160 gpu, 31 env, 31 pdu, 2 cooling_loop, 3 meter, 3 probe, 1 market)',
+      `ok: ${DEMO_CONFIG_PATH}: site "Floorwatch demo — Hybrid Campus": 2 halls, 32 racks, 1275 devices ` +
+        '(1040 asic, 160 gpu, 32 env, 31 pdu, 2 cooling_loop, 3 meter, 3 probe, 1 market, 1 ups, 2 network_link)',
     ]);
   });
 

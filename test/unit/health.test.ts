@@ -100,4 +100,13 @@ describe('counts', () => {
     countHealth(c, 'down');
     expect(c).toEqual({ up: 0, degraded: 0, down: 1 });
   });
+
+  it('a link whose interface is down and a UPS on battery answer, so they are degraded, not down (issue 19)', () => {
+    const link: DeviceModel = { id: 'wan-a', kind: 'network_link' };
+    const ups: DeviceModel = { id: 'ups-1', kind: 'ups' };
+    expect(deviceHealth('network_link', live(link, { oper_up: 0 }), ctx)).toEqual({ health: 'degraded', reason: 'interface down' });
+    expect(deviceHealth('network_link', live(link, { oper_up: 1 }), ctx).health).toBe('up');
+    expect(deviceHealth('ups', live(ups, { on_battery: 1 }), ctx)).toEqual({ health: 'degraded', reason: 'on battery' });
+    expect(deviceHealth('ups', live(ups, { on_battery: 0 }), ctx).health).toBe('up');
+  });
 });

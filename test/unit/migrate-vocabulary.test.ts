@@ -33,11 +33,11 @@ function withExtraMetrics(v: StoredVocabulary): StoredVocabulary {
 
 describe('the declaration of device metrics', () => {
   it('names each metric of a kind once, as a column name, with its unit in the name', () => {
-    const suffix: Record<string, string> = { ths: 'TH/s', w: 'W', c: '°C', rpm: 'rpm', pct: '%', mib: 'MiB', mhz: 'MHz', s: 's', ms: 'ms', lpm: 'L/min' };
-    // Compound units (a price) are named by a longer tail: the longest that matches decides, so
-    // `_usd_per_mwh` is USD/MWh and not read as a bare `_mwh`.
+    const suffix: Record<string, string> = { ths: 'TH/s', w: 'W', c: '°C', rpm: 'rpm', pct: '%', mib: 'MiB', mhz: 'MHz', s: 's', lpm: 'L/min', bps: 'bit/s', ms: 'ms', per_s: '/s' };
+    // Compound units (a price, a rate) are named by a longer tail: the longest that matches decides, so
+    // `_usd_per_mwh` is USD/MWh and not read as a bare `_mwh`, and `errors_per_s` is a rate, not seconds.
     const compound: [tail: string, unit: string][] = [
-      ['_usd_per_mwh', 'USD/MWh'], ['_usd_per_ph_day', 'USD/PH/day'], ['_btc_per_block', 'BTC/block'], ['_usd', 'USD'],
+      ['_usd_per_mwh', 'USD/MWh'], ['_usd_per_ph_day', 'USD/PH/day'], ['_btc_per_block', 'BTC/block'], ['_usd', 'USD'], ['_per_s', '/s'],
     ];
     const seen = new Set<string>();
     for (const m of DEVICE_METRICS) {

@@ -12,6 +12,7 @@ const MAIN_METRIC: Record<DeviceKind, MetricName> = {
   asic: 'hashrate_ths', gpu: 'util_pct', env: 'inlet_temp_c', pdu: 'power_w', cooling_loop: 'supply_temp_c', meter: 'power_w',
   probe: 'loss_pct',
   market: 'energy_price_usd_per_mwh',
+  ups: 'battery_charge_pct', network_link: 'rx_bps',
 };
 
 /** The chart's axis for each kind's main metric, in that metric's own unit. */
@@ -19,6 +20,7 @@ const AXIS_UNIT: Record<DeviceKind, AxisUnit> = {
   asic: 'hashrate', gpu: 'pct', env: 'temp', pdu: 'power', cooling_loop: 'temp', meter: 'power',
   probe: 'pct',
   market: 'count',
+  ups: 'pct', network_link: 'count',
 };
 
 export function createDeviceView(ctx: AppContext, deviceId: string): View {

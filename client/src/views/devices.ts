@@ -13,6 +13,8 @@ export const KEY_METRICS: Record<DeviceKind, MetricName[]> = {
   meter: [],
   probe: ['latency_ms', 'loss_pct'],
   market: ['energy_price_usd_per_mwh', 'hashprice_usd_per_ph_day', 'btc_usd'],
+  ups: ['on_battery', 'battery_charge_pct', 'battery_runtime_s', 'output_power_w'],
+  network_link: ['oper_up', 'rx_bps', 'tx_bps', 'latency_ms'],
 };
 
 export const HEALTH_SYMBOL = { up: '●', degraded: '▲', down: '✖' } as const;

@@ -8,6 +8,7 @@ import { formatTemp } from '../format.js';
 import type { Level } from '../levels.js';
 import { createAttentionList, racksNeedingAttention, type AttentionList } from './attention.js';
 import { createAggregateTiles, createAlertList } from './common.js';
+import { createConnectivityPanel } from './connectivity.js';
 import { createFloorMap, hallLabel, type FloorMap } from './floormap.js';
 import { createPoolsPanel } from './pools.js';
 
@@ -47,10 +48,11 @@ export function createSiteView(ctx: AppContext): View {
 
   const alerts = createAlertList('Firing alerts', 5);
   const mapsEl = h('div', { class: 'minimaps' });
-  // Connectivity (issue 19): pools here; uplinks and UPSes join this strip.
+  // Connectivity (issue 19): the uplinks and UPSes, and the pools beside them.
+  const conn = createConnectivityPanel();
   const pools = createPoolsPanel();
-  const connectivity = h('div', { class: 'connectivity' }, pools.el);
-  const el = h('div', { class: 'view site-view' }, tilesEl,
+  const connectivity = h('div', { class: 'connectivity' }, conn.el, pools.el);
+  const el = h('div', { class: 'view site-view' }, conn.banner, tilesEl,
     h('div', { class: 'site-bottom' }, chartsEl, h('div', { class: 'site-side' }, alerts.el, connectivity, mapsEl)));
 
   // A small map per hall draws colour only (its cells are too small for text at wall size); the racks that
@@ -96,6 +98,7 @@ export function createSiteView(ctx: AppContext): View {
     buildMaps();
     agg.update(st.site, st.racks.values());
     pools.update(st.pools);
+    conn.update(st.site?.connectivity);
     const loop = worstLoop(st.loops.values());
     const loopsLevel: Level = loop ? 'ok' : 'unknown';
     // The big number is the warmest loop's return (what a CDU alarm watches); supply and ΔT go beneath,

@@ -1,0 +1,177 @@
+// Every SNMP recording in test/fixtures/snmp (LibreNMS's snmpsim walks of real devices, byte-exact: see the
+// README there) served by a replaying agent on a real UDP socket and polled through the scheduler, each
+// mapped value checked against the number read by hand from the file (the OID lines are quoted beside each).
+// Then the failures: a closed port, a wrong community and a walk that never ends, each with its reason,
+// while a good agent beside them keeps its interval.
+import { readFileSync } from 'node:fs';
+import snmp from 'net-snmp';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startScheduler } from '../../server/collectors/scheduler.js';
+import { walkAgent } from '../../server/collectors/snmp.js';
+import { SNMP_DEFAULT_MAX_OIDS, SNMP_DEFAULT_MAX_REPETITIONS } from '../../server/collectors/snmp-config.js';
+import type { DeviceKind, DeviceModel, Reading, SnmpAccess } from '../../server/core/types.js';
+import { collectorSettings } from '../helpers/collectors.js';
+import { freeUdpPort } from '../helpers/snmpd.js';
+import { startSnmprecAgent, type Agent } from '../helpers/snmprec-agent.js';
+
+const FX = new URL('../fixtures/snmp/', import.meta.url);
+const rec = (name: string): string => readFileSync(new URL(`${name}.snmprec`, FX), 'utf8');
+
+let agents: Agent[] = [];
+afterEach(async () => {
+  await Promise.all(agents.map((a) => a.close()));
+  agents = [];
+});
+
+async function agent(name: string, community = 'public', opts: { endless?: string } = {}): Promise<Agent> {
+  const a = await startSnmprecAgent(rec(name), community, opts);
+  agents.push(a);
+  return a;
+}
+
+function dev(id: string, kind: DeviceKind, port: number, profile: string, more: Partial<SnmpAccess> = {}, community = 'public'): DeviceModel {
+  return {
+    id, kind, collector: 'snmp', snmp: `127.0.0.1:${port}`,
+    snmp_access: {
+      credentials: { version: '2c', community }, profile,
+      max_repetitions: SNMP_DEFAULT_MAX_REPETITIONS, max_oids: SNMP_DEFAULT_MAX_OIDS, ...more,
+    },
+  };
+}
+
+interface Run {
+  latest: Map<string, Reading>;
+  readings: Map<string, Reading[]>;
+  errors: Map<string, string[]>;
+}
+
+async function poll(devices: DeviceModel[], until: (r: Run) => boolean, ms = 5000, interval_s = 0.2): Promise<Run & { stats: ReturnType<ReturnType<typeof startScheduler>['stats']> }> {
+  const run: Run = { latest: new Map(), readings: new Map(), errors: new Map() };
+  const sched = startScheduler({
+    devices, catalogue: new Map(), settings: collectorSettings({ interval_s, timeout_ms: 300, concurrency: 8 }),
+    max_backoff_factor: 2,
+    sink: {
+      accept: (rs) => rs.forEach((r) => {
+        run.latest.set(r.device, r);
+        run.readings.set(r.device, [...(run.readings.get(r.device) ?? []), r]);
+      }),
+      deviceError: (d, reason) => run.errors.set(d, [...(run.errors.get(d) ?? []), reason]),
+    },
+  });
+  const end = Date.now() + ms;
+  while (!until(run) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  await sched.stop();
+  return { ...run, stats: sched.stats() };
+}
+
+describe('SNMP recordings polled through the scheduler', () => {
+  it('maps every recording to the values read by hand', async () => {
+    const [apc, raritan, sentry, eaton, ups, emu, router] = await Promise.all([
+      agent('apc_ap8853'), agent('raritan-pdu_px2'), agent('sentry4'), agent('eatonpdu_2'),
+      agent('generex-ups_cs141'), agent('apc_emu'), agent('routeros_rb750gr3'),
+    ]);
+    const devices = [
+      dev('pdu-apc', 'pdu', apc.port, 'apc-rpdu2'),
+      dev('pdu-raritan', 'pdu', raritan.port, 'raritan-pdu2'),
+      dev('pdu-sentry', 'pdu', sentry.port, 'sentry4'),
+      dev('pdu-eaton', 'pdu', eaton.port, 'eaton-epdu'),
+      dev('ups-1', 'ups', ups.port, 'ups-mib'),
+      dev('env-emu', 'env', emu.port, 'apc-env', { inlet_probe: 1, outlet_probe: 3 }),
+      dev('env-emu-4', 'env', emu.port, 'apc-env', { inlet_probe: 4 }),
+      dev('wan', 'network_link', router.port, 'if-mib', { interface: 'wan: STCable (eth1)' }),
+      dev('ether2', 'network_link', router.port, 'if-mib', { interface: 3 }),
+    ];
+    const r = await poll(devices, (run) => (run.readings.get('wan')?.length ?? 0) >= 2 && run.latest.size === devices.length);
+    expect([...r.errors]).toEqual([]);
+    // The two env devices share the EMU's agent, the two links the router's: 7 agents, 7 targets.
+    expect(r.stats.targets).toBe(7);
+    const m = (id: string): Reading['metrics'] | undefined => r.latest.get(id)?.metrics;
+
+    // apc_ap8853: 1.3.6.1.4.1.318.1.1.26.4.3.1.5.1|2|114  rPDU2DeviceStatusPower, hundredths of kW → 1140 W
+    expect(m('pdu-apc')).toEqual({ power_w: 1140 });
+    // raritan-pdu_px2: 1.3.6.1.4.1.13742.6.5.2.3.1.4.1.1.5|66|138 (inlet 1, activePower(5)) with
+    // 1.3.6.1.4.1.13742.6.3.3.4.1.7.1.1.5|66|0 decimal digits → 138 W
+    expect(m('pdu-raritan')).toEqual({ power_w: 138 });
+    // sentry4: st4InputCordActivePower 1.3.6.1.4.1.1718.4.1.3.3.1.3.1.1|2|1701 + ….3.2.1|2|1265 → 2966 W
+    expect(m('pdu-sentry')).toEqual({ power_w: 2966 });
+    // eatonpdu_2: inputTotalWatts 1.3.6.1.4.1.534.6.6.7.3.5.1.4.0.1|2|1584 → 1584 W (not the 1673 VA beside it)
+    expect(m('pdu-eaton')).toEqual({ power_w: 1584 });
+    // generex-ups_cs141 (RFC 1628):
+    //   1.3.6.1.2.1.33.1.4.1.0|2|4            upsOutputSource bypass(4): not on battery
+    //   1.3.6.1.2.1.33.1.2.3.0|2|544          upsEstimatedMinutesRemaining → 32640 s
+    //   1.3.6.1.2.1.33.1.2.4.0|2|100          upsEstimatedChargeRemaining 100 %
+    //   1.3.6.1.2.1.33.1.4.4.1.4.{1,2,3}|2|-4, 469, -26   upsOutputPower: two lines negative, out of the
+    //                                         MIB's NonNegativeInteger, so the total is unknown (null), not 439 W
+    //   1.3.6.1.2.1.33.1.4.4.1.5.{1,2,3}|2|2, 14, 2       upsOutputPercentLoad → the most loaded line, 14 %
+    //   no upsInputTruePower (1.3.6.1.2.1.33.1.3.3.1.5) in the walk → input power null
+    expect(m('ups-1')).toEqual({
+      input_power_w: null, output_power_w: null, load_pct: 14, battery_charge_pct: 100, battery_runtime_s: 32640, on_battery: 0,
+    });
+    // apc_emu (emsProbeStatusTable 1.3.6.1.4.1.318.1.1.10.3.13.1.1):
+    //   .3.1|2|18 probe 1 "Airco uitstroom" 18 °C, .6.1|2|30 humidity 30 %, .10.1|2|2 commsEstablished
+    //   .3.3|2|27 probe 3 "Retour airco kamer" 27 °C, .10.3|2|2
+    //   .10.4|2|1 probe 4 commsNeverDiscovered: its 27 (.3.4) is not a reading → null
+    expect(m('env-emu')).toEqual({ inlet_temp_c: 18, humidity_pct: 30, outlet_temp_c: 27 });
+    expect(m('env-emu-4')).toEqual({ inlet_temp_c: null, humidity_pct: null });
+    // routeros_rb750gr3: 1.3.6.1.2.1.31.1.1.1.1.2|4|wan: STCable (eth1) → ifIndex 2;
+    //   1.3.6.1.2.1.2.2.1.8.2|2|1 up. The first poll has no rate (null); the recording's counters do not move,
+    //   so the second is 0 bit/s and 0 errors/s.
+    const wan = r.readings.get('wan')!;
+    expect(wan[0].metrics).toEqual({ rx_bps: null, tx_bps: null, oper_up: 1, errors_per_s: null });
+    expect(wan[1].metrics).toEqual({ rx_bps: 0, tx_bps: 0, oper_up: 1, errors_per_s: 0 });
+    // 1.3.6.1.2.1.2.2.1.8.3|2|2: ether2 is down
+    expect(m('ether2')?.oper_up).toBe(0);
+  });
+
+  it('reads Counter64 and strings from the wire as the recording holds them', async () => {
+    const router = await agent('routeros_rb750gr3');
+    const { varbinds } = await walkAgent(`127.0.0.1:${router.port}`, { version: '2c', community: 'public' },
+      ['1.3.6.1.2.1.31.1.1.1.6', '1.3.6.1.2.1.31.1.1.1.1'], { timeout_ms: 1000, max_repetitions: 10, max_oids: 1000 });
+    // 1.3.6.1.2.1.31.1.1.1.6.2|70|1493725213 and 1.3.6.1.2.1.31.1.1.1.1.2|4|wan: STCable (eth1)
+    expect(varbinds.get('1.3.6.1.2.1.31.1.1.1.6.2')).toBe(1493725213n);
+    expect(varbinds.get('1.3.6.1.2.1.31.1.1.1.1.2')).toBe('wan: STCable (eth1)');
+    // 14 interfaces in each column, nothing from outside the two subtrees
+    expect(varbinds.size).toBe(28);
+  });
+
+  it('the replayer answers GET and GETNEXT as an agent would (the helper is checked too)', async () => {
+    const ups = await agent('generex-ups_cs141');
+    const session = snmp.createSession('127.0.0.1', 'public', { port: ups.port, version: snmp.Version2c, retries: 0, timeout: 1000 });
+    try {
+      const get = await new Promise<snmp.Varbind[]>((res, rej) => session.get(['1.3.6.1.2.1.33.1.2.4.0', '1.3.6.1.2.1.33.1.9.9.0'], (e, v) => (e ? rej(e) : res(v ?? []))));
+      // 1.3.6.1.2.1.33.1.2.4.0|2|100; the second OID is not in the recording: noSuchObject
+      expect(get[0].value).toBe(100);
+      expect(get[1].type).toBe(snmp.ObjectType.NoSuchObject);
+      const next = await new Promise<snmp.Varbind[]>((res, rej) => session.getNext(['1.3.6.1.2.1.33.1.2.4.0'], (e, v) => (e ? rej(e) : res(v ?? []))));
+      // the line after it: 1.3.6.1.2.1.33.1.2.5.0|2|2716
+      expect([next[0].oid, next[0].value]).toEqual(['1.3.6.1.2.1.33.1.2.5.0', 2716]);
+    } finally {
+      session.close();
+    }
+  });
+
+  it('names a closed port, a wrong community and an endless walk, and the good agent keeps its interval', async () => {
+    const good = await agent('apc_ap8853');
+    const wrong = await agent('apc_ap8853', 'secret');
+    const endless = await agent('generex-ups_cs141', 'public', { endless: '1.3.6.1.2.1.33.1.2' });
+    const closed = await freeUdpPort();
+    const devices = [
+      dev('good', 'pdu', good.port, 'apc-rpdu2'),
+      dev('dead', 'pdu', closed, 'apc-rpdu2'),
+      dev('wrong', 'pdu', wrong.port, 'apc-rpdu2'),
+      dev('endless', 'ups', endless.port, 'ups-mib', { max_oids: 200 }),
+    ];
+    const t0 = Date.now();
+    const r = await poll(devices, () => Date.now() - t0 > 2000, 2500, 0.2);
+    expect(r.errors.get('good')).toBeUndefined();
+    expect(new Set(r.errors.get('dead'))).toEqual(new Set(['refused']));
+    expect(new Set(r.errors.get('wrong'))).toEqual(new Set(['timeout (no reply: wrong community, or no agent)']));
+    expect(new Set(r.errors.get('endless'))).toEqual(new Set(['bad reply: walk cut at 200 OIDs (in 1.3.6.1.2.1.33.1.2): max_oids']));
+    // Each poll of the endless agent stops at the 201st OID: 9 GetBulk requests of 25, never more.
+    expect(endless.requests() % 9).toBe(0);
+    expect(endless.requests()).toBeGreaterThan(0);
+    // 2 s at 0.2 s: about 10 polls of the good agent whatever the others do (at least 8 with the jittered start).
+    expect(r.readings.get('good')!.length).toBeGreaterThanOrEqual(8);
+    expect(r.latest.get('good')!.metrics).toEqual({ power_w: 1140 });
+  });
+});
