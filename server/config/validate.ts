@@ -12,6 +12,7 @@ import type { HallModel, SiteModel } from '../core/types.js';
 import { readPrometheus } from '../exposition/config.js';
 import { readAuth } from '../http/auth-config.js';
 import { readAlerting } from '../notify/config.js';
+import { readRemoteWrite } from '../remote/config.js';
 import { readRetention } from '../store/retention-config.js';
 import { expandRacks } from './expand.js';
 import { readLoops, readMeters } from './loops.js';
@@ -20,7 +21,7 @@ import type { SiteCtx, SiteIndex } from './topology.js';
 
 export { MAX_COUNT, MAX_SITE_DEVICES } from './topology.js';
 
-const ROOT_KEYS = keySet('site', 'halls', 'cooling_loops', 'meters', 'collectors', 'retention', 'auth', 'alerts', 'prometheus', 'models', 'alerting');
+const ROOT_KEYS = keySet('site', 'halls', 'cooling_loops', 'meters', 'collectors', 'retention', 'auth', 'alerts', 'prometheus', 'models', 'alerting', 'remote_write');
 const SITE_KEYS = keySet('name');
 const HALL_KEYS = keySet('id', 'name', 'racks');
 
@@ -92,6 +93,7 @@ export function buildSiteModel(root: unknown, env: NodeJS.ProcessEnv): BuildResu
   const { pue_target, rules: alert_rules } = readAlerts(c, root['alerts']);
   const prometheus = readPrometheus(c, root['prometheus']);
   const alerting = readAlerting(c, root['alerting']);
+  const remote_write = readRemoteWrite(c, root['remote_write']);
 
   if (errorCount(c) > 0) return finish();
   return {
@@ -99,6 +101,7 @@ export function buildSiteModel(root: unknown, env: NodeJS.ProcessEnv): BuildResu
     model: {
       name, halls, loops, meters, devices: index.devices, racks: index.racks, catalogue, collectors, retention, auth,
       prometheus, pue_target, alert_rules, ...(alerting !== null ? { alerting } : {}),
+      ...(remote_write.length > 0 ? { remote_write } : {}),
     },
   };
 }

@@ -159,6 +159,35 @@ export interface AlertingSettings {
   queue_capacity: number;
 }
 
+/** One remote-write store (config `remote_write[]`, server/remote/): Prometheus' remote_write block, units in the names. */
+export interface RemoteWriteTarget {
+  /** the label value in /metrics and /readyz: `name`, else the URL without user:password */
+  name: string;
+  /** the receiver's write endpoint, e.g. http://vm:8428/api/v1/write */
+  url: string;
+  /** Authorization: Bearer; at most one of bearer_token and basic_auth */
+  bearer_token?: string;
+  basic_auth?: { username: string; password: string };
+  /** extra request headers (a tenant id: X-Scope-OrgID for Mimir, AccountID for VictoriaMetrics cluster…) */
+  headers: Record<string, string>;
+  /** one request's limit (s): Prometheus' remote_timeout */
+  timeout_s: number;
+  queue: {
+    /** samples one shard holds before its oldest is dropped (Prometheus: per shard too) */
+    capacity: number;
+    max_shards: number;
+    max_samples_per_send: number;
+    /** a shard sends what it has after this long even when the batch is not full (s) */
+    batch_send_deadline_s: number;
+    /** back-off after a failed try (s), doubled per failure up to max_backoff_s */
+    min_backoff_s: number;
+    max_backoff_s: number;
+  };
+  /** absent = all: device samples of these kinds; series of these names (device and figure series alike) */
+  include_kinds?: DeviceKind[];
+  include_metrics?: string[];
+}
+
 export interface SiteModel {
   name: string;
   halls: HallModel[];
@@ -179,6 +208,8 @@ export interface SiteModel {
   alert_rules: unknown[];
   /** config `alerting:`; absent or null = no Alertmanager (the demo) */
   alerting?: AlertingSettings | null;
+  /** config `remote_write:`; absent or empty = nothing is written out */
+  remote_write?: RemoteWriteTarget[];
 }
 
 // ---------------------------------------------------------------------------------------------------
