@@ -104,7 +104,8 @@ export function createRemoteSender(opts: RemoteSenderOptions): RemoteSender {
     aborts.add(ac);
     const timer = setTimeout(() => ac.abort(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
     try {
-      const res = await doFetch(t.url, { method: 'POST', headers, body, signal: ac.signal });
+      // snappy's Buffer is backed by an ArrayBuffer of its own; the DOM lib's BodyInit wants it said.
+      const res = await doFetch(t.url, { method: 'POST', headers, body: body as Uint8Array<ArrayBuffer>, signal: ac.signal });
       const text = (await res.text()).slice(0, 200).trim();
       if (res.status >= 200 && res.status < 300) return;
       const msg = `${res.status} ${text}`;
