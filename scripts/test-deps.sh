@@ -9,6 +9,7 @@ PROGRAMS=(
   "chromium   /usr/bin/chromium"             # browser tests: playwright-core drives Debian's chromium
   "prometheus /usr/bin/prometheus promtool"  # promtool check metrics; a real Prometheus scrapes two servers
   "prometheus-alertmanager /usr/bin/prometheus-alertmanager amtool"  # a real Alertmanager receives the alerts; amtool check-config
+  "victoria-metrics /usr/bin/victoria-metrics"  # a real VictoriaMetrics takes remote write (and the bench's remote-write section)
 )
 
 need=()

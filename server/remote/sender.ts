@@ -90,6 +90,8 @@ export function createRemoteSender(opts: RemoteSenderOptions): RemoteSender {
   const now = opts.now ?? Date.now;
   const counts = { sent: 0, failed: 0, retried: 0, dropped: 0 };
   let highest: number | null = null;
+  /** samples taken from the queues into a request not yet acknowledged: pending too, as in Prometheus */
+  let inflight = 0;
   let failingSince: number | null = null;
   let lastError: string | null = null;
   let stopping = false;
@@ -155,6 +157,15 @@ export function createRemoteSender(opts: RemoteSenderOptions): RemoteSender {
     for (const x of b.ts) if (x > maxTs) maxTs = x;
     const body = encodeWriteRequest(toWriteRequest(b));
     let backoff = q.min_backoff_s * 1000;
+    inflight += n;
+    try {
+      await attempts(n, maxTs, body, backoff);
+    } finally {
+      inflight -= n;
+    }
+  }
+
+  async function attempts(n: number, maxTs: number, body: Buffer, backoff: number): Promise<void> {
     for (;;) {
       try {
         await post(body, t.timeout_s * 1000);
@@ -240,7 +251,7 @@ export function createRemoteSender(opts: RemoteSenderOptions): RemoteSender {
       }
     },
     stats() {
-      let pending = 0;
+      let pending = inflight;
       for (const s of shards) pending += s.queue.length;
       return { remote: t.name, ...counts, pending, highest_sent_ts: highest, shards: shards.length };
     },

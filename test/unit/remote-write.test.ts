@@ -2,6 +2,10 @@
 // series names in base units, the `remote_write:` section and its errors by path, the bounded queue, and
 // the sender's batching, order, retries and refusals, with plain hand-worked values.
 import { describe, expect, it } from 'vitest';
+import express from 'express';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { healthRouter } from '../../server/http/health.js';
 import { parseConfig } from '../../server/config/index.js';
 import { DEVICE_METRICS } from '../../server/core/vocabulary.js';
 import type { RemoteWriteTarget } from '../../server/core/types.js';
@@ -286,7 +290,8 @@ describe('the sender', () => {
     s.add(series(0), 0, 0); // below a batch: waits for the deadline, then fails and is retried
     await until('first try failed', () => s.stats().retried > 0);
     for (let i = 1; i <= 30; i++) s.add(series(0), i, i);
-    expect(s.stats()).toMatchObject({ pending: 10, dropped: 20 });
+    // Pending: the ten queued and the one in flight.
+    expect(s.stats()).toMatchObject({ pending: 11, dropped: 20 });
     expect(s.status().last_error).toBe('fetch failed: connect ECONNREFUSED');
     down = false;
     await until('all kept ones sent', () => s.stats().sent === 11);
@@ -335,6 +340,19 @@ describe('remote write of the site', () => {
     ]);
     expect(rw.problems(now + 4 * 60_000)).toEqual([]);
     expect(rw.problems(now + 5 * 60_000)).toEqual(['remote_write r: failing for 5 min (503 x)']);
+    now += 5 * 60_000;
+    const app = express();
+    app.use(healthRouter({
+      probe: async () => ({ ok: true, at: Date.now() }), draining: () => false, collectors: () => null, lastStoreError: () => null,
+      alertmanagers: () => [], remotes: () => rw.problems(),
+    }));
+    const srv = createServer(app);
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    const ready = await fetch(`http://127.0.0.1:${(srv.address() as AddressInfo).port}/readyz`);
+    srv.close();
+    // A warning, as an Alertmanager's: ingest and the wall go on, and nothing is lost (it is in SQLite).
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ready', problems: [], warnings: ['remote_write r: failing for 5 min (503 x)'] });
     await rw.stop();
   });
 });
