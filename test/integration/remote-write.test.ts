@@ -5,7 +5,7 @@
 // capacity is lost and what went beyond it is counted as dropped; and against a small receiver of this
 // test's own, a 4xx is not retried while a 429's Retry-After is honoured, and ingest is never held up.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -153,6 +153,13 @@ describe('remote write to a real VictoriaMetrics and a real Prometheus receiver'
       expect(await metric(fw, 'samples_dropped_total', name)).toBe(0);
       expect(await metric(fw, 'highest_sent_timestamp_seconds', name)).toBeGreaterThan(base / 1000);
     }
+
+    // The remote-write families with their series, clean for promtool as the rest of /metrics.
+    const text = await (await fetch(`${fw.url}/metrics`)).text();
+    expect(text).toMatch(/^floorwatch_remote_write_samples_sent_total\{remote="vm"\} \d+$/m);
+    expect(text).toMatch(/^floorwatch_remote_write_shards\{remote="prom"\} 2$/m);
+    const lint = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    expect(`${lint.stdout}${lint.stderr}`.trim()).toBe('');
 
     const labels = { __name__: 'floorwatch_device_power_watts', site: 'Test site', hall: 'M', rack: 'M-01', device: 'M-01-02', kind: 'asic', model: 'antminer-s21' };
     const expectSeries = {
