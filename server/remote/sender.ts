@@ -11,7 +11,7 @@
 // was queued at shutdown is sent once, then counted as dropped (it is in Floorwatch's own store).
 
 import type { RemoteWriteTarget } from '../core/types.js';
-import { encodeWriteRequest, REMOTE_WRITE_HEADERS, type Sample, type TimeSeries } from './proto.js';
+import { encodeSeries, REMOTE_WRITE_HEADERS, type EncodedSeries, type Sample } from './proto.js';
 import { createSampleQueue, type Batch, type SampleQueue } from './queue.js';
 import type { Series } from './series.js';
 
@@ -71,8 +71,8 @@ export function retryAfterMs(header: string | null, now: number): number | null 
   return Number.isNaN(at) ? null : Math.max(0, at - now);
 }
 
-/** The samples of a batch as TimeSeries, one per series, in the order they were queued. */
-export function toWriteRequest(b: Batch): { timeseries: TimeSeries[] } {
+/** The samples of a batch grouped by series (one TimeSeries each), in the order they were queued. */
+export function groupBySeries(b: Batch): EncodedSeries[] {
   const bySeries = new Map<Series, Sample[]>();
   for (let i = 0; i < b.series.length; i++) {
     const s = b.series[i];
@@ -80,7 +80,7 @@ export function toWriteRequest(b: Batch): { timeseries: TimeSeries[] } {
     if (list === undefined) bySeries.set(s, (list = []));
     list.push({ value: b.values[i], timestamp: b.ts[i] });
   }
-  return { timeseries: [...bySeries].map(([s, samples]) => ({ labels: s.labels, samples })) };
+  return [...bySeries].map(([s, samples]) => ({ labels: s.encoded, samples }));
 }
 
 export function createRemoteSender(opts: RemoteSenderOptions): RemoteSender {
@@ -155,7 +155,7 @@ export function createRemoteSender(opts: RemoteSenderOptions): RemoteSender {
     const n = b.series.length;
     let maxTs = -Infinity;
     for (const x of b.ts) if (x > maxTs) maxTs = x;
-    const body = encodeWriteRequest(toWriteRequest(b));
+    const body = encodeSeries(groupBySeries(b));
     let backoff = q.min_backoff_s * 1000;
     inflight += n;
     try {

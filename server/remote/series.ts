@@ -7,7 +7,7 @@
 
 import { DEVICE_METRICS, type DeviceKind, type MetricUnit } from '../core/vocabulary.js';
 import type { DeviceModel, Figures, HallFigures, RackFigures, SiteFigures } from '../core/types.js';
-import type { Label } from './proto.js';
+import { encodeLabels, type Label } from './proto.js';
 
 const same = (v: number): number => v;
 /**
@@ -98,6 +98,8 @@ export interface Series {
   /** stable for the process: which shard of each remote it goes to (its samples stay in order there) */
   id: number;
   labels: readonly Label[];
+  /** the labels as protobuf, encoded once (remote/proto.ts encodeSeries) */
+  encoded: readonly Uint8Array[];
   /** indexes into the remote list */
   to: readonly number[];
 }
@@ -135,7 +137,9 @@ export function createSeriesIndex(site: string, remotes: readonly RemoteFilter[]
   };
   const make = (name: string, kind: DeviceKind | null, pairs: [string, string | undefined][]): Series | null => {
     const to = takers(name, kind);
-    return to.length === 0 ? null : { id: nextId++, labels: labels([['__name__', name], ['site', site], ...pairs]), to };
+    if (to.length === 0) return null;
+    const ls = labels([['__name__', name], ['site', site], ...pairs]);
+    return { id: nextId++, labels: ls, encoded: encodeLabels(ls), to };
   };
   // By device id, then metric: one Map lookup pair per sample on the commit path.
   const devices = new Map<string, Map<string, { series: Series; convert: (v: number) => number } | null>>();

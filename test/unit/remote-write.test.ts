@@ -9,7 +9,7 @@ import { healthRouter } from '../../server/http/health.js';
 import { parseConfig } from '../../server/config/index.js';
 import { DEVICE_METRICS } from '../../server/core/vocabulary.js';
 import type { RemoteWriteTarget } from '../../server/core/types.js';
-import { decodeWriteRequest, type WriteRequest } from '../../server/remote/proto.js';
+import { decodeWriteRequest, encodeLabels, encodeSeries, encodeWriteRequest, type WriteRequest } from '../../server/remote/proto.js';
 import { createSampleQueue } from '../../server/remote/queue.js';
 import { createRemoteSender, retryAfterMs } from '../../server/remote/sender.js';
 import { createSeriesIndex, deviceMetricName, type Series } from '../../server/remote/series.js';
@@ -164,7 +164,24 @@ describe('config remote_write:', () => {
   });
 });
 
-const series = (id: number, name = `s${id}`): Series => ({ id, labels: [{ name: '__name__', value: name }], to: [0] });
+const series = (id: number, name = `s${id}`): Series => {
+  const labels = [{ name: '__name__', value: name }];
+  return { id, labels, encoded: encodeLabels(labels), to: [0] };
+};
+
+describe('the wire format', () => {
+  it("the fast encoder gives the reflected type's bytes, and they decode back exactly", () => {
+    const req: WriteRequest = {
+      timeseries: [
+        { labels: [{ name: '__name__', value: 'floorwatch_device_power_watts' }, { name: 'device', value: 'M-01-02' }, { name: 'site', value: 'Site ü' }], samples: [{ value: 3510.25, timestamp: 1_764_010_800_123 }, { value: -0.5, timestamp: 1_764_010_810_123 }] },
+        { labels: [{ name: '__name__', value: 'floorwatch_site_pue' }], samples: [{ value: 1.0625, timestamp: 1 }] },
+      ],
+    };
+    const fast = encodeSeries(req.timeseries.map((t) => ({ labels: encodeLabels(t.labels), samples: t.samples })));
+    expect(fast.equals(encodeWriteRequest(req))).toBe(true);
+    expect(decodeWriteRequest(fast)).toEqual(req);
+  });
+});
 
 describe('the bounded queue', () => {
   it('drops its oldest sample when full, and hands out the rest oldest first', () => {
