@@ -2,7 +2,12 @@
 // and a full queue drops its oldest sample for the new one (Prometheus blocks its WAL reader instead; here
 // the readings are already committed to SQLite and there is nothing to block, so the newest data wins).
 
-import type { Series } from './series.js';
+/** What a queue and a sender need of a series: which shard it hashes to, and its labels as protobuf. */
+export interface Series {
+  id: number;
+  /** the Label messages, encoded once (proto.ts encodeLabels) */
+  encoded: readonly Uint8Array[];
+}
 
 export interface Batch {
   series: Series[];

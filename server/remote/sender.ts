@@ -12,8 +12,7 @@
 
 import type { RemoteWriteTarget } from '../core/types.js';
 import { encodeSeries, REMOTE_WRITE_HEADERS, type EncodedSeries, type Sample } from './proto.js';
-import { createSampleQueue, type Batch, type SampleQueue } from './queue.js';
-import type { Series } from './series.js';
+import { createSampleQueue, type Batch, type SampleQueue, type Series } from './queue.js';
 
 export interface RemoteStats {
   remote: string;
@@ -34,7 +33,7 @@ export interface RemoteStatus {
   last_error: string | null;
 }
 
-export type RemoteLog = (level: 'warn' | 'error', msg: string, fields: Record<string, unknown>) => void;
+export type RemoteLog = (level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown>) => void;
 
 export interface RemoteSenderOptions {
   target: RemoteWriteTarget;
@@ -52,6 +51,8 @@ export interface RemoteSender {
   status(): RemoteStatus;
   stop(): Promise<void>;
 }
+
+const LOG_EVERY_MS = 10_000;
 
 /** An answer the store would give again (4xx but 429): retrying cannot help. */
 class Refused extends Error {}
@@ -95,7 +96,14 @@ export function createRemoteSender(opts: RemoteSenderOptions): RemoteSender {
   let failingSince: number | null = null;
   let lastError: string | null = null;
   let stopping = false;
-  let dropLogged = 0;
+  /** when each kind of line was last logged: a store down for an hour, with 50 shards retrying, is a line each 10 s, not thousands (the counts are in /metrics) */
+  const logged = new Map<string, number>();
+  const logEvery = (kind: string, level: 'warn' | 'error', msg: () => string): void => {
+    const t0 = now();
+    if (t0 - (logged.get(kind) ?? -Infinity) < LOG_EVERY_MS) return;
+    logged.set(kind, t0);
+    opts.log(level, msg(), { remote: t.name });
+  };
   const aborts = new Set<AbortController>();
   const headers: Record<string, string> = { ...t.headers, ...REMOTE_WRITE_HEADERS };
   if (t.bearer_token !== undefined) headers.authorization = `Bearer ${t.bearer_token}`;
@@ -171,6 +179,10 @@ export function createRemoteSender(opts: RemoteSenderOptions): RemoteSender {
         await post(body, t.timeout_s * 1000);
         counts.sent += n;
         highest = highest === null ? maxTs : Math.max(highest, maxTs);
+        if (failingSince !== null && now() - failingSince >= LOG_EVERY_MS) {
+          opts.log('info', `remote write: ${t.name} takes samples again after ${Math.round((now() - failingSince) / 1000)} s of failures`, { remote: t.name });
+        }
+        if (failingSince !== null) logged.clear();
         failingSince = null;
         lastError = null;
         return;
@@ -178,7 +190,7 @@ export function createRemoteSender(opts: RemoteSenderOptions): RemoteSender {
         if (e instanceof Refused) {
           counts.failed += n;
           failed(e);
-          opts.log('error', `remote write: ${t.name} refused ${n} sample(s), not retried: ${e.message}`, { remote: t.name });
+          logEvery('refused', 'error', () => `remote write: ${t.name} refused ${n} sample(s), not retried (${counts.failed} in all): ${e.message}`);
           return;
         }
         const err = e instanceof Error ? e : new Error(String(e));
@@ -189,7 +201,7 @@ export function createRemoteSender(opts: RemoteSenderOptions): RemoteSender {
         }
         counts.retried += n;
         const wait = e instanceof Recoverable && e.retryAfterMs !== null ? e.retryAfterMs : backoff;
-        opts.log('warn', `remote write: ${n} sample(s) to ${t.name} not sent, retrying in ${wait} ms: ${err.message}`, { remote: t.name });
+        logEvery('retry', 'warn', () => `remote write: ${n} sample(s) to ${t.name} not sent, retrying in ${wait} ms: ${err.message}`);
         backoff = Math.min(q.max_backoff_s * 1000, backoff * 2);
         await pause(wait);
         if (stopping) {
@@ -238,12 +250,7 @@ export function createRemoteSender(opts: RemoteSenderOptions): RemoteSender {
       const s = shards[series.id % shards.length];
       if (s.queue.push(series, ts, value)) {
         counts.dropped++;
-        // One line a second at most, however many are dropped.
-        const t0 = now();
-        if (t0 - dropLogged >= 1000) {
-          dropLogged = t0;
-          opts.log('warn', `remote write: ${t.name} queue full, oldest samples dropped (${counts.dropped} so far)`, { remote: t.name });
-        }
+        logEvery('drop', 'warn', () => `remote write: ${t.name} queue full, oldest samples dropped (${counts.dropped} so far)`);
       }
       if (s.wake !== null) {
         if (s.queue.length >= q.max_samples_per_send) wakeUp(s);

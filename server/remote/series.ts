@@ -7,7 +7,7 @@
 
 import { DEVICE_METRICS, type DeviceKind, type MetricUnit } from '../core/vocabulary.js';
 import type { DeviceModel, Figures, HallFigures, RackFigures, SiteFigures } from '../core/types.js';
-import { encodeLabels, type Label } from './proto.js';
+import type { Label } from './proto.js';
 
 const same = (v: number): number => v;
 /**
@@ -98,8 +98,6 @@ export interface Series {
   /** stable for the process: which shard of each remote it goes to (its samples stay in order there) */
   id: number;
   labels: readonly Label[];
-  /** the labels as protobuf, encoded once (remote/proto.ts encodeSeries) */
-  encoded: readonly Uint8Array[];
   /** indexes into the remote list */
   to: readonly number[];
 }
@@ -118,6 +116,8 @@ function labels(pairs: [string, string | undefined][]): Label[] {
 }
 
 export interface SeriesIndex {
+  /** the series made since the last call (the remote thread learns each once) */
+  takeNew(): Series[];
   /** null when no remote takes it */
   device(m: DeviceModel, metric: string): { series: Series; convert: (v: number) => number } | null;
   /** each figure series of a tick with a known value */
@@ -135,11 +135,13 @@ export function createSeriesIndex(site: string, remotes: readonly RemoteFilter[]
     });
     return out;
   };
+  let fresh: Series[] = [];
   const make = (name: string, kind: DeviceKind | null, pairs: [string, string | undefined][]): Series | null => {
     const to = takers(name, kind);
     if (to.length === 0) return null;
-    const ls = labels([['__name__', name], ['site', site], ...pairs]);
-    return { id: nextId++, labels: ls, encoded: encodeLabels(ls), to };
+    const s: Series = { id: nextId++, labels: labels([['__name__', name], ['site', site], ...pairs]), to };
+    fresh.push(s);
+    return s;
   };
   // By device id, then metric: one Map lookup pair per sample on the commit path.
   const devices = new Map<string, Map<string, { series: Series; convert: (v: number) => number } | null>>();
@@ -151,6 +153,11 @@ export function createSeriesIndex(site: string, remotes: readonly RemoteFilter[]
   };
 
   return {
+    takeNew() {
+      const out = fresh;
+      fresh = [];
+      return out;
+    },
     device(m, metric) {
       let byMetric = devices.get(m.id);
       if (byMetric === undefined) devices.set(m.id, (byMetric = new Map()));

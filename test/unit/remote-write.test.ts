@@ -12,7 +12,8 @@ import type { RemoteWriteTarget } from '../../server/core/types.js';
 import { decodeWriteRequest, encodeLabels, encodeSeries, encodeWriteRequest, type WriteRequest } from '../../server/remote/proto.js';
 import { createSampleQueue } from '../../server/remote/queue.js';
 import { createRemoteSender, retryAfterMs } from '../../server/remote/sender.js';
-import { createSeriesIndex, deviceMetricName, type Series } from '../../server/remote/series.js';
+import { createSeriesIndex, deviceMetricName } from '../../server/remote/series.js';
+import type { Series } from '../../server/remote/queue.js';
 import { createRemoteWrite } from '../../server/remote/writer.js';
 import { SMALL_SITE_YAML, smallSite } from '../helpers/site.js';
 
@@ -166,7 +167,7 @@ describe('config remote_write:', () => {
 
 const series = (id: number, name = `s${id}`): Series => {
   const labels = [{ name: '__name__', value: name }];
-  return { id, labels, encoded: encodeLabels(labels), to: [0] };
+  return { id, encoded: encodeLabels(labels) };
 };
 
 describe('the wire format', () => {
@@ -290,7 +291,7 @@ describe('the sender', () => {
     expect(f.calls.length).toBe(2);
     expect(flat(f.calls).map(([, t]) => t)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(s.stats()).toMatchObject({ failed: 4, retried: 0, sent: 4 });
-    expect(logs).toEqual(['error remote write: r refused 4 sample(s), not retried: 400 x']);
+    expect(logs).toEqual(['error remote write: r refused 4 sample(s), not retried (4 in all): 400 x']);
     await s.stop();
   });
 
@@ -340,36 +341,53 @@ describe('the sender', () => {
   });
 });
 
-describe('remote write of the site', () => {
+describe('remote write of the site, on its thread', () => {
   it('turns committed readings into samples (no sample for a null), and names a store failing for 5 minutes', async () => {
     const model = smallSite();
-    const f = fakeFetch([{ status: 503 }]);
-    let now = 1_000_000;
-    const rw = createRemoteWrite({
-      site: model.name, devices: model.devices, targets: [target({ max_samples_per_send: 100, batch_send_deadline_s: 0.01, max_backoff_s: 60 })],
-      log: () => {}, fetch: f.fn, now: () => now,
+    const got: WriteRequest[] = [];
+    const store = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        got.push(decodeWriteRequest(Buffer.concat(chunks)));
+        res.writeHead(503).end('x');
+      });
     });
-    rw.committed([{ reading: { device: 'M-01-01', ts: 1_764_010_800_000, metrics: { hashrate_ths: 201.5, power_w: 3510, chip_temp_c: null } }, kind: 'asic', key: 1 }]);
-    await until('sent once', () => f.calls.length === 1);
-    expect(flat(f.calls)).toEqual([
-      ['floorwatch_device_hashrate_hashes_per_second', 1_764_010_800_000, 201_500_000_000_000],
-      ['floorwatch_device_power_watts', 1_764_010_800_000, 3510],
-    ]);
-    expect(rw.problems(now + 4 * 60_000)).toEqual([]);
-    expect(rw.problems(now + 5 * 60_000)).toEqual(['remote_write r: failing for 5 min (503 x)']);
-    now += 5 * 60_000;
-    const app = express();
-    app.use(healthRouter({
-      probe: async () => ({ ok: true, at: Date.now() }), draining: () => false, collectors: () => null, lastStoreError: () => null,
-      alertmanagers: () => [], remotes: () => rw.problems(),
-    }));
-    const srv = createServer(app);
-    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-    const ready = await fetch(`http://127.0.0.1:${(srv.address() as AddressInfo).port}/readyz`);
-    srv.close();
-    // A warning, as an Alertmanager's: ingest and the wall go on, and nothing is lost (it is in SQLite).
-    expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ status: 'ready', problems: [], warnings: ['remote_write r: failing for 5 min (503 x)'] });
-    await rw.stop();
+    await new Promise<void>((r) => store.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(store.address() as AddressInfo).port}/api/v1/write`;
+    const rw = createRemoteWrite({
+      site: model.name, devices: model.devices, targets: [target({ max_samples_per_send: 100, batch_send_deadline_s: 0.01, max_backoff_s: 60 }, { url })],
+      log: () => {},
+    });
+    try {
+      rw.committed([{ reading: { device: 'M-01-01', ts: 1_764_010_800_000, metrics: { hashrate_ths: 201.5, power_w: 3510, chip_temp_c: null } }, kind: 'asic', key: 1 }]);
+      await until('sent, refused and reported', () => got.length >= 1 && rw.status()[0].failing_since !== null);
+      expect(got[0].timeseries.map((t) => [t.labels.find((l) => l.name === '__name__')?.value, t.labels.find((l) => l.name === 'device')?.value, t.samples])).toEqual([
+        ['floorwatch_device_hashrate_hashes_per_second', 'M-01-01', [{ value: 201_500_000_000_000, timestamp: 1_764_010_800_000 }]],
+        ['floorwatch_device_power_watts', 'M-01-01', [{ value: 3510, timestamp: 1_764_010_800_000 }]],
+      ]);
+      await until('retried', () => rw.stats()[0].retried >= 2);
+      expect(rw.stats()[0]).toMatchObject({ pending: 2, sent: 0 });
+      const since = rw.status()[0].failing_since ?? 0;
+      expect(rw.problems(since + 4 * 60_000)).toEqual([]);
+      expect(rw.problems(since + 5 * 60_000)).toEqual(['remote_write r: failing for 5 min (503 x)']);
+      const app = express();
+      app.use(healthRouter({
+        probe: async () => ({ ok: true, at: Date.now() }), draining: () => false, collectors: () => null, lastStoreError: () => null,
+        alertmanagers: () => [], remotes: () => rw.problems(since + 5 * 60_000),
+      }));
+      const srv = createServer(app);
+      await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+      const ready = await fetch(`http://127.0.0.1:${(srv.address() as AddressInfo).port}/readyz`);
+      srv.close();
+      // A warning, as an Alertmanager's: ingest and the wall go on, and nothing is lost (it is in SQLite).
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({ status: 'ready', problems: [], warnings: ['remote_write r: failing for 5 min (503 x)'] });
+    } finally {
+      await rw.stop();
+      store.close();
+    }
+    // What could not go at stop is counted as dropped.
+    expect(rw.stats()[0]).toMatchObject({ dropped: 2, pending: 0 });
   });
 });

@@ -1,0 +1,181 @@
+// The bench's remote-write section (issue 18): what writing every committed sample out to a real
+// VictoriaMetrics costs ingest, and whether ingest holds its rate while that store is down.
+//   1. Two server children of the same site, one without remote write and one writing to the store,
+//      pushed in turns (off, on, off, on) so that the other load on this shared machine falls on both.
+//   2. The writing one, store up, then the store stopped for `outage_s` (60 s in the full bench) under
+//      the same push load, then restarted: ingest's rate during the outage against the rate before it
+//      (the target: within 10 %), the samples dropped beyond the queue's capacity, how long it takes to
+//      drain once the store is back.
+// Run alone: `npm run bench -- --only remote-write` (or BENCH_ONLY=remote-write). Without the
+// victoria-metrics binary the section says so and is skipped.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort } from '../helpers/net.js';
+import { watchProcess, type PhaseUsage } from './proc.js';
+import { fillSite, httpIngest, startServerChild, type ServerChild } from './scale.js';
+import { benchSite } from './site.js';
+
+export const VICTORIA_METRICS = process.env.VICTORIA_METRICS_BIN ?? '/usr/bin/victoria-metrics';
+
+export interface RemoteWriteBenchOptions {
+  dir: string;
+  devices: number;
+  /** seconds of each off/on turn (two of each) */
+  turn_s: number;
+  /** seconds of load with the store up right before the outage */
+  before_s: number;
+  outage_s: number;
+  /** longest wait for the queue to drain once the store is back */
+  drain_max_s: number;
+  clients: number;
+  batch: number;
+  log: (line: string) => void;
+}
+
+export const REMOTE_WRITE_FULL = { devices: 20_000, turn_s: 8, before_s: 12, outage_s: 60, drain_max_s: 30, clients: 4, batch: 500 };
+export const REMOTE_WRITE_QUICK = { devices: 1_000, turn_s: 0.5, before_s: 1, outage_s: 2, drain_max_s: 10, clients: 2, batch: 250 };
+
+interface Counts { sent: number; failed: number; retried: number; dropped: number; pending: number }
+
+export type RemoteWriteBench =
+  | { skipped: string }
+  | {
+    devices: number;
+    off_samples_per_s: number;
+    on_samples_per_s: number;
+    /** on ÷ off: the cost of remote write to ingest on this machine, the store included */
+    on_to_off: number;
+    before_outage_samples_per_s: number;
+    outage_samples_per_s: number;
+    outage_s: number;
+    /** outage ÷ before: the target is ≥ 0.9 */
+    outage_to_normal: number;
+    /** samples written out per second with the store up (on turns and before the outage) */
+    remote_samples_per_s: number;
+    server_on: PhaseUsage;
+    server_off: PhaseUsage;
+    store_cpu_cores: number;
+    outage: Counts;
+    after: Counts & { drain_s: number | null };
+  };
+
+async function remoteCounts(server: ServerChild): Promise<Counts> {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const read = (family: string): number => {
+    const m = new RegExp(`^floorwatch_remote_write_${family}\\{remote="bench-vm"\\} (\\S+)$`, 'm').exec(text);
+    return m === null ? Number.NaN : Number(m[1]);
+  };
+  return { sent: read('samples_sent_total'), failed: read('samples_failed_total'), retried: read('samples_retried_total'), dropped: read('samples_dropped_total'), pending: read('samples_pending') };
+}
+
+function startStore(port: number, dir: string): { child: ChildProcess; ready: Promise<void> } {
+  const child = spawn(VICTORIA_METRICS, [`-httpListenAddr=127.0.0.1:${port}`, `-storageDataPath=${dir}`, '-retentionPeriod=1y', '-loggerLevel=ERROR'], { stdio: 'ignore' });
+  const ready = (async () => {
+    const end = Date.now() + 30_000;
+    for (;;) {
+      try {
+        if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) return;
+      } catch {
+        /* not up yet */
+      }
+      if (Date.now() > end) throw new Error('victoria-metrics did not come up within 30 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  return { child, ready };
+}
+
+async function stopStore(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGTERM');
+  await gone;
+}
+
+export async function benchRemoteWrite(o: RemoteWriteBenchOptions): Promise<RemoteWriteBench> {
+  if (!existsSync(VICTORIA_METRICS)) {
+    const skipped = `${VICTORIA_METRICS} not found (Debian package victoria-metrics): remote-write section skipped`;
+    o.log(skipped);
+    return { skipped };
+  }
+  const port = await freePort();
+  const storeDir = join(o.dir, 'vm');
+  mkdirSync(storeDir, { recursive: true });
+  let store = startStore(port, storeDir);
+  await store.ready;
+  const storeWatch = watchProcess(store.child.pid!);
+  const offSite = { devices: o.devices };
+  const onSite = { devices: o.devices, remote_write_url: `http://127.0.0.1:${port}/api/v1/write` };
+  const model = benchSite(offSite);
+  const off = await startServerChild(offSite, join(o.dir, 'off.db'));
+  const on = await startServerChild(onSite, join(o.dir, 'on.db'));
+  try {
+    o.log(`remote write: ${model.devices.size} devices, filling both servers`);
+    await fillSite(off, model, o.batch);
+    await fillSite(on, model, o.batch);
+    const ingest = (s: ServerChild, db: string, seconds: number) => httpIngest(s, model, join(o.dir, db), { duration_s: seconds, clients: o.clients, batch: o.batch });
+
+    o.log(`remote write: off/on turns of ${o.turn_s} s`);
+    const offRuns = [];
+    const onRuns = [];
+    for (let i = 0; i < 2; i++) {
+      offRuns.push(await ingest(off, 'off.db', o.turn_s));
+      onRuns.push(await ingest(on, 'on.db', o.turn_s));
+    }
+    const sentBefore = (await remoteCounts(on)).sent;
+    o.log(`remote write: ${o.before_s} s with the store up, then ${o.outage_s} s with it stopped`);
+    const before = await ingest(on, 'on.db', o.before_s);
+    const remoteRate = ((await remoteCounts(on)).sent - sentBefore) / before.seconds;
+    const storeCpu = storeWatch.stop().cpu_cores;
+    await stopStore(store.child);
+    const during = await ingest(on, 'on.db', o.outage_s);
+    const outage = await remoteCounts(on);
+    o.log('remote write: store restarted, draining');
+    store = startStore(port, storeDir);
+    await store.ready;
+    const t0 = performance.now();
+    let drain_s: number | null = null;
+    let after = await remoteCounts(on);
+    while (performance.now() - t0 < o.drain_max_s * 1000) {
+      after = await remoteCounts(on);
+      if (after.pending === 0) {
+        drain_s = (performance.now() - t0) / 1000;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const rate = (runs: { samples: number; seconds: number }[]) => runs.reduce((n, r) => n + r.samples, 0) / runs.reduce((n, r) => n + r.seconds, 0);
+    const offRate = rate(offRuns);
+    const onRate = rate(onRuns);
+    const usage = (runs: { server: PhaseUsage }[]): PhaseUsage => {
+      const wall = runs.reduce((n, r) => n + r.server.wall_s, 0);
+      const cpu = runs.reduce((n, r) => n + r.server.cpu_s, 0);
+      return { wall_s: wall, cpu_s: cpu, cpu_cores: cpu / wall, peak_rss_mb: Math.max(...runs.map((r) => r.server.peak_rss_mb)), hwm_rss_mb: Math.max(...runs.map((r) => r.server.hwm_rss_mb)) };
+    };
+    return {
+      devices: model.devices.size, off_samples_per_s: offRate, on_samples_per_s: onRate, on_to_off: onRate / offRate,
+      before_outage_samples_per_s: before.samples_per_s, outage_samples_per_s: during.samples_per_s, outage_s: o.outage_s,
+      outage_to_normal: during.samples_per_s / before.samples_per_s, remote_samples_per_s: remoteRate,
+      server_on: usage([...onRuns, before]), server_off: usage(offRuns), store_cpu_cores: storeCpu, outage, after: { ...after, drain_s },
+    };
+  } finally {
+    await Promise.all([off.stop(), on.stop()]);
+    await stopStore(store.child);
+  }
+}
+
+const f = (v: number, digits = 0) => v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+/** The section's rows for the bench table. */
+export function remoteWriteRows(r: RemoteWriteBench | { error: string }): [string, string][] {
+  if ('error' in r) return [['remote write', `failed: ${r.error}`]];
+  if ('skipped' in r) return [['remote write', r.skipped]];
+  return [
+    ['remote write', `ingest ${f(r.on_samples_per_s)} samples/s on against ${f(r.off_samples_per_s)} off = ${f(r.on_to_off * 100, 1)} % (${f(r.devices)} devices, to a real VictoriaMetrics on this machine, which used ${f(r.store_cpu_cores, 2)} cores)`],
+    ['  server', `on ${f(r.server_on.cpu_cores, 2)} cores, peak RSS ${f(r.server_on.peak_rss_mb)} MB; off ${f(r.server_off.cpu_cores, 2)} cores, peak RSS ${f(r.server_off.peak_rss_mb)} MB; written out ${f(r.remote_samples_per_s)} samples/s`],
+    [`  store down ${r.outage_s} s`, `ingest ${f(r.outage_samples_per_s)} samples/s against ${f(r.before_outage_samples_per_s)} before = ${f(r.outage_to_normal * 100, 1)} %; ${f(r.outage.dropped)} dropped beyond the queue, ${f(r.outage.pending)} pending, ${f(r.outage.retried)} retried`],
+    ['  store back', `${r.after.drain_s === null ? 'not drained' : `drained in ${f(r.after.drain_s, 1)} s`}; ${f(r.after.sent)} sent, ${f(r.after.failed)} failed, ${f(r.after.dropped)} dropped in all`],
+  ];
+}
