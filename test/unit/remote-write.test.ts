@@ -2,6 +2,9 @@
 // series names in base units, the `remote_write:` section and its errors by path, the bounded queue, and
 // the sender's batching, order, retries and refusals, with plain hand-worked values.
 import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import express from 'express';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -389,5 +392,22 @@ describe('remote write of the site, on its thread', () => {
     }
     // What could not go at stop is counted as dropped.
     expect(rw.stats()[0]).toMatchObject({ dropped: 2, pending: 0 });
+  });
+});
+
+describe('examples/remote-write/', () => {
+  const dir = join(resolve(import.meta.dirname, '..', '..'), 'examples', 'remote-write');
+  it('each Floorwatch snippet is a valid remote_write section', () => {
+    for (const f of ['victoriametrics.floorwatch.yaml', 'prometheus.floorwatch.yaml']) {
+      const r = parseConfig(`${SMALL_SITE_YAML}\n${readFileSync(join(dir, f), 'utf8')}`, { env: {} });
+      if (!r.ok) throw new Error(`${f}: ${r.errors.join('; ')}`);
+      expect(r.model.remote_write?.length, f).toBe(1);
+    }
+  });
+
+  it("the receiving Prometheus' config passes promtool check config", () => {
+    const r = spawnSync('promtool', ['check', 'config', join(dir, 'prometheus-receiver.yml')], { encoding: 'utf8' });
+    if (r.error) throw r.error;
+    expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
   });
 });
