@@ -1,16 +1,10 @@
 // One shard's queue of samples: a ring of fixed capacity, so memory is bounded whatever the store does,
 // and a full queue drops its oldest sample for the new one (Prometheus blocks its WAL reader instead; here
 // the readings are already committed to SQLite and there is nothing to block, so the newest data wins).
-
-/** What a queue and a sender need of a series: which shard it hashes to, and its labels as protobuf. */
-export interface Series {
-  id: number;
-  /** the Label messages, encoded once (proto.ts encodeLabels) */
-  encoded: readonly Uint8Array[];
-}
+// Series by id: three typed arrays, no object per sample.
 
 export interface Batch {
-  series: Series[];
+  ids: number[];
   ts: number[];
   values: number[];
 }
@@ -18,14 +12,14 @@ export interface Batch {
 export interface SampleQueue {
   readonly length: number;
   /** returns true when the oldest sample was dropped to make room */
-  push(series: Series, ts: number, value: number): boolean;
+  push(id: number, ts: number, value: number): boolean;
   /** takes up to n from the front, oldest first */
   take(n: number): Batch;
 }
 
 export function createSampleQueue(capacity: number): SampleQueue {
   // Allocated on the first sample: a shard no series hashes to costs nothing.
-  let series: (Series | undefined)[] = [];
+  let ids: Int32Array | null = null;
   let ts: Float64Array | null = null;
   let values: Float64Array | null = null;
   let head = 0;
@@ -34,11 +28,11 @@ export function createSampleQueue(capacity: number): SampleQueue {
     get length() {
       return length;
     },
-    push(s, t, v) {
-      if (ts === null || values === null) {
+    push(id, t, v) {
+      if (ids === null || ts === null || values === null) {
+        ids = new Int32Array(capacity);
         ts = new Float64Array(capacity);
         values = new Float64Array(capacity);
-        series = new Array<Series | undefined>(capacity);
       }
       let dropped = false;
       if (length === capacity) {
@@ -47,21 +41,21 @@ export function createSampleQueue(capacity: number): SampleQueue {
         dropped = true;
       }
       const i = (head + length) % capacity;
-      series[i] = s;
+      ids[i] = id;
       ts[i] = t;
       values[i] = v;
       length++;
       return dropped;
     },
     take(n) {
-      const out: Batch = { series: [], ts: [], values: [] };
+      const out: Batch = { ids: [], ts: [], values: [] };
       const k = Math.min(n, length);
+      if (ids === null || ts === null || values === null) return out;
       for (let j = 0; j < k; j++) {
         const i = (head + j) % capacity;
-        out.series.push(series[i] as Series);
-        out.ts.push((ts as Float64Array)[i]);
-        out.values.push((values as Float64Array)[i]);
-        series[i] = undefined;
+        out.ids.push(ids[i]);
+        out.ts.push(ts[i]);
+        out.values.push(values[i]);
       }
       head = length === k ? 0 : (head + k) % capacity;
       length -= k;

@@ -11,8 +11,8 @@
 // was queued at shutdown is sent once, then counted as dropped (it is in Floorwatch's own store).
 
 import type { RemoteWriteTarget } from '../core/types.js';
-import { encodeSeries, REMOTE_WRITE_HEADERS, type EncodedSeries, type Sample } from './proto.js';
-import { createSampleQueue, type Batch, type SampleQueue, type Series } from './queue.js';
+import { encodeSeries, REMOTE_WRITE_HEADERS, type EncodedSeries } from './proto.js';
+import { createSampleQueue, type Batch, type SampleQueue } from './queue.js';
 
 export interface RemoteStats {
   remote: string;
@@ -37,6 +37,8 @@ export type RemoteLog = (level: 'info' | 'warn' | 'error', msg: string, fields: 
 
 export interface RemoteSenderOptions {
   target: RemoteWriteTarget;
+  /** a series' encoded labels (proto.ts encodeLabels), by id */
+  labels: (id: number) => Uint8Array;
   log: RemoteLog;
   now?: () => number;
   fetch?: typeof fetch;
@@ -46,7 +48,7 @@ export interface RemoteSenderOptions {
 
 export interface RemoteSender {
   readonly name: string;
-  add(series: Series, ts: number, value: number): void;
+  add(id: number, ts: number, value: number): void;
   stats(): RemoteStats;
   status(): RemoteStatus;
   stop(): Promise<void>;
@@ -73,15 +75,16 @@ export function retryAfterMs(header: string | null, now: number): number | null 
 }
 
 /** The samples of a batch grouped by series (one TimeSeries each), in the order they were queued. */
-export function groupBySeries(b: Batch): EncodedSeries[] {
-  const bySeries = new Map<Series, Sample[]>();
-  for (let i = 0; i < b.series.length; i++) {
-    const s = b.series[i];
-    let list = bySeries.get(s);
-    if (list === undefined) bySeries.set(s, (list = []));
-    list.push({ value: b.values[i], timestamp: b.ts[i] });
+export function groupBySeries(b: Batch, labels: (id: number) => Uint8Array): EncodedSeries[] {
+  const bySeries = new Map<number, EncodedSeries & { ts: number[]; values: number[] }>();
+  for (let i = 0; i < b.ids.length; i++) {
+    const id = b.ids[i];
+    let e = bySeries.get(id);
+    if (e === undefined) bySeries.set(id, (e = { labels: labels(id), ts: [], values: [] }));
+    e.ts.push(b.ts[i]);
+    e.values.push(b.values[i]);
   }
-  return [...bySeries].map(([s, samples]) => ({ labels: s.encoded, samples }));
+  return [...bySeries.values()];
 }
 
 export function createRemoteSender(opts: RemoteSenderOptions): RemoteSender {
@@ -160,10 +163,10 @@ export function createRemoteSender(opts: RemoteSenderOptions): RemoteSender {
 
   /** One batch until it is taken, refused, or the sender stops (then it is dropped, counted). */
   async function deliver(b: Batch): Promise<void> {
-    const n = b.series.length;
+    const n = b.ids.length;
     let maxTs = -Infinity;
     for (const x of b.ts) if (x > maxTs) maxTs = x;
-    const body = encodeSeries(groupBySeries(b));
+    const body = encodeSeries(groupBySeries(b, opts.labels));
     let backoff = q.min_backoff_s * 1000;
     inflight += n;
     try {
@@ -245,10 +248,10 @@ export function createRemoteSender(opts: RemoteSenderOptions): RemoteSender {
 
   return {
     name: t.name,
-    add(series, ts, value) {
+    add(id, ts, value) {
       if (stopping) return;
-      const s = shards[series.id % shards.length];
-      if (s.queue.push(series, ts, value)) {
+      const s = shards[id % shards.length];
+      if (s.queue.push(id, ts, value)) {
         counts.dropped++;
         logEvery('drop', 'warn', () => `remote write: ${t.name} queue full, oldest samples dropped (${counts.dropped} so far)`);
       }
@@ -281,7 +284,7 @@ export function createRemoteSender(opts: RemoteSenderOptions): RemoteSender {
       }, opts.flushMs ?? Math.min(5000, t.timeout_s * 1000));
       await Promise.all(shards.map(async (s) => {
         while (s.queue.length > 0) {
-          if (cut) counts.dropped += s.queue.take(s.queue.length).series.length;
+          if (cut) counts.dropped += s.queue.take(s.queue.length).ids.length;
           else await deliver(s.queue.take(q.max_samples_per_send));
         }
       }));

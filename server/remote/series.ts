@@ -93,12 +93,18 @@ export function knownSeriesNames(): Set<string> {
   return out;
 }
 
-/** A series, made once and kept: its labels (sorted, no empty value) and which remotes take it. */
-export interface Series {
-  /** stable for the process: which shard of each remote it goes to (its samples stay in order there) */
+/** A new series, as the remote thread learns it (once): its labels (sorted, no empty value) and its stores. */
+export interface NewSeries {
+  /** stable for the process: which shard of each store it goes to (its samples stay in order there) */
   id: number;
-  labels: readonly Label[];
-  /** indexes into the remote list */
+  labels: Label[];
+  /** indexes into the store list */
+  to: readonly number[];
+}
+
+/** What the commit path and the tick need of a series: its id and which stores take it. */
+export interface SeriesRef {
+  id: number;
   to: readonly number[];
 }
 
@@ -115,44 +121,72 @@ function labels(pairs: [string, string | undefined][]): Label[] {
     .map(([name, value]) => ({ name, value }));
 }
 
+/** One device metric's series family: its name, conversion, stores, and its slot in a device's id array. */
+export interface DeviceFamily {
+  slot: number;
+  name: string;
+  convert: (v: number) => number;
+  to: readonly number[];
+}
+
 export interface SeriesIndex {
-  /** the series made since the last call (the remote thread learns each once) */
-  takeNew(): Series[];
-  /** null when no remote takes it */
-  device(m: DeviceModel, metric: string): { series: Series; convert: (v: number) => number } | null;
+  /** the series made since the last call, labels and all (the remote thread learns each once; they are not kept here) */
+  takeNew(): NewSeries[];
+  /** a kind's families by vocabulary name; a name no store takes is absent */
+  families(kind: DeviceKind): ReadonlyMap<string, DeviceFamily>;
+  /** the series id of a device's family, made on first use */
+  deviceSeries(m: DeviceModel, f: DeviceFamily): number;
   /** each figure series of a tick with a known value */
-  figures(f: Figures, emit: (s: Series, v: number) => void): void;
+  figures(f: Figures, emit: (s: SeriesRef, v: number) => void): void;
 }
 
 export function createSeriesIndex(site: string, remotes: readonly RemoteFilter[]): SeriesIndex {
   let nextId = 0;
-  const takers = (name: string, kind: DeviceKind | null): number[] => {
+  // One array per distinct set of stores, shared by every series that goes to it.
+  const interned = new Map<string, readonly number[]>();
+  const takers = (name: string, kind: DeviceKind | null): readonly number[] => {
     const out: number[] = [];
     remotes.forEach((r, i) => {
       if (kind !== null && r.include_kinds !== undefined && !r.include_kinds.includes(kind)) return;
       if (r.include_metrics !== undefined && !r.include_metrics.includes(name)) return;
       out.push(i);
     });
-    return out;
+    const key = out.join(',');
+    let to = interned.get(key);
+    if (to === undefined) interned.set(key, (to = out));
+    return to;
   };
-  let fresh: Series[] = [];
-  const make = (name: string, kind: DeviceKind | null, pairs: [string, string | undefined][]): Series | null => {
-    const to = takers(name, kind);
-    if (to.length === 0) return null;
-    const s: Series = { id: nextId++, labels: labels([['__name__', name], ['site', site], ...pairs]), to };
-    fresh.push(s);
-    return s;
+  let fresh: NewSeries[] = [];
+  const make = (name: string, to: readonly number[], pairs: [string, string | undefined][]): number => {
+    const id = nextId++;
+    fresh.push({ id, labels: labels([['__name__', name], ['site', site], ...pairs]), to });
+    return id;
   };
-  // By device id, then metric: one Map lookup pair per sample on the commit path.
-  const devices = new Map<string, Map<string, { series: Series; convert: (v: number) => number } | null>>();
+
+  const families = new Map<DeviceKind, Map<string, DeviceFamily>>();
+  for (const [kind, byName] of DEVICE_MAPPINGS) {
+    const out = new Map<string, DeviceFamily>();
+    for (const [metric, m] of byName) {
+      const to = takers(m.name, kind);
+      if (to.length > 0) out.set(metric, { slot: out.size, name: m.name, convert: m.convert, to });
+    }
+    families.set(kind, out);
+  }
+  const none = new Map<string, DeviceFamily>();
+  // Per device, one id per family (-1 until its first sample): ~50 bytes a device rather than an object a series.
+  const deviceIds = new Map<string, Int32Array>();
+
   // By family (a name, or the rack-devices name and a state), then hall or rack id: no key string built
   // per sample each tick (a 100,000-device site has ~25,000 figure samples a tick).
-  const figures = new Map<string, Map<string, Series | null>>();
-  const figure = (family: string, id: string, name: string, pairs: () => [string, string | undefined][]): Series | null => {
-    let byId = figures.get(family);
-    if (byId === undefined) figures.set(family, (byId = new Map()));
+  const figureRefs = new Map<string, Map<string, SeriesRef | null>>();
+  const figure = (family: string, id: string, name: string, pairs: () => [string, string | undefined][]): SeriesRef | null => {
+    let byId = figureRefs.get(family);
+    if (byId === undefined) figureRefs.set(family, (byId = new Map()));
     let s = byId.get(id);
-    if (s === undefined) byId.set(id, (s = make(name, null, pairs())));
+    if (s === undefined) {
+      const to = takers(name, null);
+      byId.set(id, (s = to.length === 0 ? null : { id: make(name, to, pairs()), to }));
+    }
     return s;
   };
 
@@ -162,21 +196,22 @@ export function createSeriesIndex(site: string, remotes: readonly RemoteFilter[]
       fresh = [];
       return out;
     },
-    device(m, metric) {
-      let byMetric = devices.get(m.id);
-      if (byMetric === undefined) devices.set(m.id, (byMetric = new Map()));
-      let e = byMetric.get(metric);
-      if (e === undefined) {
-        const mapping = DEVICE_MAPPINGS.get(m.kind)?.get(metric);
-        const series = mapping === undefined ? null
-          : make(mapping.name, m.kind, [['hall', m.hall], ['rack', m.rack], ['device', m.id], ['kind', m.kind], ['model', m.model]]);
-        e = series === null || mapping === undefined ? null : { series, convert: mapping.convert };
-        byMetric.set(metric, e);
+    families: (kind) => families.get(kind) ?? none,
+    deviceSeries(m, f) {
+      let ids = deviceIds.get(m.id);
+      if (ids === undefined) {
+        ids = new Int32Array(families.get(m.kind)?.size ?? 0).fill(-1);
+        deviceIds.set(m.id, ids);
       }
-      return e;
+      let id = ids[f.slot];
+      if (id < 0) {
+        id = make(f.name, f.to, [['hall', m.hall], ['rack', m.rack], ['device', m.id], ['kind', m.kind], ['model', m.model]]);
+        ids[f.slot] = id;
+      }
+      return id;
     },
     figures(f, emit) {
-      const put = (s: Series | null, v: number | null): void => {
+      const put = (s: SeriesRef | null, v: number | null): void => {
         if (s !== null && v !== null && Number.isFinite(v)) emit(s, v);
       };
       for (const spec of FIGURE_SERIES) {

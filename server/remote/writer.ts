@@ -99,7 +99,7 @@ export function createRemoteWrite(opts: RemoteWriteOptions): RemoteWrite {
   };
   const flush = (): void => {
     const fresh = index.takeNew();
-    for (const s of fresh) takers[s.id] = s.to;
+    for (const s of fresh) takers[s.id] = s.to; // interned: one array per distinct set of stores
     if (n === 0 && fresh.length === 0) return;
     let count = n;
     if (posted - consumed > backlogMax) {
@@ -107,7 +107,7 @@ export function createRemoteWrite(opts: RemoteWriteOptions): RemoteWrite {
       count = 0;
     }
     const msg: ToRemoteThread = {
-      op: 'samples', series: fresh.map((s) => ({ id: s.id, labels: [...s.labels], to: [...s.to] })),
+      op: 'samples', series: fresh.map((s) => ({ id: s.id, labels: s.labels, to: [...s.to] })),
       ids: ids.slice(0, count), ts: ts.slice(0, count), values: values.slice(0, count),
     };
     // slice() made each a buffer of its own: handed over, not copied again.
@@ -123,12 +123,13 @@ export function createRemoteWrite(opts: RemoteWriteOptions): RemoteWrite {
         const r = row.reading;
         const model = opts.devices.get(r.device);
         if (model === undefined) continue; // validated against this map: cannot happen
+        const families = index.families(model.kind);
         for (const name in r.metrics) {
           const v = r.metrics[name as keyof typeof r.metrics];
           // null: the device said it does not know; no sample (a store has no NULL, and 0 would be a lie).
           if (v === null || v === undefined) continue;
-          const e = index.device(model, name);
-          if (e !== null) put(e.series.id, r.ts, e.convert(v));
+          const f = families.get(name);
+          if (f !== undefined) put(index.deviceSeries(model, f), r.ts, f.convert(v));
         }
       }
       flush();

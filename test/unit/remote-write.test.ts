@@ -16,7 +16,6 @@ import { decodeWriteRequest, encodeLabels, encodeSeries, encodeWriteRequest, typ
 import { createSampleQueue } from '../../server/remote/queue.js';
 import { createRemoteSender, retryAfterMs } from '../../server/remote/sender.js';
 import { createSeriesIndex, deviceMetricName } from '../../server/remote/series.js';
-import type { Series } from '../../server/remote/queue.js';
 import { createRemoteWrite } from '../../server/remote/writer.js';
 import { SMALL_SITE_YAML, smallSite } from '../helpers/site.js';
 
@@ -78,25 +77,36 @@ describe('remote write series names', () => {
   it('labels a device series with site, hall, rack, device, kind and model, sorted by name', () => {
     const model = smallSite();
     const idx = createSeriesIndex('Test site', [{}]);
-    const e = idx.device(model.devices.get('M-01-02')!, 'power_w');
-    expect(e?.series.labels).toEqual([
-      { name: '__name__', value: 'floorwatch_device_power_watts' }, { name: 'device', value: 'M-01-02' }, { name: 'hall', value: 'M' },
-      { name: 'kind', value: 'asic' }, { name: 'model', value: 'antminer-s21' }, { name: 'rack', value: 'M-01' }, { name: 'site', value: 'Test site' },
-    ]);
-    // The same object each time: one lookup per sample, no label arrays built on the commit path.
-    expect(idx.device(model.devices.get('M-01-02')!, 'power_w')).toBe(e);
+    const power = idx.families('asic').get('power_w')!;
+    const id = idx.deviceSeries(model.devices.get('M-01-02')!, power);
+    expect(idx.takeNew()).toEqual([{
+      id, to: [0], labels: [
+        { name: '__name__', value: 'floorwatch_device_power_watts' }, { name: 'device', value: 'M-01-02' }, { name: 'hall', value: 'M' },
+        { name: 'kind', value: 'asic' }, { name: 'model', value: 'antminer-s21' }, { name: 'rack', value: 'M-01' }, { name: 'site', value: 'Test site' },
+      ],
+    }]);
+    // The same id each time, and made once: the thread learns each series' labels once.
+    expect(idx.deviceSeries(model.devices.get('M-01-02')!, power)).toBe(id);
+    expect(idx.takeNew()).toEqual([]);
     // The site meter has no hall, rack or model: those labels are left out, not empty.
-    expect(idx.device(model.devices.get('FAC')!, 'power_w')?.series.labels.map((l) => l.name)).toEqual(['__name__', 'device', 'kind', 'site']);
+    idx.deviceSeries(model.devices.get('FAC')!, idx.families('meter').get('power_w')!);
+    expect(idx.takeNew()[0].labels.map((l) => l.name)).toEqual(['__name__', 'device', 'kind', 'site']);
   });
 
   it('write_relabel: include_kinds filters device series only; include_metrics filters every series', () => {
     const model = smallSite();
     const idx = createSeriesIndex('S', [{ include_kinds: ['gpu'] }, { include_metrics: ['floorwatch_device_power_watts', 'floorwatch_site_pue'] }, {}]);
-    expect(idx.device(model.devices.get('M-01-01')!, 'power_w')?.series.to).toEqual([1, 2]);
-    expect(idx.device(model.devices.get('M-01-01')!, 'chip_temp_c')?.series.to).toEqual([2]);
-    expect(idx.device(model.devices.get('G-01-n1/gpu0')!, 'util_pct')?.series.to).toEqual([0, 2]);
+    expect(idx.families('asic').get('power_w')?.to).toEqual([1, 2]);
+    expect(idx.families('asic').get('chip_temp_c')?.to).toEqual([2]);
+    expect(idx.families('gpu').get('util_pct')?.to).toEqual([0, 2]);
     const only = createSeriesIndex('S', [{ include_kinds: ['gpu'], include_metrics: ['floorwatch_device_power_watts'] }]);
-    expect(only.device(model.devices.get('M-01-01')!, 'power_w')).toBeNull();
+    expect(only.families('asic').get('power_w')).toBeUndefined();
+    expect(only.families('gpu').get('power_w')?.to).toEqual([0]);
+    // Figures: only the named ones, each with its labels.
+    const seen: string[] = [];
+    idx.figures({ site: { pue: 1.25, it_power_w: 9000 }, halls: [], racks: [] } as unknown as Parameters<typeof idx.figures>[0], (r, v) => seen.push(`${r.to.join('+')}=${v}`));
+    // include_kinds does not apply to figures (they have no kind): store 0 takes them all, store 1 only the PUE.
+    expect(seen).toEqual(['0+2=9000', '0+1+2=1.25']);
   });
 });
 
@@ -168,10 +178,13 @@ describe('config remote_write:', () => {
   });
 });
 
-const series = (id: number, name = `s${id}`): Series => {
-  const labels = [{ name: '__name__', value: name }];
-  return { id, encoded: encodeLabels(labels) };
+/** The sender's series in these tests: id n is named s<n> (or as given). */
+const names = new Map<number, string>();
+const series = (id: number, name = `s${id}`): number => {
+  names.set(id, name);
+  return id;
 };
+const labelsOf = (id: number): Uint8Array => encodeLabels([{ name: '__name__', value: names.get(id) ?? `s${id}` }]);
 
 describe('the wire format', () => {
   it("the fast encoder gives the reflected type's bytes, and they decode back exactly", () => {
@@ -181,7 +194,7 @@ describe('the wire format', () => {
         { labels: [{ name: '__name__', value: 'floorwatch_site_pue' }], samples: [{ value: 1.0625, timestamp: 1 }] },
       ],
     };
-    const fast = encodeSeries(req.timeseries.map((t) => ({ labels: encodeLabels(t.labels), samples: t.samples })));
+    const fast = encodeSeries(req.timeseries.map((t) => ({ labels: encodeLabels(t.labels), ts: t.samples.map((x) => x.timestamp), values: t.samples.map((x) => x.value) })));
     expect(fast.equals(encodeWriteRequest(req))).toBe(true);
     expect(decodeWriteRequest(fast)).toEqual(req);
   });
@@ -195,10 +208,10 @@ describe('the bounded queue', () => {
     expect(q.push(s, 4, 40)).toBe(true);
     expect(q.push(s, 5, 50)).toBe(true);
     expect(q.length).toBe(3);
-    expect(q.take(2)).toEqual({ series: [s, s], ts: [3, 4], values: [30, 40] });
+    expect(q.take(2)).toEqual({ ids: [s, s], ts: [3, 4], values: [30, 40] });
     q.push(s, 6, 60);
     q.push(s, 7, 70);
-    expect(q.take(10)).toEqual({ series: [s, s, s], ts: [5, 6, 7], values: [50, 60, 70] });
+    expect(q.take(10)).toEqual({ ids: [s, s, s], ts: [5, 6, 7], values: [50, 60, 70] });
     expect(q.length).toBe(0);
   });
 });
@@ -238,7 +251,7 @@ describe('the sender', () => {
   it("sends full batches at once and the rest at the deadline, with the spec's headers, each series in order", async () => {
     const f = fakeFetch([{ status: 204 }]);
     const logs: string[] = [];
-    const s = createRemoteSender({ target: target({}, { bearer_token: 'tok' }), log: (_l, m) => logs.push(m), fetch: f.fn });
+    const s = createRemoteSender({ labels: labelsOf, target: target({}, { bearer_token: 'tok' }), log: (_l, m) => logs.push(m), fetch: f.fn });
     const a = series(0, 'a');
     const b = series(1, 'b');
     for (let i = 1; i <= 5; i++) {
@@ -261,7 +274,7 @@ describe('the sender', () => {
 
   it('retries a 5xx with doubling back-off until it goes through; nothing is lost or sent twice', async () => {
     const f = fakeFetch([{ status: 503 }, { status: 500 }, { status: 502 }, { status: 204 }]);
-    const s = createRemoteSender({ target: target(), log: () => {}, fetch: f.fn });
+    const s = createRemoteSender({ labels: labelsOf, target: target(), log: () => {}, fetch: f.fn });
     for (let i = 1; i <= 4; i++) s.add(series(0), i, i);
     await until('sent', () => s.stats().sent === 4);
     expect(f.calls.length).toBe(4);
@@ -277,7 +290,7 @@ describe('the sender', () => {
 
   it('honours Retry-After on a 429', async () => {
     const f = fakeFetch([{ status: 429, retryAfter: '1' }, { status: 204 }]);
-    const s = createRemoteSender({ target: target(), log: () => {}, fetch: f.fn });
+    const s = createRemoteSender({ labels: labelsOf, target: target(), log: () => {}, fetch: f.fn });
     for (let i = 1; i <= 4; i++) s.add(series(0), i, i);
     await until('sent', () => s.stats().sent === 4, 5000);
     expect(f.calls[1].at - f.calls[0].at).toBeGreaterThanOrEqual(990);
@@ -288,7 +301,7 @@ describe('the sender', () => {
   it('does not retry any other 4xx: counted as failed, logged, and the next batch goes', async () => {
     const f = fakeFetch([{ status: 400 }, { status: 204 }]);
     const logs: string[] = [];
-    const s = createRemoteSender({ target: target(), log: (l, m) => logs.push(`${l} ${m}`), fetch: f.fn });
+    const s = createRemoteSender({ labels: labelsOf, target: target(), log: (l, m) => logs.push(`${l} ${m}`), fetch: f.fn });
     for (let i = 1; i <= 8; i++) s.add(series(0), i, i);
     await until('both batches answered', () => s.stats().sent === 4);
     expect(f.calls.length).toBe(2);
@@ -307,7 +320,7 @@ describe('the sender', () => {
       calls.push(ts);
       return new Response(null, { status: 204 });
     };
-    const s = createRemoteSender({ target: target({ capacity: 10, max_samples_per_send: 4 }), log: () => {}, fetch: fn });
+    const s = createRemoteSender({ labels: labelsOf, target: target({ capacity: 10, max_samples_per_send: 4 }), log: () => {}, fetch: fn });
     s.add(series(0), 0, 0); // below a batch: waits for the deadline, then fails and is retried
     await until('first try failed', () => s.stats().retried > 0);
     for (let i = 1; i <= 30; i++) s.add(series(0), i, i);
@@ -323,13 +336,13 @@ describe('the sender', () => {
 
   it('stop() sends what is queued once and counts what could not go as dropped', async () => {
     const f = fakeFetch([{ status: 204 }]);
-    const s = createRemoteSender({ target: target({ batch_send_deadline_s: 60 }), log: () => {}, fetch: f.fn });
+    const s = createRemoteSender({ labels: labelsOf, target: target({ batch_send_deadline_s: 60 }), log: () => {}, fetch: f.fn });
     s.add(series(0), 1, 1);
     s.add(series(0), 2, 2);
     await s.stop();
     expect(s.stats()).toMatchObject({ sent: 2, pending: 0, dropped: 0 });
     const g = fakeFetch([{ status: 503 }]);
-    const t = createRemoteSender({ target: target({ batch_send_deadline_s: 60 }), log: () => {}, fetch: g.fn });
+    const t = createRemoteSender({ labels: labelsOf, target: target({ batch_send_deadline_s: 60 }), log: () => {}, fetch: g.fn });
     t.add(series(0), 1, 1);
     await t.stop();
     expect(t.stats()).toMatchObject({ sent: 0, pending: 0, dropped: 1 });
