@@ -10,6 +10,7 @@ PROGRAMS=(
   "prometheus /usr/bin/prometheus promtool"  # promtool check metrics; a real Prometheus scrapes two servers
   "prometheus-alertmanager /usr/bin/prometheus-alertmanager amtool"  # a real Alertmanager receives the alerts; amtool check-config
   "snmpd      /usr/sbin/snmpd"               # the machine's real SNMP agent: IF-MIB counters and SNMPv3 polled live
+  "victoria-metrics /usr/bin/victoria-metrics"  # a real VictoriaMetrics takes remote write (and the bench's remote-write section)
 )
 
 need=()

@@ -40,7 +40,7 @@ export interface AppDeps {
   exposition: Exposition;
   logger: Logger;
   requests: RequestTracker;
-  health: Pick<HealthOptions, 'restoring' | 'lastStoreError' | 'collectors' | 'alertmanagers'>;
+  health: Pick<HealthOptions, 'restoring' | 'lastStoreError' | 'collectors' | 'alertmanagers' | 'remotes'>;
   maxBufferedBodyBytes?: number;
   bodyTimeoutMs?: number;
 }

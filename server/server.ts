@@ -29,6 +29,7 @@ import { createRequestTracker } from './lifecycle/requests.js';
 import { startRestore } from './lifecycle/restore.js';
 import { startCollectors, type RunningCollectors } from './lifecycle/collectors.js';
 import { createNotifications } from './lifecycle/notify.js';
+import { createRemoteWriting } from './lifecycle/remote.js';
 import { guardSocket } from './http/security.js';
 import { createApp } from './app.js';
 
@@ -112,7 +113,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     onCommitError: (err) => logger.error({ err: err.message }, `store: commit failed: ${err.message}`),
     onIntegrityProblems: (problems) => logger.error({ problems }, 'database: integrity check failed'),
   });
-  const { db, keys, writer } = store;
+  const { db, keys, writer, integrity } = store;
   const live = createLiveState(model, { carryMs: staleAfterMs });
   // Restart: the time since the last heartbeat is an offline span that no device's age counts.
   const plan = beginRun(db, Date.now(), staleAfterMs);
@@ -122,13 +123,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const curtailments = createCurtailments({ model, db });
   const alerts = createSiteAlerts({ model, index, db, staleAfterS: staleAfterMs / 1000, collectorsLastOk: () => collectors?.lastOk() ?? new Map(), curtailments: () => curtailments.alertTargets(), observer: notify?.notifier.observer });
   const hub = createHub({ model, live, staleAfterMs, alerts, curtailments, index, offline: () => plan.offline, day: seedDayLedger(db, model, Date.now()) });
-  const exposition = createExposition(model, hub, () => alerts.firingCounts(), () => notify?.notifier.stats() ?? []);
+  const exposition = createExposition(model, hub, () => alerts.firingCounts(), () => notify?.notifier.stats() ?? [], () => remote?.remote.stats() ?? []);
   const background = createBackgroundTasks({
     log: (task, err) => logger.error({ task, err: err.message }, 'background step failed'),
     count: (task) => exposition.backgroundErrors.inc({ task }),
   });
+  const remote = createRemoteWriting(model, logger, background, hub);
   const pipeline = createIngestPipeline({
-    model, keys, writer, live,
+    model, keys, writer, live, committed: remote?.committed,
     counters: { samples: (n) => exposition.ingestSamples.inc(n), rejected: (reason, n) => exposition.ingestRejected.inc({ reason }, n) },
   });
 
@@ -154,10 +156,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   const requests = createRequestTracker();
   const app = createApp({
-    model, db, writer, integrity: store.integrity, hub, alerts, curtailments, pipeline, exposition, logger, requests,
+    model, db, writer, integrity, hub, alerts, curtailments, pipeline, exposition, logger, requests,
     maxBufferedBodyBytes: opts.maxBufferedBodyBytes, bodyTimeoutMs: opts.bodyTimeoutMs,
     health: {
-      restoring: restoring.message, lastStoreError: store.lastError, alertmanagers: () => notify?.notifier.problems() ?? [],
+      restoring: restoring.message, lastStoreError: store.lastError, alertmanagers: () => notify?.notifier.problems() ?? [], remotes: () => remote?.remote.problems() ?? [],
       collectors: () => (collectors === null ? null : { running: !requests.draining(), last_ok: Object.fromEntries(collectors.lastOk()) }),
     },
   });
@@ -169,7 +171,6 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     http.listen(opts.port ?? 8080, opts.host ?? '0.0.0.0', () => resolve());
   });
   background.every('alerts_save', opts.alertsSaveMs ?? 10_000, () => void runRetryingBusy(background, 'alerts_save', () => alerts.save()));
-  const { integrity } = store;
   if (integrity !== null) {
     background.run('integrity_check', () => integrity.check());
     background.every('integrity_check', opts.integrityCheckMs ?? 3_600_000, () => integrity.check(), { unref: true });
@@ -188,7 +189,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       await requests.drain(http, opts.drainMs ?? 10_000);
       background.stopAll();
       checkpoint.stop(); // a pass under way sends no more slices: the writer closes below
-      await Promise.all([collectors?.scheduler.stop(), notify?.notifier.stop()]);
+      await Promise.all([collectors?.scheduler.stop(), notify?.notifier.stop(), remote?.remote.stop()]);
       // Upgraded websockets are not among closeAllConnections()'s: socket.io closes them, then the server.
       http.closeAllConnections();
       await new Promise<void>((resolve) => void io.close(() => resolve()));

@@ -14,6 +14,7 @@ import { readEconomics, readPowerCaps } from '../figures/economics-config.js';
 import { readAuth } from '../http/auth-config.js';
 import { readAlerting } from '../notify/config.js';
 import { readCurtailment } from '../live/curtailment-config.js';
+import { readRemoteWrite } from '../remote/config.js';
 import { readRetention } from '../store/retention-config.js';
 import { expandRacks } from './expand.js';
 import { readLinks } from './links.js';
@@ -26,7 +27,7 @@ import type { SiteCtx, SiteIndex } from './topology.js';
 export { MAX_COUNT, MAX_SITE_DEVICES } from './topology.js';
 
 const ROOT_KEYS = keySet('site', 'halls', 'cooling_loops', 'meters', 'links', 'collectors', 'retention', 'auth', 'alerts', 'prometheus', 'models', 'alerting',
-  'curtailment', 'pools', 'probes', 'markets', 'economics', 'power');
+  'curtailment', 'pools', 'probes', 'markets', 'economics', 'power', 'remote_write');
 const SITE_KEYS = keySet('name');
 const HALL_KEYS = keySet('id', 'name', 'racks');
 
@@ -107,6 +108,7 @@ export function buildSiteModel(root: unknown, env: NodeJS.ProcessEnv): BuildResu
   const alerting = readAlerting(c, root['alerting']);
   const curtailment = readCurtailment(c, root['curtailment'], (scope) =>
     scope === 'site' || (scope.startsWith('hall:') && halls.some((h) => `hall:${h.id}` === scope)) || (scope.startsWith('rack:') && index.racks.has(scope.slice(5))));
+  const remote_write = readRemoteWrite(c, root['remote_write']);
 
   if (errorCount(c) > 0) return finish();
   return {
@@ -114,7 +116,7 @@ export function buildSiteModel(root: unknown, env: NodeJS.ProcessEnv): BuildResu
     model: {
       name, halls, loops, meters, links, devices: index.devices, racks: index.racks, catalogue, collectors, retention, auth,
       prometheus, pue_target, alert_rules, ...(alerting !== null ? { alerting } : {}), curtailment, ...(pools.length ? { pools } : {}),
-      economics, power,
+      economics, power, ...(remote_write.length > 0 ? { remote_write } : {}),
     },
   };
 }

@@ -182,3 +182,15 @@ export const readUrl: Reader<string> = (c, v, p) => {
   err(c, p, problem);
   return undefined;
 };
+
+/** A URL as a label and in logs: without user:password (Alertmanagers, remote-write stores). */
+export function displayUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    return u.toString().replace(/\/+$/, '');
+  } catch {
+    return url;
+  }
+}

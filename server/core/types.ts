@@ -132,57 +132,12 @@ export interface CatalogueModel {
   mem_total_mib?: number;
 }
 
-export interface CollectorSettings {
-  interval_s: number;
-  timeout_ms: number;
-  concurrency: number;
-  /** the device login, for a protocol whose devices need one (braiins); absent for the others */
-  login?: { username: string; password: string };
-}
-
-export interface AuthSettings {
-  /** sha256 hex of each accepted ingest token, with the integrator's name */
-  ingest_tokens: { name: string; sha256: string }[];
-  read_token_sha256?: string;
-  metrics_token_sha256?: string;
-  /** browser origins allowed to call the API and socket.io from another origin; absent = same origin only */
-  cors_origins?: string[];
-  /** ingest requests per second per token (token bucket refill); absent = 1000 */
-  ingest_rate_per_s?: number;
-  /** ingest bucket size (requests allowed at once); absent = 2 × the rate */
-  ingest_burst?: number;
-}
-
-export interface RetentionSettings {
-  raw_hours: number;
-  /** rack, hall and site minute rollups */
-  minute_days: number;
-  hour_days: number;
-  /** device minute rollups (one row per device-minute: the bulk of the file); absent = 7 */
-  device_minute_days?: number;
-}
-
-/** One Alertmanager Floorwatch sends to (config `alerting.alertmanagers[]`); HA peers are each sent to. */
-export interface AlertmanagerTarget {
-  /** base URL, e.g. http://am-1:9093 (the API is under /api/v2/) */
-  url: string;
-  /** Authorization: Bearer; at most one of bearer_token and basic_auth */
-  bearer_token?: string;
-  basic_auth?: { username: string; password: string };
-  /** one request's limit (ms) */
-  timeout_ms: number;
-}
-
-/** Config `alerting:`: where the alerts are pushed (server/notify/). Absent = nothing is sent. */
-export interface AlertingSettings {
-  alertmanagers: AlertmanagerTarget[];
-  /** a firing alert is re-sent this often; its endsAt is 4 × this ahead */
-  resend_s: number;
-  /** how the wall is reached from outside (the generatorURL base); absent = from --host/--port */
-  external_url?: string;
-  /** notifications one Alertmanager's queue holds before the oldest is dropped */
-  queue_capacity: number;
-}
+// The settings of the config sections (collectors, auth, retention, alerting, remote write): declared in
+// settings-types.ts, re-exported here with the rest.
+export type {
+  AlertingSettings, AlertmanagerTarget, AuthSettings, CollectorSettings, RemoteWriteTarget, RetentionSettings,
+} from './settings-types.js';
+import type { AlertingSettings, AuthSettings, CollectorSettings, RemoteWriteTarget, RetentionSettings } from './settings-types.js';
 
 export interface SiteModel {
   name: string;
@@ -214,6 +169,8 @@ export interface SiteModel {
   economics?: EconomicsSettings;
   /** config `power:` caps (server/figures/economics-config.ts); absent = no caps */
   power?: PowerCaps;
+  /** config `remote_write:`; absent or empty = nothing is written out */
+  remote_write?: RemoteWriteTarget[];
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import type { Hub } from '../live/hub.js';
 import { runningAgeMs } from '../figures/health.js';
 import { economicsFamilies } from './economics.js';
 import { registerConnectivityMetrics } from './connectivity.js';
+import { registerRemoteWriteMetrics, type RemoteWriteStats } from './remote-write.js';
 
 export interface Exposition {
   registry: Registry;
@@ -58,7 +59,7 @@ const INFRA_KINDS: ReadonlySet<DeviceKind> = new Set(['gpu', 'env', 'pdu', 'cool
  */
 export function createExposition(
   model: SiteModel, hub: Hub, firingCounts?: () => { alertname: string; severity: string; count: number }[],
-  notifications?: () => readonly NotificationStats[],
+  notifications?: () => readonly NotificationStats[], remoteWrite?: () => readonly RemoteWriteStats[],
 ): Exposition {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'floorwatch_process_' });
@@ -205,6 +206,8 @@ export function createExposition(
   gauge('floorwatch_notifications_queue_length', 'Alerts queued for an Alertmanager', ['alertmanager'], (g) => {
     for (const s of notifications?.() ?? []) g.set({ alertmanager: s.alertmanager }, s.queue_length);
   });
+
+  if (remoteWrite) registerRemoteWriteMetrics(registry, remoteWrite);
 
   const ingestSamples = new Counter({ name: 'floorwatch_ingest_samples_total', help: 'Metric samples accepted and committed', registers: [registry] });
   const ingestRejected = new Counter({ name: 'floorwatch_ingest_rejected_total', help: 'Rejected readings or metrics, by reason', labelNames: ['reason'] as const, registers: [registry] });

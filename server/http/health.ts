@@ -24,6 +24,8 @@ export interface HealthOptions {
    * ignores its Alertmanagers as well).
    */
   alertmanagers?: () => string[];
+  /** each remote-write store that has failed for 5 minutes (server/remote/): a warning too, for the same reasons */
+  remotes?: () => string[];
   /** a probe is at most this old before it is repeated (ms) */
   probeEveryMs?: number;
 }
@@ -97,7 +99,7 @@ export function healthRouter(opts: HealthOptions): Router {
     const integrity = opts.integrity?.();
     if (integrity?.last && !integrity.last.ok) problems.push(`database: integrity check failed (${integrity.last.problems.slice(0, 3).join('; ')})`);
     if (collectors !== null && !collectors.running) problems.push('collectors: stopped');
-    const warnings = opts.alertmanagers?.() ?? [];
+    const warnings = [...(opts.alertmanagers?.() ?? []), ...(opts.remotes?.() ?? [])];
     const body = {
       status: problems.length === 0 ? 'ready' : 'not ready',
       problems,

@@ -31,6 +31,8 @@ export function createIngestPipeline(opts: {
   writer: Writer;
   live: LiveState;
   counters?: IngestCounters;
+  /** told of each committed batch after the live view has it (remote write): only queues, never throws */
+  committed?: (rows: readonly StoredReading[]) => void;
   now?: () => number;
 }): IngestPipeline {
   const { model, keys, writer, live, counters } = opts;
@@ -65,6 +67,7 @@ export function createIngestPipeline(opts: {
       // Committed: now they may go live. Writes settle in commit order, so the live view sees them in that
       // order too (the live state itself orders by timestamp: live/state.ts).
       for (const r of rows) live.apply(r.reading);
+      if (rows.length > 0) opts.committed?.(rows);
       counters?.samples(samples);
       if (counters && errors.length > 0) {
         const byReason = new Map<RejectReason, number>();

@@ -3,6 +3,7 @@
 // fails. Nothing here is awaited by its callers: add() and silence() only queue, so the 1 s tick and ingest
 // never wait on an Alertmanager (docs/ARCHITECTURE.md §8: this folder stands above alerts and live).
 
+import { displayUrl } from '../core/schema.js';
 import type { AlertmanagerTarget } from '../core/types.js';
 import type { AmAlert, AmMatcher } from './alert.js';
 
@@ -61,18 +62,6 @@ export interface Sender {
   stop(): Promise<void>;
   stats(): SenderStats;
   status(): SenderStatus;
-}
-
-/** The URL as a label and in logs: without user:password. */
-export function displayUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    return u.toString().replace(/\/+$/, '');
-  } catch {
-    return url;
-  }
 }
 
 /** A request that got an answer Alertmanager will give again (4xx): retrying cannot help. */

@@ -1,6 +1,7 @@
 // `npm run bench`: Floorwatch against this machine's own limits. Prints a table and writes
 // test-output/bench-results.json. `--quick` (or BENCH_SCALE=quick) runs the small configuration the
-// smoke test uses; the full one (100,000 devices) takes a few minutes on a 2-core machine.
+// smoke test uses; the full one (100,000 devices) takes a few minutes on a 2-core machine. `--only
+// remote-write` (or BENCH_ONLY=remote-write) runs the remote-write section alone (test/bench/remote-write.ts).
 
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem, platform, release } from 'node:os';
@@ -12,6 +13,7 @@ import { resolve } from 'node:path';
 import { FULL_SCALE, QUICK_SCALE, runScale, type ScaleResults } from './scale.js';
 import { benchPolling, type PollingBenchOptions } from './polling.js';
 import { benchHistory } from './history.js';
+import { benchRemoteWrite, remoteWriteRows, REMOTE_WRITE_FULL, REMOTE_WRITE_QUICK, type RemoteWriteBench } from './remote-write.js';
 
 /** The polling and history phases' sizes; the scale phases' are in scale.ts. */
 const POLLING = { full: { miners: 5000, interval_s: 15, duration_s: 30 }, quick: { miners: 100, interval_s: 1, duration_s: 2 } } satisfies Record<string, PollingBenchOptions>;
@@ -44,6 +46,7 @@ export interface BenchResults {
   results: ScaleResults;
   polling: Record<string, unknown> | { error: string };
   history: Record<string, unknown> | { error: string };
+  remote_write: RemoteWriteBench | { error: string };
   targets: TargetCheck[];
 }
 
@@ -54,7 +57,7 @@ export interface TargetCheck {
   met: boolean;
 }
 
-export function checkTargets(r: ScaleResults): TargetCheck[] {
+export function checkTargets(r: ScaleResults, rw?: RemoteWriteBench | { error: string }): TargetCheck[] {
   const t = (figure: string, value: number | null, target: string, ok: (v: number) => boolean): TargetCheck =>
     ({ figure, value, target, met: value !== null && ok(value) });
   return [
@@ -66,7 +69,15 @@ export function checkTargets(r: ScaleResults): TargetCheck[] {
     t('restart: spawn to ready (ms)', r.restart.ready_ms, '< 5000', (v) => v < 5000),
     t(`restart: devices down ${r.restart.observe_s} s after`, r.restart.devices_down, '= 0', (v) => v === 0),
     t(`restart: alerts firing ${r.restart.observe_s} s after`, r.restart.alerts_firing, '= 0', (v) => v === 0),
+    ...remoteWriteTargets(rw),
   ];
+}
+
+/** Ingest during the store outage against before it; none when the section was skipped. */
+function remoteWriteTargets(rw: RemoteWriteBench | { error: string } | undefined): TargetCheck[] {
+  if (rw === undefined || 'skipped' in rw) return [];
+  const v = 'error' in rw ? null : rw.outage_to_normal;
+  return [{ figure: `remote write: ingest with the store down ${'error' in rw ? '' : `${rw.outage_s} s `}/ with it up`, value: v, target: '>= 0.9', met: v !== null && v >= 0.9 }];
 }
 
 const f = (v: number | null | undefined, digits = 0) =>
@@ -92,6 +103,7 @@ export function formatTable(b: BenchResults): string {
     [`  ${r.restart.observe_s} s after`, `${f(r.restart.devices_down)} devices down (most seen ${f(r.restart.devices_down_max)}), ${f(r.restart.alerts_firing)} alerts firing (${f(r.restart.alerts_firing_before)} before the kill), ${f(r.restart.outage_alerts_started)} outage alerts started; ${f(r.restart.pushes_refused)} pushes refused while down`],
     ['polling', summary(b.polling)],
     ['history', summary(b.history)],
+    ...remoteWriteRows(b.remote_write),
   ];
   for (const t of b.targets) rows.push([`target: ${t.figure}`, `${f(t.value, 2)} (${t.target}) ${t.met ? 'MET' : 'MISSED'}`]);
   const w = Math.max(...rows.map(([k]) => k.length));
@@ -125,9 +137,10 @@ export async function runBench(opts: { quick: boolean; dir?: string; out?: strin
       async () => ({ ...POLLING[size], ...(await benchPolling(POLLING[size])) }));
     const history = await optional(`history: ${HISTORY[size].days} days of ${HISTORY[size].devices} devices`, log,
       async () => ({ ...HISTORY[size], ...(await benchHistory({ ...HISTORY[size], dir: join(dir, 'history') })) }));
+    const remote_write = await remoteWriteSection(size, dir, log);
     const out: BenchResults = {
       machine: machine(), scale: opts.quick ? 'quick' : 'full', started: started.toISOString(),
-      seconds: (performance.now() - t0) / 1000, results, polling, history, targets: checkTargets(results),
+      seconds: (performance.now() - t0) / 1000, results, polling, history, remote_write, targets: checkTargets(results, remote_write),
     };
     if (opts.out) {
       mkdirSync(join(opts.out, '..'), { recursive: true });
@@ -136,6 +149,29 @@ export async function runBench(opts: { quick: boolean; dir?: string; out?: strin
     return out;
   } finally {
     if (opts.dir === undefined) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function remoteWriteSection(size: 'full' | 'quick', dir: string, log: (l: string) => void): Promise<RemoteWriteBench | { error: string }> {
+  const o = size === 'full' ? REMOTE_WRITE_FULL : REMOTE_WRITE_QUICK;
+  const r = await optional(`remote write: ${o.devices} devices, ${o.outage_s} s store outage`, log, () => benchRemoteWrite({ ...o, dir: join(dir, 'remote-write'), log }));
+  return r as RemoteWriteBench | { error: string };
+}
+
+/** `--only remote-write`: that section alone, its rows and target printed, its figures in their own file. */
+async function onlyRemoteWrite(quick: boolean, out: string): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'floorwatch-bench-'));
+  const log = (line: string) => console.error(`bench: ${line}`);
+  try {
+    const rw = await remoteWriteSection(quick ? 'quick' : 'full', dir, log);
+    mkdirSync(join(out, '..'), { recursive: true });
+    writeFileSync(out, JSON.stringify({ machine: machine(), scale: quick ? 'quick' : 'full', started: new Date().toISOString(), remote_write: rw }, null, 2) + '\n');
+    const rows: [string, string][] = [...remoteWriteRows(rw), ...remoteWriteTargets(rw).map((t): [string, string] => [`target: ${t.figure}`, `${f(t.value, 2)} (${t.target}) ${t.met ? 'MET' : 'MISSED'}`])];
+    const w = Math.max(...rows.map(([k]) => k.length));
+    console.log(rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n'));
+    console.log(`\n${out}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -151,8 +187,13 @@ async function optional(name: string, log: (l: string) => void, fn: () => Promis
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, out: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, out: { type: 'string' }, only: { type: 'string' } }, strict: true });
   const quick = values.quick || process.env.BENCH_SCALE === 'quick';
+  const only = values.only ?? process.env.BENCH_ONLY;
+  if (only !== undefined) {
+    if (only !== 'remote-write') throw new Error(`--only: the one section that runs alone is remote-write, not "${only}"`);
+    return onlyRemoteWrite(quick, values.out ?? join(packageRoot(), 'test-output', quick ? 'bench-remote-write-quick.json' : 'bench-remote-write.json'));
+  }
   const out = values.out ?? join(packageRoot(), 'test-output', quick ? 'bench-results-quick.json' : 'bench-results.json');
   const b = await runBench({ quick, out });
   console.log(formatTable(b));

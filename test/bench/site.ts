@@ -19,6 +19,8 @@ export interface BenchSiteOptions {
   /** share of devices that are GPUs (rest are miners and rack sensors) */
   gpu_share?: number;
   per_device?: boolean;
+  /** a remote_write store (Prometheus' defaults otherwise): the bench's remote-write section */
+  remote_write_url?: string;
 }
 
 export interface BenchSiteShape {
@@ -83,7 +85,7 @@ auth:
   ingest_rate_per_s: 1000000
 prometheus:
   per_device: ${opts.per_device === true}
-`;
+${opts.remote_write_url === undefined ? '' : `remote_write:\n  - { name: bench-vm, url: "${opts.remote_write_url}" }\n`}`;
 }
 
 export function benchSite(opts: BenchSiteOptions): SiteModel {

@@ -64,7 +64,7 @@ describe('npm run bench -- --quick', () => {
   it('produces every figure, each naming the machine', () => {
     expect(existsSync(RUN), 'npm test builds dist/ first (npm run build)').toBe(true);
     const out = join(t.dir, 'bench.json');
-    const r = spawnSync(process.execPath, [RUN, '--quick', '--out', out], { encoding: 'utf8', timeout: 80_000 });
+    const r = spawnSync(process.execPath, [RUN, '--quick', '--out', out], { encoding: 'utf8', timeout: 150_000 });
     expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
     const b = JSON.parse(readFileSync(out, 'utf8')) as BenchResults;
 
@@ -108,10 +108,21 @@ describe('npm run bench -- --quick', () => {
     expect(s.restart.outage_alerts_started).toBe(0);
     expect(s.restart.alerts_firing).toBe(0);
 
-    expect(b.targets.map((x) => x.figure).length).toBe(8);
+    // Remote write to a real VictoriaMetrics (scripts/test-deps.sh installs it): on, off, an outage, the backlog sent.
+    const rw = b.remote_write as Extract<BenchResults['remote_write'], { on_samples_per_s: number }>;
+    expect(rw).not.toHaveProperty('error');
+    expect(rw).not.toHaveProperty('skipped');
+    expect(rw.on_samples_per_s).toBeGreaterThan(0);
+    expect(rw.off_samples_per_s).toBeGreaterThan(0);
+    expect(rw.outage_samples_per_s).toBeGreaterThan(0);
+    expect(rw.outage.retried).toBeGreaterThan(0);
+    expect(rw.after.sent).toBeGreaterThan(0);
+    expect(rw.after.failed).toBe(0);
+
+    expect(b.targets.map((x) => x.figure).length).toBe(9);
     // The table names the machine and every phase.
-    for (const row of ['machine', 'raw insert', 'http ingest', 'socket latency', '/metrics default', '/metrics per-device', 'restart (kill -9)', 'polling', 'history']) {
+    for (const row of ['machine', 'raw insert', 'http ingest', 'socket latency', '/metrics default', '/metrics per-device', 'restart (kill -9)', 'polling', 'history', 'remote write']) {
       expect(r.stdout).toContain(row);
     }
-  }, 90_000); // ~17 s alone; the whole suite shares 2 cores
+  }, 180_000); // ~35 s alone (~17 s before the remote-write section); the whole suite shares 2 cores
 });

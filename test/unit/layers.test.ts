@@ -14,7 +14,7 @@ const LAYERS: Record<string, number> = {
   figures: 1,
   alerts: 2, store: 2, collectors: 2, sim: 2, emulate: 2,
   agent: 3, live: 3,
-  ingest: 4, realtime: 4, exposition: 4, notify: 4,
+  ingest: 4, realtime: 4, exposition: 4, notify: 4, remote: 4,
   http: 5, lifecycle: 5,
   config: 6,
   app: 7,
