@@ -66,7 +66,7 @@ export function createApp(d: AppDeps): Express {
   app.use(ingestRouter({ model, pipeline: d.pipeline, bodyBudget: createBodyBudget(d.maxBufferedBodyBytes), bodyTimeoutMs: d.bodyTimeoutMs }));
   app.use(apiRouter(d.hub));
   app.use(historyRouter(d.db, model));
-  app.use(alertsRouter({ model, alerts: d.alerts, db: d.db }));
+  app.use(alertsRouter({ model, alerts: d.alerts, db: d.db, curtailmentScope: (id) => d.curtailments.scopeOf(id) }));
   app.use(curtailmentsRouter({ model, curtailments: d.curtailments, db: d.db }));
   app.get('/metrics', requireMetricsToken(model.auth), async (_req, res) => {
     res.set('Content-Type', exposition.contentType).send(await exposition.render());

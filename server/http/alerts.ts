@@ -14,7 +14,7 @@ const MAX_NOTE = 2000;
  * operator actions: acknowledge, shelve, unshelve. Actions need a write token (an ingest token: the
  * same integrators' credentials) and are audited with the token's name and the operator's note.
  */
-export function alertsRouter(opts: { model: SiteModel; alerts: SiteAlerts; db?: Db }): Router {
+export function alertsRouter(opts: { model: SiteModel; alerts: SiteAlerts; db?: Db; curtailmentScope?: (id: string) => string | undefined }): Router {
   const router = express.Router();
   const json = express.json({ limit: '16kb', type: () => true });
 
@@ -22,8 +22,8 @@ export function alertsRouter(opts: { model: SiteModel; alerts: SiteAlerts; db?: 
     const key = typeof req.query.key === 'string' ? req.query.key : undefined;
     res.json({
       // each names its hall, as on the socket (a hall's wall and an integrator filter by it)
-      alerts: opts.alerts.active().map((a) => withAlertHall(opts.model, a)),
-      recent: opts.alerts.recent().map((a) => withAlertHall(opts.model, a)),
+      alerts: opts.alerts.active().map((a) => withAlertHall(opts.model, a, opts.curtailmentScope)),
+      recent: opts.alerts.recent().map((a) => withAlertHall(opts.model, a, opts.curtailmentScope)),
       ...(opts.db ? { audit: readAudit(opts.db, key, 100) } : {}),
     });
   });

@@ -74,6 +74,8 @@ export interface Curtailments {
   /** the API's list: not ended, or ended in the last 24 h; recurring occurrences of the next 24 h */
   list(now: number): CurtailmentView[];
   get(id: string, now: number): CurtailmentView | null;
+  /** the scope of an event this knows ('site', 'hall:ID', 'rack:ID'): where its alerts belong */
+  scopeOf(id: string): string | undefined;
   alertTargets(): CurtailmentAlertTarget[];
   /** active events, for /metrics */
   active(): CurtailmentView[];
@@ -278,6 +280,7 @@ export function createCurtailments(opts: {
       addRecurring(now - LISTED_MS, now + AHEAD_MS);
       return [...events.values()].sort((a, b) => a.start - b.start || (a.id < b.id ? -1 : 1)).map((e) => view(e, now));
     },
+    scopeOf: (id) => events.get(id)?.scope,
     get(id, now) {
       const e = events.get(id);
       return e ? view(e, now) : null;

@@ -29,6 +29,8 @@ export interface CurtailmentSource {
   curtailed(now: number): ReadonlySet<string>;
   record(figures: Figures, now: number): void;
   wall(): CurtailmentView[];
+  /** an event's scope, where its CurtailmentShortfall belongs */
+  scopeOf(id: string): string | undefined;
 }
 
 export interface Hub extends EventEmitter<HubEvents> {
@@ -68,12 +70,17 @@ export function buildLayout(model: SiteModel): Layout {
  * The hall an alert's scope lies in ('hall:M', a rack's, a device's or a loop's hall), so a wall rotating
  * through halls shows device-level alerts in their hall's view; none for site and collector scopes.
  */
-export function alertHall(model: SiteModel, scope: string): string | undefined {
+export function alertHall(model: SiteModel, scope: string, curtailmentScope?: (id: string) => string | undefined): string | undefined {
   const i = scope.indexOf(':');
   if (i < 0) return undefined;
   const kind = scope.slice(0, i);
   const id = scope.slice(i + 1);
   if (kind === 'hall') return id;
+  // CurtailmentShortfall's scope is its event: it belongs where the event's scope is (a hall's event in that hall).
+  if (kind === 'curtailment') {
+    const s = curtailmentScope?.(id);
+    return s === undefined || s.startsWith('curtailment:') ? undefined : alertHall(model, s);
+  }
   if (kind === 'rack') return model.racks.get(id)?.hall;
   if (kind === 'device') {
     const d = model.devices.get(id);
@@ -84,8 +91,8 @@ export function alertHall(model: SiteModel, scope: string): string | undefined {
 }
 
 /** The alert as the wall and the API show it: a copy naming its hall, where it has one (the engine's own object untouched). */
-export function withAlertHall<A extends AlertView>(model: SiteModel, a: A): A {
-  const hall = alertHall(model, a.scope);
+export function withAlertHall<A extends AlertView>(model: SiteModel, a: A, curtailmentScope?: (id: string) => string | undefined): A {
+  const hall = alertHall(model, a.scope, curtailmentScope);
   return hall === undefined ? a : { ...a, hall };
 }
 
@@ -162,7 +169,8 @@ export function createHub(opts: {
   const prevRacks = new Map<string, RackFigures>();
   const prevLoops = new Map<string, LoopFigures>();
   let sentAlertsRevision = 0;
-  const withHall = <A extends AlertView>(a: A): A => withAlertHall(model, a);
+  const eventScope = (id: string): string | undefined => opts.curtailments?.scopeOf(id);
+  const withHall = <A extends AlertView>(a: A): A => withAlertHall(model, a, eventScope);
 
   const input = (): LiveInput => {
     const t = now();

@@ -12,6 +12,8 @@ import { SMALL_SITE_YAML, TOKEN, post, smallSite, tempDir } from '../helpers/sit
 
 // A 3 s baseline and 1 s ramp allowance and shortfall duration, so the test need not wait 20 minutes.
 const YAML = `${SMALL_SITE_YAML}
+markets:
+  - { id: GRID }
 curtailment:
   baseline_min: 0.05
   ramp_allowance_s: 1
@@ -142,6 +144,9 @@ describe('curtailment events end to end', () => {
     expect(fired.summary).toMatch(/^curtailment on rack:M-01 achieving \d+(\.\d)? % of its target \(below 90 %\)$/);
     const api = (await (await fetch(`${s.url}/api/v1/alerts`)).json()) as { alerts: AlertView[] };
     expect(api.alerts.some((a) => a.key === key && a.state === 'firing')).toBe(true);
+    // It belongs in the hall of the event's rack, on the socket and in the API (a hall's wall shows it).
+    expect(fired.hall).toBe(model.racks.get('M-01')?.hall);
+    expect(api.alerts.find((a) => a.key === key)?.hall).toBe(model.racks.get('M-01')?.hall);
     // Shed to 4 kW: 6 kW of 4 asked once the last minute's mean has caught up.
     await pdu(4000);
     const e = await until('responded', async () => { const v = await event(); return v.figures.response_s !== null ? v : null; });
@@ -149,6 +154,16 @@ describe('curtailment events end to end', () => {
     expect(e.figures.response_s).toBeLessThan(30);
     await until('shortfall resolved', () => alerts.find((a) => a.key === key && a.state === 'resolved'), 30_000);
   }, 60_000);
+
+  it('values the event at the market\'s prices once one reports them (the economics figures)', async () => {
+    // $120/MWh and a hashprice of $50/PH/day = $0.05/TH/day, pushed like any reading through ingest
+    const r = await post(`${s.url}/api/v1/ingest`, { readings: [{ device: 'GRID', metrics: { energy_price_usd_per_mwh: 120, hashprice_usd_per_ph_day: 50 } }] });
+    expect(r.status).toBe(200);
+    const e = await until('priced', async () => { const v = await event(); return v.figures.avoided_energy_usd !== null ? v : null; });
+    // avoided energy = curtailed MWh × the energy price (README, Curtailment), in the same answer
+    expect(e.figures.avoided_energy_usd).toBeCloseTo((e.figures.curtailed_mwh ?? NaN) * 120, 9);
+    expect(e.figures.mining_revenue_cost_usd).toBeGreaterThan(0);
+  });
 
   it('the miners inside the event read curtailed, and so does their rack', async () => {
     const dev = (await (await fetch(`${s.url}/api/v1/devices/M-01-01`)).json()) as DeviceStatus;
