@@ -51,7 +51,7 @@ export function createSiteView(ctx: AppContext): View {
   // Connectivity (issue 19): the uplinks and UPSes, and the pools beside them.
   const conn = createConnectivityPanel();
   const pools = createPoolsPanel();
-  const connectivity = h('div', { class: 'connectivity' }, conn.el, pools.el);
+  const connectivity = h('div', { class: 'connectivity-strip' }, conn.el, pools.el);
   const el = h('div', { class: 'view site-view' }, conn.banner, tilesEl,
     h('div', { class: 'site-bottom' }, chartsEl, h('div', { class: 'site-side' }, alerts.el, connectivity, mapsEl)));
 
