@@ -194,3 +194,34 @@ export function displayUrl(url: string): string {
     return url;
   }
 }
+
+const BASIC_AUTH_KEYS = keySet('username', 'password');
+
+/** An HTTP client's credentials, as Prometheus' own blocks spell them. */
+export interface HttpAuth {
+  bearer_token?: string;
+  basic_auth?: { username: string; password: string };
+}
+
+/**
+ * `bearer_token`, or `basic_auth: {username, password}`, not both: the credentials of an outgoing HTTP
+ * client block (alerting.alertmanagers[], remote_write[]). Both are checked and reported by path; only the
+ * bearer is kept when both are given (the config is refused anyway).
+ */
+export function readHttpAuth(c: Ctx, o: Obj, p: string): HttpAuth {
+  const bearer = field(c, o, 'bearer_token', p, readString, false, '');
+  let basic: HttpAuth['basic_auth'];
+  const b = o['basic_auth'];
+  if (b !== undefined && b !== null) {
+    const bp = at(p, 'basic_auth');
+    const bo = asObject(c, b, bp);
+    if (bo !== undefined) {
+      checkKeys(c, bo, bp, BASIC_AUTH_KEYS);
+      const username = field(c, bo, 'username', bp, readString, true, 'expected a string');
+      const password = field(c, bo, 'password', bp, readString, true, 'expected a string');
+      if (username !== undefined && password !== undefined) basic = { username, password };
+    }
+    if (bearer !== undefined) err(c, bp, 'give bearer_token or basic_auth, not both');
+  }
+  return { ...(bearer !== undefined ? { bearer_token: bearer } : {}), ...(basic !== undefined && bearer === undefined ? { basic_auth: basic } : {}) };
+}

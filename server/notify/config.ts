@@ -3,7 +3,7 @@
 // the wall is reached at from outside (the alerts' generatorURL).
 
 import {
-  asObject, at, checkKeys, err, field, keySet, readList, readPosInt, readPositive, readString, readUrl, section, type Ctx,
+  asObject, at, checkKeys, err, field, keySet, readHttpAuth, readList, readPosInt, readPositive, readString, readUrl, section, type Ctx,
 } from '../core/schema.js';
 import type { AlertingSettings, AlertmanagerTarget } from '../core/types.js';
 
@@ -16,7 +16,6 @@ export const QUEUE_CAPACITY_DEFAULT = 10_000;
 
 const ALERTING_KEYS = keySet('alertmanagers', 'resend_s', 'external_url', 'queue_capacity');
 const AM_KEYS = keySet('url', 'bearer_token', 'basic_auth', 'timeout_ms');
-const BASIC_KEYS = keySet('username', 'password');
 
 function readAlertmanager(c: Ctx, v: unknown, p: string): AlertmanagerTarget | undefined {
   const o = asObject(c, v, p);
@@ -24,24 +23,11 @@ function readAlertmanager(c: Ctx, v: unknown, p: string): AlertmanagerTarget | u
   checkKeys(c, o, p, AM_KEYS);
   const url = field(c, o, 'url', p, readUrl, true, 'expected an http(s) URL');
   const timeout = field(c, o, 'timeout_ms', p, readPosInt, false, '');
-  const bearer = field(c, o, 'bearer_token', p, readString, false, '');
-  let basic: AlertmanagerTarget['basic_auth'];
-  const b = o['basic_auth'];
-  if (b !== undefined && b !== null) {
-    const bp = at(p, 'basic_auth');
-    const bo = asObject(c, b, bp);
-    if (bo !== undefined) {
-      checkKeys(c, bo, bp, BASIC_KEYS);
-      const username = field(c, bo, 'username', bp, readString, true, 'expected a string');
-      const password = field(c, bo, 'password', bp, readString, true, 'expected a string');
-      if (username !== undefined && password !== undefined) basic = { username, password };
-    }
-  }
-  if (bearer !== undefined && b !== undefined && b !== null) err(c, at(p, 'basic_auth'), 'give bearer_token or basic_auth, not both');
+  const auth = readHttpAuth(c, o, p);
   if (url === undefined) return undefined;
   return {
     url: url.replace(/\/+$/, ''), timeout_ms: timeout ?? TIMEOUT_MS_DEFAULT,
-    ...(bearer !== undefined ? { bearer_token: bearer } : {}), ...(basic !== undefined && bearer === undefined ? { basic_auth: basic } : {}),
+    ...auth,
   };
 }
 

@@ -5,7 +5,7 @@
 // write_relabel as two include lists instead of relabel rules.
 
 import {
-  asObject, at, checkKeys, displayUrl, err, field, isObj, keySet, readList, readPosInt, readPositive, readString, readUrl, type Ctx,
+  asObject, at, checkKeys, displayUrl, err, field, isObj, keySet, readHttpAuth, readList, readPosInt, readPositive, readString, readUrl, type Ctx,
 } from '../core/schema.js';
 import { DEVICE_KINDS, type DeviceKind } from '../core/vocabulary.js';
 import type { RemoteWriteTarget } from '../core/types.js';
@@ -18,7 +18,6 @@ export const REMOTE_DEFAULTS = {
 } as const;
 
 const TARGET_KEYS = keySet('name', 'url', 'bearer_token', 'basic_auth', 'headers', 'timeout_s', 'queue', 'write_relabel');
-const BASIC_KEYS = keySet('username', 'password');
 const QUEUE_KEYS = keySet(...Object.keys(REMOTE_DEFAULTS.queue));
 const RELABEL_KEYS = keySet('include_kinds', 'include_metrics');
 /** Set by remote write itself; Prometheus refuses these in `headers` too (config.reservedHeaders). */
@@ -58,20 +57,7 @@ function readTarget(c: Ctx, v: unknown, p: string, seriesNames: ReadonlySet<stri
   checkKeys(c, o, p, TARGET_KEYS);
   const url = field(c, o, 'url', p, readUrl, true, 'expected an http(s) URL (the store\'s write endpoint, e.g. http://vm:8428/api/v1/write)');
   const name = field(c, o, 'name', p, readString, false, '');
-  const bearer = field(c, o, 'bearer_token', p, readString, false, '');
-  let basic: RemoteWriteTarget['basic_auth'];
-  const b = o['basic_auth'];
-  if (b !== undefined && b !== null) {
-    const bp = at(p, 'basic_auth');
-    const bo = asObject(c, b, bp);
-    if (bo !== undefined) {
-      checkKeys(c, bo, bp, BASIC_KEYS);
-      const username = field(c, bo, 'username', bp, readString, true, 'expected a string');
-      const password = field(c, bo, 'password', bp, readString, true, 'expected a string');
-      if (username !== undefined && password !== undefined) basic = { username, password };
-    }
-    if (bearer !== undefined) err(c, bp, 'give bearer_token or basic_auth, not both');
-  }
+  const auth = readHttpAuth(c, o, p);
   const headers = o['headers'] === undefined || o['headers'] === null ? {} : readHeaders(c, o['headers'], at(p, 'headers'));
   const timeout = field(c, o, 'timeout_s', p, readPositive, false, '');
 
@@ -110,7 +96,7 @@ function readTarget(c: Ctx, v: unknown, p: string, seriesNames: ReadonlySet<stri
   if (url === undefined) return undefined;
   return {
     name: name ?? displayUrl(url), url, headers, timeout_s: timeout ?? REMOTE_DEFAULTS.timeout_s, queue,
-    ...(bearer !== undefined ? { bearer_token: bearer } : {}), ...(basic !== undefined && bearer === undefined ? { basic_auth: basic } : {}),
+    ...auth,
     ...(include_kinds !== undefined ? { include_kinds } : {}), ...(include_metrics !== undefined ? { include_metrics } : {}),
   };
 }
