@@ -455,3 +455,16 @@ export interface RackDevicesUpdate {
   ts: number;
   devices: DeviceStatus[];
 }
+
+/** One remote-write store's counts (server/remote/sender.ts keeps them; /metrics reads them at scrape time). */
+export interface RemoteWriteStats {
+  remote: string;
+  sent: number;
+  failed: number;
+  retried: number;
+  dropped: number;
+  pending: number;
+  /** epoch ms of the newest sample the store has acknowledged; null before the first */
+  highest_sent_ts: number | null;
+  shards: number;
+}

@@ -3,19 +3,10 @@
 // store has got. server/remote/ keeps the totals; these are set from them at scrape time. No series
 // without `remote_write:`.
 
+import type { RemoteWriteStats } from '../core/types.js';
 import { Counter, Gauge, type Registry } from 'prom-client';
 
-/** One store's counts (server/remote/sender.ts RemoteStats, read at scrape time). */
-export interface RemoteWriteStats {
-  remote: string;
-  sent: number;
-  failed: number;
-  retried: number;
-  dropped: number;
-  pending: number;
-  highest_sent_ts: number | null;
-  shards: number;
-}
+export type { RemoteWriteStats } from '../core/types.js';
 
 export function registerRemoteWriteMetrics(registry: Registry, stats: () => readonly RemoteWriteStats[]): void {
   const counter = (name: string, help: string, read: (s: RemoteWriteStats) => number) =>

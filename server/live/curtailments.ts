@@ -32,15 +32,8 @@ const LISTED_MS = 24 * 3_600_000;
 /** Recurring occurrences are generated this far ahead for the list. */
 const AHEAD_MS = 24 * 3_600_000;
 
-/** A posted event as validated at the edge (server/http/curtailments.ts). */
-export interface NewCurtailment {
-  scope: string;
-  target: CurtailmentTarget;
-  start: number;
-  end: number;
-  program: string | null;
-  note: string | null;
-}
+/** A posted event as validated at the edge (server/http/curtailments.ts): what is stored, less who and when. */
+export type NewCurtailment = Pick<StoredCurtailment, 'scope' | 'target' | 'start' | 'end' | 'program' | 'note'>;
 
 interface EventState {
   id: string;

@@ -10,21 +10,12 @@
 // min_shards and reshards on measured throughput), and there is no WAL to replay after a restart: what
 // was queued at shutdown is sent once, then counted as dropped (it is in Floorwatch's own store).
 
+import type { RemoteWriteStats } from '../core/types.js';
 import type { RemoteWriteTarget } from '../core/types.js';
 import { encodeSeries, REMOTE_WRITE_HEADERS, type EncodedSeries } from './proto.js';
 import { createSampleQueue, type Batch, type SampleQueue } from './queue.js';
 
-export interface RemoteStats {
-  remote: string;
-  sent: number;
-  failed: number;
-  retried: number;
-  dropped: number;
-  pending: number;
-  /** epoch ms of the newest sample the store has acknowledged; null before the first */
-  highest_sent_ts: number | null;
-  shards: number;
-}
+export type RemoteStats = RemoteWriteStats;
 
 export interface RemoteStatus {
   remote: string;
