@@ -19,11 +19,13 @@ export function connectivityRules(): AlertRule[] {
       summary: 'uplink {id} is down',
     },
     {
-      // Only where the link names a probe: SNMP gives no loss, and unknown is not bad.
-      name: 'UplinkLossHigh', scope: 'device', kind: 'network_link', severity: 'warning',
+      // Judged on the link's figures, the loss the wall shows: its probe's where it names one, else what a
+      // push reports for the link (figures/connectivity.ts linkLatency). SNMP gives no loss; unknown is not bad.
+      // A link known down is UplinkDown's or DeviceDown's to speak for: its loss says nothing more.
+      name: 'UplinkLossHigh', scope: 'link', severity: 'warning',
       op: '>', threshold: UPLINK_LOSS_HIGH_PCT, clear: UPLINK_LOSS_HIGH_PCT / 2, for_ms: 2 * MINUTE_MS,
-      applies: notDown,
-      value: (d) => deviceMetric(d, 'loss_pct'),
+      applies: (l) => l.up !== false,
+      value: (l) => l.loss_pct,
       summary: 'uplink {id} losing {value} % of packets (above {threshold} %)',
     },
     {

@@ -143,6 +143,7 @@ export function createAlertEngine(rules: readonly AlertRule[], opts: AlertEngine
   const collectorSlots = slotsOf(slots, 'collector');
   const curtailmentSlots = slotsOf(slots, 'curtailment');
   const poolSlots = slotsOf(slots, 'pool');
+  const linkSlots = slotsOf(slots, 'link');
   for (const s of deviceSlots) {
     const kind = s.rule.kind;
     const kinds: readonly DeviceKind[] = kind ? [kind] : DEVICE_KINDS;
@@ -198,6 +199,7 @@ export function createAlertEngine(rules: readonly AlertRule[], opts: AlertEngine
     for (const slot of siteSlots) stepThreshold(state, slot, 'site', f.site, ctx, changes);
     for (const slot of loopSlots) for (const l of f.loops) stepThreshold(state, slot, l.id, l, ctx, changes);
     for (const slot of poolSlots) for (const p of f.pools ?? []) stepThreshold(state, slot, p.id, p, ctx, changes);
+    for (const slot of linkSlots) for (const l of f.site.connectivity?.links ?? []) stepThreshold(state, slot, l.id, l, ctx, changes);
     if (collectorSlots.length > 0 && input.collectorsLastOk) {
       // a collector the model has no settings for (a hand-built model) is judged on the 30 s default
       const settings: Readonly<Record<string, { interval_s: number } | undefined>> = input.model.collectors;

@@ -9,6 +9,7 @@ import {
   type DeviceKind,
   type DeviceStatus,
   type HallFigures,
+  type LinkFigures,
   type LoopFigures,
   type MetricName,
   type PoolFigures,
@@ -22,7 +23,7 @@ import type { OfflineSpan } from '../figures/health.js';
 export type Comparison = '>' | '>=' | '<' | '<=';
 export const COMPARISONS: readonly Comparison[] = ['>', '>=', '<', '<='];
 export const SEVERITIES: readonly Severity[] = ['info', 'warning', 'critical'];
-export type ScopeKind = 'device' | 'rack' | 'hall' | 'site' | 'loop' | 'collector' | 'curtailment' | 'pool';
+export type ScopeKind = 'device' | 'rack' | 'hall' | 'site' | 'loop' | 'collector' | 'curtailment' | 'pool' | 'link';
 export const CONFIG_SCOPES = ['device', 'rack', 'hall', 'site', 'loop'] as const;
 export type ConfigScope = (typeof CONFIG_SCOPES)[number];
 
@@ -121,7 +122,13 @@ export interface CurtailmentRule extends RuleCommon<CurtailmentAlertTarget> { sc
 /** One per pool (figures/pools.ts), whatever number of miners use it (issue 19). */
 export interface PoolRule extends RuleCommon<PoolFigures> { scope: 'pool' }
 
-export type AlertRule = DeviceRule | RackRule | HallRule | SiteRule | LoopRule | CollectorRule | CurtailmentRule | PoolRule;
+/**
+ * One per WAN link of `links:`, judged on the site's connectivity figures (figures/connectivity.ts): the
+ * latency and loss the wall shows, which are the link's probe's where it names one (issue 19).
+ */
+export interface LinkRule extends RuleCommon<LinkFigures> { scope: 'link' }
+
+export type AlertRule = DeviceRule | RackRule | HallRule | SiteRule | LoopRule | CollectorRule | CurtailmentRule | PoolRule | LinkRule;
 
 export function compare(value: number, op: Comparison, level: number): boolean {
   switch (op) {

@@ -16,7 +16,7 @@ export type DeviceKind = (typeof DEVICE_KINDS)[number];
  * the ratio of the difficulty-1 target to the current one).
  */
 export type MetricUnit =
-  | 'TH/s' | 'W' | '°C' | 'rpm' | '%' | 'MiB' | 'MHz' | 's' | 'ms' | 'L/min' | 'bit/s' | '/s'
+  | 'TH/s' | 'W' | '°C' | 'rpm' | '%' | 'MiB' | 'MHz' | 's' | 'ms' | 'L/min' | 'bit/s' | '/s' | 'A'
   | 'USD/MWh' | 'USD/PH/day' | 'USD' | 'BTC/block'
   | 'count' | 'flag' | 'code' | 'number';
 
@@ -86,6 +86,9 @@ export const DEVICE_METRICS = [
   { kind: 'pdu', name: 'power_w', unit: 'W', range: [0, 500_000_000], rolled: true },
   { kind: 'pdu', name: 'feed_a_w', unit: 'W', range: [0, 10_000_000], rolled: false },
   { kind: 'pdu', name: 'feed_b_w', unit: 'W', range: [0, 10_000_000], rolled: false },
+  // issue 19: the input current summed over the PDU's inputs and lines, and its busiest line's (a breaker trips on that)
+  { kind: 'pdu', name: 'current_a', unit: 'A', range: [0, 10_000], rolled: false },
+  { kind: 'pdu', name: 'max_phase_current_a', unit: 'A', range: [0, 10_000], rolled: false },
 
   { kind: 'cooling_loop', name: 'supply_temp_c', unit: '°C', range: [-40, 120], rolled: true },
   { kind: 'cooling_loop', name: 'return_temp_c', unit: '°C', range: [-40, 120], rolled: true },

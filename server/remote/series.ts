@@ -29,6 +29,7 @@ const BASE_UNITS: Record<MetricUnit, { from: string; to: string; convert: (v: nu
   // bytes, as /metrics gives link throughput (server/exposition/connectivity.ts: promtool rejects bits)
   'bit/s': { from: '_bps', to: '_bytes_per_second', convert: (v) => v / 8 },
   '/s': { from: '_per_s', to: '_per_second', convert: same },
+  A: { from: '_a', to: '_amperes', convert: same },
   // Money and Bitcoin have no Prometheus base unit: the names carry the currency and period, as /metrics'.
   'USD/MWh': null,
   'USD/PH/day': null,

@@ -88,14 +88,26 @@ describe('SNMP recordings polled through the scheduler', () => {
     const m = (id: string): Reading['metrics'] | undefined => r.latest.get(id)?.metrics;
 
     // apc_ap8853: 1.3.6.1.4.1.318.1.1.26.4.3.1.5.1|2|114  rPDU2DeviceStatusPower, hundredths of kW → 1140 W
-    expect(m('pdu-apc')).toEqual({ power_w: 1140 });
+    //   1.3.6.1.4.1.318.1.1.26.6.3.1.5.1|2|49   rPDU2PhaseStatusCurrent, tenths of A → 4.9 A (one phase), checked
+    //   against 1.3.6.1.4.1.318.1.1.26.6.3.1.6.1|2|242 (V) and ….4.3.1.17.1|2|96 (power factor, hundredths):
+    //   242 V × 4.9 A × 0.96 = 1138 W ≈ the 1140 W above
+    expect(m('pdu-apc')).toEqual({ power_w: 1140, current_a: 4.9, max_phase_current_a: 4.9 });
     // raritan-pdu_px2: 1.3.6.1.4.1.13742.6.5.2.3.1.4.1.1.5|66|138 (inlet 1, activePower(5)) with
     // 1.3.6.1.4.1.13742.6.3.3.4.1.7.1.1.5|66|0 decimal digits → 138 W
-    expect(m('pdu-raritan')).toEqual({ power_w: 138 });
+    //   1.3.6.1.4.1.13742.6.5.2.3.1.4.1.1.1|66|680 (rmsCurrent(1)) with ….3.3.4.1.7.1.1.1|66|3 digits → 0.68 A
+    //   (against ….5.2.3.1.4.1.1.4|66|233 V: 158 VA for the 138 W); no per-line (pole) sensors: no max_phase_current_a
+    expect(m('pdu-raritan')).toEqual({ power_w: 138, current_a: 0.68 });
     // sentry4: st4InputCordActivePower 1.3.6.1.4.1.1718.4.1.3.3.1.3.1.1|2|1701 + ….3.2.1|2|1265 → 2966 W
-    expect(m('pdu-sentry')).toEqual({ power_w: 2966 });
+    //   st4LineCurrent (hundredths of A), unit.cord.line: 1.3.6.1.4.1.1718.4.1.4.3.1.3.1.1.1|2|560, ….1.1.2|2|369,
+    //   ….1.1.3|2|560, ….2.1.1|2|384, ….2.1.2|2|363, ….2.1.3|2|346 → 25.82 A in all, the busiest line 5.60 A.
+    //   Checked on cord AA (208 V delta, st4InputCordApparentPower ….3.3.1.5.1.1|2|1790 VA):
+    //   √3 × 208 V × (5.60 + 3.69 + 5.60) / 3 A = 1788 VA
+    expect(m('pdu-sentry')).toEqual({ power_w: 2966, current_a: 25.82, max_phase_current_a: 5.6 });
     // eatonpdu_2: inputTotalWatts 1.3.6.1.4.1.534.6.6.7.3.5.1.4.0.1|2|1584 → 1584 W (not the 1673 VA beside it)
-    expect(m('pdu-eaton')).toEqual({ power_w: 1584 });
+    //   inputCurrent 1.3.6.1.4.1.534.6.6.7.3.3.1.4.0.1.1|2|14108 mA → 14.108 A, inputCurrentMeasType
+    //   ….3.3.1.2.0.1.1|2|1 singlePhase; checked against inputVoltage ….3.2.1.3.0.1.1|2|118450 mV:
+    //   118.45 V × 14.108 A = 1671 VA ≈ the 1673 VA, and inputCurrentPercentLoad ….3.3.1.11.0.1.1|2|88 of 16 A
+    expect(m('pdu-eaton')).toEqual({ power_w: 1584, current_a: 14.108, max_phase_current_a: 14.108 });
     // generex-ups_cs141 (RFC 1628):
     //   1.3.6.1.2.1.33.1.4.1.0|2|4            upsOutputSource bypass(4): not on battery
     //   1.3.6.1.2.1.33.1.2.3.0|2|544          upsEstimatedMinutesRemaining → 32640 s
@@ -172,6 +184,6 @@ describe('SNMP recordings polled through the scheduler', () => {
     expect(endless.requests()).toBeGreaterThan(0);
     // 2 s at 0.2 s: about 10 polls of the good agent whatever the others do (at least 8 with the jittered start).
     expect(r.readings.get('good')!.length).toBeGreaterThanOrEqual(8);
-    expect(r.latest.get('good')!.metrics).toEqual({ power_w: 1140 });
+    expect(r.latest.get('good')!.metrics).toEqual({ power_w: 1140, current_a: 4.9, max_phase_current_a: 4.9 });
   });
 });

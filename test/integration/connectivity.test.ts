@@ -1,13 +1,13 @@
 // The connectivity path end to end in the real server: a link whose router is the MikroTik recording
 // (test/fixtures/snmp/routeros_rb750gr3.snmprec) served over UDP and polled by the snmp collector, a
-// push-only link and a UPS fed over HTTP ingest; then the site figures, /metrics (promtool clean) and the
-// all-links-down line.
+// push-only link and a UPS fed over HTTP ingest; then the site figures, /metrics (promtool clean),
+// UplinkLossHigh on the probe's loss and the all-links-down line.
 import { spawnSync } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConnectivityFigures } from '../../server/core/types.js';
+import type { AlertView, ConnectivityFigures } from '../../server/core/types.js';
 import { startServer, type RunningServer } from '../../server/server.js';
 import { SMALL_SITE_YAML, post, smallSite, tempDir } from '../helpers/site.js';
 import { startSnmprecAgent, type Agent } from '../helpers/snmprec-agent.js';
@@ -89,6 +89,23 @@ describe('links and UPS in the running server', () => {
     const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
     expect(`${r.stdout}${r.stderr}`.trim()).toBe('');
     expect(r.status).toBe(0);
+  });
+
+  it('raises UplinkLossHigh for wan-a on its probe\'s loss, the one the figures show', async () => {
+    s.hub.tick();
+    const list = ((await (await fetch(`${s.url}/api/v1/alerts`)).json()) as { alerts: AlertView[] }).alerts;
+    const loss = list.filter((a) => a.alertname === 'UplinkLossHigh');
+    // wan-a's router gives no loss (SNMP has none); its probe's 5 refused connects are 100 %. wan-b's pushed
+    // 0 % is fine, wan-lan is down (UplinkDown's) and names no probe.
+    expect(loss.map((a) => [a.key, a.scope, a.state, a.value, a.summary])).toEqual([
+      ['UplinkLossHigh:link:wan-a', 'link:wan-a', 'pending', 100, 'uplink wan-a losing 100 % of packets (above 5 %)'],
+    ]);
+    // a link placed in no hall concerns every hall: the API names none
+    expect(loss[0].hall).toBeUndefined();
+    // its `for` is 2 min: judged again 3 min on, on the same figures, it fires
+    const input = s.hub.input();
+    s.alerts.evaluate(s.hub.figures(), { ...input, now: input.now + 3 * 60_000, stale_after_ms: 10 * 60_000 });
+    expect(s.alerts.active().filter((a) => a.alertname === 'UplinkLossHigh').map((a) => [a.scope, a.state])).toEqual([['link:wan-a', 'firing']]);
   });
 
   it('says all links down when every link is', async () => {

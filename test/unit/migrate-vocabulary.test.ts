@@ -33,7 +33,7 @@ function withExtraMetrics(v: StoredVocabulary): StoredVocabulary {
 
 describe('the declaration of device metrics', () => {
   it('names each metric of a kind once, as a column name, with its unit in the name', () => {
-    const suffix: Record<string, string> = { ths: 'TH/s', w: 'W', c: '°C', rpm: 'rpm', pct: '%', mib: 'MiB', mhz: 'MHz', s: 's', lpm: 'L/min', bps: 'bit/s', ms: 'ms', per_s: '/s' };
+    const suffix: Record<string, string> = { ths: 'TH/s', w: 'W', c: '°C', rpm: 'rpm', pct: '%', mib: 'MiB', mhz: 'MHz', s: 's', lpm: 'L/min', bps: 'bit/s', ms: 'ms', per_s: '/s', a: 'A' };
     // Compound units (a price, a rate) are named by a longer tail: the longest that matches decides, so
     // `_usd_per_mwh` is USD/MWh and not read as a bare `_mwh`, and `errors_per_s` is a rate, not seconds.
     const compound: [tail: string, unit: string][] = [
@@ -92,12 +92,22 @@ describe('migrations against the declared vocabulary', () => {
   it('the generator refuses what an appended column cannot express', () => {
     const v = declaredVocabulary();
     const change = (kind: DeviceKind, raw: readonly string[], rolled: readonly string[]): StoredVocabulary => ({ ...v, [kind]: { raw, rolled } });
-    expect(() => nextMigrationSql(v, change('pdu', ['power_w', 'feed_a_w'], ['power_w']), 9, 'x'))
-      .toThrow('pdu feed_b_w is stored but no longer declared: removing or renaming a metric needs a hand-written migration');
-    expect(() => nextMigrationSql(v, change('pdu', ['power_w', 'feed_x_w', 'feed_a_w', 'feed_b_w'], ['power_w']), 9, 'x'))
-      .toThrow('pdu: the declared metrics power_w, feed_x_w, feed_a_w, feed_b_w do not start with the stored ones power_w, feed_a_w, feed_b_w');
-    expect(() => nextMigrationSql(v, change('pdu', ['power_w', 'feed_a_w', 'feed_b_w'], ['power_w', 'feed_a_w']), 9, 'x'))
-      .toThrow('pdu feed_a_w is stored raw only: changing whether an existing metric is rolled up needs a hand-written migration');
+    // Worked on pdu's declared columns, whatever they are now: a metric added to pdu keeps each case's intent.
+    const pdu = of(v, 'pdu');
+    const last = pdu.raw[pdu.raw.length - 1];
+    expect(pdu.rolled, 'the last pdu metric must be raw only for the first case').not.toContain(last);
+    // dropping the last stored metric
+    expect(() => nextMigrationSql(v, change('pdu', pdu.raw.slice(0, -1), pdu.rolled), 9, 'x'))
+      .toThrow(`pdu ${last} is stored but no longer declared: removing or renaming a metric needs a hand-written migration`);
+    // a new metric put between stored ones rather than appended
+    const inserted = [pdu.raw[0], 'feed_x_w', ...pdu.raw.slice(1)];
+    expect(() => nextMigrationSql(v, change('pdu', inserted, pdu.rolled), 9, 'x'))
+      .toThrow(`pdu: the declared metrics ${inserted.join(', ')} do not start with the stored ones ${pdu.raw.join(', ')}`);
+    // a stored raw-only metric (feed_a_w) declared rolled up
+    const rawOnly = pdu.raw.find((m) => !pdu.rolled.includes(m));
+    expect(rawOnly).toBe('feed_a_w');
+    expect(() => nextMigrationSql(v, change('pdu', pdu.raw, [...pdu.rolled, rawOnly!]), 9, 'x'))
+      .toThrow(`pdu ${rawOnly!} is stored raw only: changing whether an existing metric is rolled up needs a hand-written migration`);
     expect(() => nextMigrationSql(v, change('meter', ['power_w', 'bad name'], ['power_w']), 9, 'x'))
       .toThrow('meter "bad name" is not a column name');
   });

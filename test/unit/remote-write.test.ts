@@ -59,6 +59,8 @@ describe('remote write series names', () => {
       'pdu/power_w': 'floorwatch_device_power_watts',
       'pdu/feed_a_w': 'floorwatch_device_feed_a_watts',
       'pdu/feed_b_w': 'floorwatch_device_feed_b_watts',
+      'pdu/current_a': 'floorwatch_device_current_amperes',
+      'pdu/max_phase_current_a': 'floorwatch_device_max_phase_current_amperes',
       'cooling_loop/supply_temp_c': 'floorwatch_device_supply_temperature_celsius',
       'cooling_loop/return_temp_c': 'floorwatch_device_return_temperature_celsius',
       'cooling_loop/flow_lpm': 'floorwatch_device_flow_cubic_meters_per_second',

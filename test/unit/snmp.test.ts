@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { counterRate, findInterface, ifMib } from '../../server/collectors/snmp-profiles/if-mib.js';
 import { upsMib } from '../../server/collectors/snmp-profiles/ups-mib.js';
+import { eatonEpdu, sentry4 } from '../../server/collectors/snmp-profiles/pdu.js';
 import type { SnmpValue } from '../../server/collectors/snmp-profiles/types.js';
 import { parseConfig } from '../../server/config/index.js';
 import type { SnmpAccess } from '../../server/core/types.js';
@@ -59,6 +60,28 @@ describe('the ups-mib profile', () => {
     expect(map(IF({ '1.3.6.1.2.1.33.1.4.1.0': 3, '1.3.6.1.2.1.33.1.2.2.0': 0 }), 0).on_battery).toBe(0);
     expect(map(IF({ '1.3.6.1.2.1.33.1.2.2.0': 120 }), 0).on_battery).toBe(1);
     expect(map(IF({}), 0)).toEqual({ input_power_w: null, output_power_w: null, load_pct: null, battery_charge_pct: null, battery_runtime_s: null, on_battery: null });
+  });
+});
+
+// Reconstructed walks (hand-written, not captured): the three-phase cases no recording in test/fixtures/snmp
+// has. The real single-phase Eaton and three-phase Sentry4 are asserted in collectors-snmp.test.ts.
+describe('the pdu profiles\' currents (reconstructed three-phase walks)', () => {
+  it('eaton-epdu: sums the three phases\' inputCurrent (mA), leaves the neutral row out, and names the busiest', () => {
+    const map = eatonEpdu.mapper({ ...ACCESS, profile: 'eaton-epdu' });
+    const T = '1.3.6.1.4.1.534.6.6.7.3.3.1.2.0.1', I = '1.3.6.1.4.1.534.6.6.7.3.3.1.4.0.1';
+    // measType neutral(2), phase1(3), phase2(4), phase3(5)
+    const w = IF({ [`${T}.1`]: 2, [`${T}.2`]: 3, [`${T}.3`]: 4, [`${T}.4`]: 5, [`${I}.1`]: 1500, [`${I}.2`]: 10_250, [`${I}.3`]: 9_000, [`${I}.4`]: 11_125 });
+    expect(map(w, 0)).toMatchObject({ current_a: 30.375, max_phase_current_a: 11.125 });
+    // a line the MIB marks unavailable (-1) makes the total unknown, never a smaller number
+    expect(map(IF({ [`${T}.2`]: 3, [`${T}.3`]: 4, [`${I}.2`]: 10_250, [`${I}.3`]: -1 }), 0)).toMatchObject({ current_a: null, max_phase_current_a: null });
+    expect(map(IF({}), 0)).toEqual({ power_w: null, current_a: null, max_phase_current_a: null });
+  });
+
+  it('sentry4: st4LineCurrent -1 (not available) on any line is unknown, not 0', () => {
+    const map = sentry4.mapper({ ...ACCESS, profile: 'sentry4' });
+    const L = '1.3.6.1.4.1.1718.4.1.4.3.1.3.1.1';
+    expect(map(IF({ [`${L}.1`]: 1200, [`${L}.2`]: 1300, [`${L}.3`]: 1250 }), 0)).toMatchObject({ current_a: 37.5, max_phase_current_a: 13 });
+    expect(map(IF({ [`${L}.1`]: 1200, [`${L}.2`]: -1, [`${L}.3`]: 1250 }), 0)).toMatchObject({ current_a: null, max_phase_current_a: null });
   });
 });
 
