@@ -1,9 +1,9 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { registerPoolMetrics } from './pools.js';
 import type { RejectReason } from '../core/validate.js';
-import type { DeviceKind, DeviceModel, RackFigures, SiteModel } from '../core/types.js';
+import type { DeviceKind, DeviceLive, DeviceModel, LiveInput, RackFigures, SiteModel } from '../core/types.js';
 import type { Hub } from '../live/hub.js';
-import { runningAgeMs } from '../figures/health.js';
+import { downReason } from '../figures/health.js';
 import { economicsFamilies } from './economics.js';
 import { registerConnectivityMetrics } from './connectivity.js';
 import { registerRemoteWriteMetrics, type RemoteWriteStats } from './remote-write.js';
@@ -47,6 +47,11 @@ function labelValue(s: string): string {
 /** Finite values only, as `set()` above: unknown is no series, never 0. */
 function pushValue(out: string[], name: string, labels: string, v: number | null): void {
   if (v !== null && Number.isFinite(v)) out.push(labels === '' ? `${name} ${v}` : `${name}{${labels}} ${v}`);
+}
+
+/** Answering with fresh readings: deviceHealth's rule (LiveInput carries its now, stale_after_ms and offline). */
+function isFresh(input: LiveInput, live: DeviceLive): boolean {
+  return downReason(live, input) === null;
 }
 
 // Devices whose count grows with racks, not with miners: their up series stay bounded by default.
@@ -157,13 +162,30 @@ export function createExposition(
         const input = hub.input();
         for (const live of input.devices.values()) {
           if (!perDevice && !INFRA_KINDS.has(live.model.kind)) continue;
-          const fresh = live.ts !== null && runningAgeMs(input.now, live.ts, input.offline) <= (live.model.stale_after_s === undefined ? input.stale_after_ms : live.model.stale_after_s * 1000) && !(live.error && live.error.ts >= live.ts);
-          out.push(`floorwatch_device_up{${deviceLabel(live.model, true)}} ${fresh ? 1 : 0}`);
+          out.push(`floorwatch_device_up{${deviceLabel(live.model, true)}} ${isFresh(input, live) ? 1 : 0}`);
         }
       },
     },
+    // A PDU's own readings (Redfish, SNMP or pushed), per PDU: bounded by racks like the other infra kinds.
+    // Only while the PDU is fresh: a dead PDU's last current is not its current now (floorwatch_device_up says why).
+    pduFamily('floorwatch_pdu_power_watts', 'Power a PDU measures on its inputs', 'power_w'),
+    pduFamily('floorwatch_pdu_current_amperes', 'Input current of a PDU, summed over its inputs and lines', 'current_a'),
+    pduFamily('floorwatch_pdu_max_phase_current_amperes', 'Current of a PDU\'s busiest line or phase (its breaker trips on that)', 'max_phase_current_a'),
     ...economicsFamilies(hub, labelValue),
   ];
+
+  function pduFamily(name: string, help: string, metric: 'power_w' | 'current_a' | 'max_phase_current_a'): TextFamily {
+    return {
+      name, help,
+      lines(out) {
+        const input = hub.input();
+        for (const live of input.devices.values()) {
+          if (live.model.kind !== 'pdu' || !isFresh(input, live)) continue;
+          pushValue(out, name, deviceLabel(live.model, false), live.metrics[metric] ?? null);
+        }
+      },
+    };
+  }
 
   function rackFamily(name: string, help: string, value: (r: RackFigures) => number | null): TextFamily {
     return {

@@ -54,6 +54,20 @@ function num(m: Metrics, k: MetricName): number | null {
 }
 
 /**
+ * Why a device with live state is down, or null while it answers with fresh readings: the rule
+ * deviceHealth starts from, and the one /metrics' floorwatch_device_up and per-device families read.
+ */
+export function downReason(live: DeviceLive, ctx: Pick<HealthContext, 'now' | 'stale_after_ms' | 'offline'>): string | null {
+  const { ts, error } = live;
+  if (error !== undefined && (ts === null || error.ts > ts)) return error.reason;
+  if (ts === null) return 'no data';
+  // A feed with its own reporting period (a market) is stale by its own measure, not the site's.
+  const staleMs = live.model.stale_after_s === undefined ? ctx.stale_after_ms : live.model.stale_after_s * 1000;
+  if (runningAgeMs(ctx.now, ts, ctx.offline) > staleMs) return 'stale';
+  return null;
+}
+
+/**
  * Down when it never answered, when a collector failure is newer than its last reading (the failure's
  * reason, e.g. 'refused'), or when its last reading is older than stale_after_ms ('stale') in Floorwatch's
  * running time (ctx.offline excluded: Floorwatch's own downtime is never a device's outage). Otherwise
@@ -61,12 +75,8 @@ function num(m: Metrics, k: MetricName): number | null {
  */
 export function deviceHealth(kind: DeviceKind, live: DeviceLive | undefined, ctx: HealthContext): HealthResult {
   if (live === undefined) return { health: 'down', reason: 'no data' };
-  const { ts, error } = live;
-  if (error !== undefined && (ts === null || error.ts > ts)) return { health: 'down', reason: error.reason };
-  if (ts === null) return { health: 'down', reason: 'no data' };
-  // A feed with its own reporting period (a market) is stale by its own measure, not the site's.
-  const staleMs = live.model.stale_after_s === undefined ? ctx.stale_after_ms : live.model.stale_after_s * 1000;
-  if (runningAgeMs(ctx.now, ts, ctx.offline) > staleMs) return { health: 'down', reason: 'stale' };
+  const down = downReason(live, ctx);
+  if (down !== null) return { health: 'down', reason: down };
 
   const m = live.metrics;
   let reasons: string[] | null = null;

@@ -41,6 +41,8 @@ describe('links and UPS in the running server', () => {
       readings: [
         { device: 'UPS-1', metrics: { on_battery: 1, battery_charge_pct: 62, battery_runtime_s: 900, load_pct: 41 } },
         { device: 'wan-b', metrics: { oper_up: 1, rx_bps: 20_000_000, tx_bps: 5_000_000, latency_ms: 12.5, loss_pct: 0 } },
+        // a PDU as the SNMP profiles read one: input power, summed current and the busiest line's
+        { device: 'M-01-pdu', metrics: { power_w: 7_360, current_a: 32.1, max_phase_current_a: 11.4 } },
       ],
     });
     expect(r.status).toBe(200);
@@ -86,6 +88,10 @@ describe('links and UPS in the running server', () => {
     expect(text).toMatch(/^floorwatch_link_capacity_bytes_per_second\{link="wan-b"\} 6250000$/m);
     expect(text).toMatch(/^floorwatch_ups_on_battery\{device="UPS-1"\} 1$/m);
     expect(text).toMatch(/^floorwatch_ups_battery_charge_ratio\{device="UPS-1"\} 0\.62$/m);
+    // PDU currents in amperes, per PDU with its place (the rack's power family is the PDU's too)
+    expect(text).toMatch(/^floorwatch_pdu_power_watts\{hall="M",rack="M-01",device="M-01-pdu"\} 7360$/m);
+    expect(text).toMatch(/^floorwatch_pdu_current_amperes\{hall="M",rack="M-01",device="M-01-pdu"\} 32\.1$/m);
+    expect(text).toMatch(/^floorwatch_pdu_max_phase_current_amperes\{hall="M",rack="M-01",device="M-01-pdu"\} 11\.4$/m);
     const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
     expect(`${r.stdout}${r.stderr}`.trim()).toBe('');
     expect(r.status).toBe(0);
