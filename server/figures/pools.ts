@@ -5,7 +5,7 @@
 
 import type { ExpectedPool, PoolEntry } from '../core/pools.js';
 import type { DeviceLive, LiveInput, PoolFigures } from '../core/types.js';
-import { runningAgeMs } from './health.js';
+import { downReason } from './health.js';
 
 /**
  * A pool report older than this is not counted: three asks at the collectors' 40 s pool cadence. The
@@ -27,9 +27,9 @@ export function allPoolsDead(pools: readonly PoolEntry[] | undefined): boolean {
   return usable.length > 0 && usable.every((p) => p.state === 'dead');
 }
 
+/** The miner answers with fresh readings: deviceHealth's own rule, not a copy of it. */
 function current(input: LiveInput, live: DeviceLive): boolean {
-  return live.ts !== null && (live.error === undefined || live.error.ts <= live.ts)
-    && runningAgeMs(input.now, live.ts, input.offline) <= input.stale_after_ms;
+  return downReason(live, input) === null;
 }
 
 export function poolFigures(input: LiveInput): PoolFigures[] {
