@@ -128,7 +128,7 @@ export function readSnmpBlock(c: Ctx, v: unknown, p: string, kind: ConfigKind | 
   const outlet_probe = field(c, o, 'outlet_probe', p, readPosInt, false, '');
   if (iface !== undefined && profile !== 'if-mib') err(c, at(p, 'interface'), 'only for profile if-mib');
   for (const [k, val] of [['inlet_probe', inlet_probe], ['outlet_probe', outlet_probe]] as const) {
-    if (val !== undefined && profile !== 'apc-env') err(c, at(p, k), 'only for profile apc-env');
+    if (val !== undefined && profile !== 'apc-env' && profile !== 'entity-sensor') err(c, at(p, k), 'only for profile apc-env or entity-sensor');
   }
   if (host === undefined || credentials === undefined || profile === undefined) return undefined;
   const access: SnmpAccess = { credentials, profile, max_repetitions, max_oids };

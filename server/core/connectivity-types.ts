@@ -24,7 +24,7 @@ export interface SnmpAccess {
   max_oids: number;
   /** if-mib: the interface, by ifIndex (number) or ifName/ifDescr (string) */
   interface?: number | string;
-  /** apc-env: the probe index read as inlet (default 1) and as outlet (none) */
+  /** apc-env: the probe index read as inlet (default 1) and as outlet (none); entity-sensor: the sensor's entPhysicalIndex (default: the first ok celsius sensor) */
   inlet_probe?: number;
   outlet_probe?: number;
 }

@@ -135,6 +135,28 @@ describe('SNMP recordings polled through the scheduler', () => {
     expect(m('ether2')?.oper_up).toBe(0);
   });
 
+  it('reads generic ENTITY-SENSOR-MIB temperatures with their scale and precision (entity-sensor)', async () => {
+    const [aruba, cumulus] = await Promise.all([agent('arubaos-cx_10.10'), agent('cumulus_edgecore-as4610-54p')]);
+    const devices = [
+      dev('env-aruba', 'env', aruba.port, 'entity-sensor'),
+      dev('env-aruba-psu', 'env', aruba.port, 'entity-sensor', { inlet_probe: 7201 }),
+      dev('env-cumulus', 'env', cumulus.port, 'entity-sensor', { inlet_probe: 100000001 }),
+    ];
+    const r = await poll(devices, (run) => run.latest.size === devices.length);
+    expect([...r.errors]).toEqual([]);
+    const m = (id: string): Reading['metrics'] | undefined => r.latest.get(id)?.metrics;
+    // arubaos-cx_10.10 (entPhySensorTable 1.3.6.1.2.1.99.1.1.1), entPhysicalName ….47.1.1.1.1.7.7001 "Temp Sensor":
+    //   .1.7001|2|8 celsius, .2.7001|2|8 milli, .3.7001|2|0 precision, .4.7001|2|21625, .5.7001|2|1 ok → 21.625 °C
+    //   no percentRH(9) sensor in the walk → humidity null
+    expect(m('env-aruba')).toEqual({ inlet_temp_c: 21.625, humidity_pct: null });
+    //   .1.7201|2|6 watts ("Power sensor for power supply 1/1"): not a temperature, so named as inlet it gives none
+    expect(m('env-aruba-psu')).toEqual({ inlet_temp_c: null, humidity_pct: null });
+    // cumulus_edgecore-as4610-54p, ….47.1.1.1.1.2.100000001 "Ambient Temperature":
+    //   .1.100000001|2|8 celsius, .2.100000001|2|9 units, .3.100000001|2|1 precision, .4.100000001|2|415 → 41.5 °C
+    //   (the recording has no .5 operStatus column: read as the agent gives it)
+    expect(m('env-cumulus')).toEqual({ inlet_temp_c: 41.5, humidity_pct: null });
+  });
+
   it('reads Counter64 and strings from the wire as the recording holds them', async () => {
     const router = await agent('routeros_rb750gr3');
     const { varbinds } = await walkAgent(`127.0.0.1:${router.port}`, { version: '2c', community: 'public' },

@@ -152,7 +152,7 @@ describe('snmp: blocks and links: in config', () => {
     expect(r.errors).toEqual(expect.arrayContaining([
       `${d}[0].snmp.community: required for version 2c`,
       `${d}[1].snmp.profile: profile ups-mib reads kind ups, not pdu`,
-      `${d}[2].snmp.profile: unknown profile "nope" (one of apc-rpdu2, raritan-pdu2, sentry4, eaton-epdu, ups-mib, apc-env, if-mib)`,
+      `${d}[2].snmp.profile: unknown profile "nope" (one of apc-rpdu2, raritan-pdu2, sentry4, eaton-epdu, ups-mib, apc-env, entity-sensor, if-mib)`,
       `${d}[2].snmp.max_repetitions: at most 100`,
       `${d}[3].snmp.user.priv_key: at least 8 characters (RFC 3414)`,
       `${d}[3].snmp.user.priv_protocol: privacy needs auth_protocol (RFC 3414: no authPriv without auth)`,

@@ -2,6 +2,7 @@
 // beside this one (PDUs share pdu.ts: one table of OIDs each); adding one is its file and a line here.
 
 import { apcEnv } from './apc-env.js';
+import { entitySensor } from './entity-sensor.js';
 import { ifMib } from './if-mib.js';
 import { apcRpdu2, eatonEpdu, raritanPdu2, sentry4 } from './pdu.js';
 import type { SnmpProfile } from './types.js';
@@ -14,6 +15,7 @@ export const SNMP_PROFILES = {
   'eaton-epdu': eatonEpdu,
   'ups-mib': upsMib,
   'apc-env': apcEnv,
+  'entity-sensor': entitySensor,
   'if-mib': ifMib,
 } as const satisfies Record<string, SnmpProfile>;
 
