@@ -40,7 +40,8 @@ export interface HistoryBenchResult {
 
 const DAY_MS = 86_400_000;
 
-function simValue(kind: DeviceKind, metric: string, ts: number, dev: number): number | null {
+/** The history bench's values: smooth waves at full double precision (the codec bench reuses them). */
+export function simValue(kind: DeviceKind, metric: string, ts: number, dev: number): number | null {
   const wave = Math.sin(ts / 3_600_000 + dev);
   switch (metric) {
     case 'hashrate_ths': return 200 + 10 * wave;

@@ -1,7 +1,8 @@
 // `npm run bench`: Floorwatch against this machine's own limits. Prints a table and writes
 // test-output/bench-results.json. `--quick` (or BENCH_SCALE=quick) runs the small configuration the
 // smoke test uses; the full one (100,000 devices) takes a few minutes on a 2-core machine. `--only
-// remote-write` (or BENCH_ONLY=remote-write) runs the remote-write section alone (test/bench/remote-write.ts).
+// remote-write` (or BENCH_ONLY=remote-write) runs the remote-write section alone (test/bench/remote-write.ts);
+// `codec` (or `--only codec`) runs the chunk codec's section alone (test/bench/codec.ts, about a minute).
 
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem, platform, release } from 'node:os';
@@ -13,6 +14,7 @@ import { resolve } from 'node:path';
 import { FULL_SCALE, QUICK_SCALE, runScale, type ScaleResults } from './scale.js';
 import { benchPolling, type PollingBenchOptions } from './polling.js';
 import { benchHistory } from './history.js';
+import { benchCodec, codecRows, CODEC_FULL, CODEC_QUICK, type CodecBench } from './codec.js';
 import { benchRemoteWrite, remoteWriteRows, REMOTE_WRITE_FULL, REMOTE_WRITE_QUICK, type RemoteWriteBench } from './remote-write.js';
 
 /** The polling and history phases' sizes; the scale phases' are in scale.ts. */
@@ -47,6 +49,7 @@ export interface BenchResults {
   polling: Record<string, unknown> | { error: string };
   history: Record<string, unknown> | { error: string };
   remote_write: RemoteWriteBench | { error: string };
+  codec: CodecBench | { error: string };
   targets: TargetCheck[];
 }
 
@@ -104,6 +107,7 @@ export function formatTable(b: BenchResults): string {
     ['polling', summary(b.polling)],
     ['history', summary(b.history)],
     ...remoteWriteRows(b.remote_write),
+    ...codecRows(b.codec),
   ];
   for (const t of b.targets) rows.push([`target: ${t.figure}`, `${f(t.value, 2)} (${t.target}) ${t.met ? 'MET' : 'MISSED'}`]);
   const w = Math.max(...rows.map(([k]) => k.length));
@@ -138,9 +142,10 @@ export async function runBench(opts: { quick: boolean; dir?: string; out?: strin
     const history = await optional(`history: ${HISTORY[size].days} days of ${HISTORY[size].devices} devices`, log,
       async () => ({ ...HISTORY[size], ...(await benchHistory({ ...HISTORY[size], dir: join(dir, 'history') })) }));
     const remote_write = await remoteWriteSection(size, dir, log);
+    const codec = await codecSection(size, dir, log);
     const out: BenchResults = {
       machine: machine(), scale: opts.quick ? 'quick' : 'full', started: started.toISOString(),
-      seconds: (performance.now() - t0) / 1000, results, polling, history, remote_write, targets: checkTargets(results, remote_write),
+      seconds: (performance.now() - t0) / 1000, results, polling, history, remote_write, codec, targets: checkTargets(results, remote_write),
     };
     if (opts.out) {
       mkdirSync(join(opts.out, '..'), { recursive: true });
@@ -156,6 +161,29 @@ async function remoteWriteSection(size: 'full' | 'quick', dir: string, log: (l: 
   const o = size === 'full' ? REMOTE_WRITE_FULL : REMOTE_WRITE_QUICK;
   const r = await optional(`remote write: ${o.devices} devices, ${o.outage_s} s store outage`, log, () => benchRemoteWrite({ ...o, dir: join(dir, 'remote-write'), log }));
   return r as RemoteWriteBench | { error: string };
+}
+
+async function codecSection(size: 'full' | 'quick', dir: string, log: (l: string) => void): Promise<CodecBench | { error: string }> {
+  const o = size === 'full' ? CODEC_FULL : CODEC_QUICK;
+  const r = await optional(`codec: ${o.devices} devices, windows of ${o.windows_min.join('/')} min`, log, async () => benchCodec({ ...o, dir: join(dir, 'codec'), log }));
+  return r as CodecBench | { error: string };
+}
+
+/** `codec` / `--only codec`: that section alone, its rows printed, its figures in their own file. */
+async function onlyCodec(quick: boolean, out: string): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'floorwatch-bench-'));
+  const log = (line: string) => console.error(`bench: ${line}`);
+  try {
+    const codec = await codecSection(quick ? 'quick' : 'full', dir, log);
+    mkdirSync(join(out, '..'), { recursive: true });
+    writeFileSync(out, JSON.stringify({ machine: machine(), scale: quick ? 'quick' : 'full', started: new Date().toISOString(), codec }, null, 2) + '\n');
+    const rows = codecRows(codec);
+    const w = Math.max(...rows.map(([k]) => k.length));
+    console.log(rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n'));
+    console.log(`\n${out}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** `--only remote-write`: that section alone, its rows and target printed, its figures in their own file. */
@@ -187,11 +215,13 @@ async function optional(name: string, log: (l: string) => void, fn: () => Promis
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, out: { type: 'string' }, only: { type: 'string' } }, strict: true });
+  const { values, positionals } = parseArgs({ options: { quick: { type: 'boolean', default: false }, out: { type: 'string' }, only: { type: 'string' } }, strict: true, allowPositionals: true });
   const quick = values.quick || process.env.BENCH_SCALE === 'quick';
-  const only = values.only ?? process.env.BENCH_ONLY;
+  if (positionals.length > 1 || (positionals.length === 1 && values.only !== undefined)) throw new Error('name one section: `codec` or `--only SECTION`');
+  const only = positionals[0] ?? values.only ?? process.env.BENCH_ONLY;
   if (only !== undefined) {
-    if (only !== 'remote-write') throw new Error(`--only: the one section that runs alone is remote-write, not "${only}"`);
+    if (only === 'codec') return onlyCodec(quick, values.out ?? join(packageRoot(), 'test-output', quick ? 'bench-codec-quick.json' : 'bench-codec.json'));
+    if (only !== 'remote-write') throw new Error(`--only: the sections that run alone are remote-write and codec, not "${only}"`);
     return onlyRemoteWrite(quick, values.out ?? join(packageRoot(), 'test-output', quick ? 'bench-remote-write-quick.json' : 'bench-remote-write.json'));
   }
   const out = values.out ?? join(packageRoot(), 'test-output', quick ? 'bench-results-quick.json' : 'bench-results.json');
