@@ -42,12 +42,14 @@ const COMPRESSORS: { name: string; c: ChunkCompressor }[] = [
   { name: 'deflate-raw 9', c: { kind: 'deflate', level: 9 } },
   { name: 'brotli 1', c: { kind: 'brotli', quality: 1 } },
   { name: 'brotli 4', c: { kind: 'brotli', quality: 4 } },
+  { name: 'brotli 5', c: { kind: 'brotli', quality: 5 } },
   { name: 'brotli 6', c: { kind: 'brotli', quality: 6 } },
   { name: 'brotli 9', c: { kind: 'brotli', quality: 9 } },
   { name: 'brotli 11', c: { kind: 'brotli', quality: 11 } },
 ];
 
 export interface SqliteBlobFigure {
+  layout: string;
   rows: number;
   blob_bytes: number;
   /** dbstat pages of the table (and its index) over the blob bytes, per row */
@@ -65,9 +67,8 @@ export interface WindowFigure {
   mean_blob_bytes: number;
   encode_samples_per_s: number;
   decode_samples_per_s: number;
-  /** the blobs stored for stored_hours in (device, window_start, blob): WITHOUT ROWID and a rowid table */
-  sqlite_without_rowid: SqliteBlobFigure;
-  sqlite_rowid: SqliteBlobFigure;
+  /** the blobs stored for stored_hours in (device, window_start, blob), each of BLOB_LAYOUTS */
+  sqlite: SqliteBlobFigure[];
 }
 
 export interface CodecBench {
@@ -185,43 +186,47 @@ function encodeAll(windows: ChunkColumns[], c: ChunkCompressor): { blobs: Uint8A
   return { blobs, encode_s, decode_s };
 }
 
+/** The SQLite layouts measured for the blobs: the one issue 15 names, and rowid tables by page size. */
+const BLOB_LAYOUTS = [
+  { name: 'WITHOUT ROWID, 4 KiB pages', without_rowid: true, page_size: 4096 },
+  { name: 'rowid table, 4 KiB pages', without_rowid: false, page_size: 4096 },
+  { name: 'rowid table, 16 KiB pages', without_rowid: false, page_size: 16384 },
+  { name: 'rowid table, 64 KiB pages', without_rowid: false, page_size: 65536 },
+] as const;
+
 /**
  * The blobs of `stored_hours` per device in (device, window_start, blob), inserted window by window as
- * compaction would, in a WITHOUT ROWID table and in a rowid table (the key then an index beside it).
- * The generated windows are reused cyclically past the hours generated.
+ * compaction would. WITHOUT ROWID keeps at most about a quarter page of a row in the b-tree (1,002 bytes
+ * of a 4 KiB page) and puts the rest on overflow pages of its own; a rowid table keeps up to a page less
+ * 35 bytes inline, its key in an index beside it. The generated windows are reused cyclically past the
+ * hours generated.
  */
-function sqliteBlobs(path: string, blobsByDevice: Uint8Array[][], windowMs: number, storedHours: number, samplesPerRound: number): { without: SqliteBlobFigure; rowid: SqliteBlobFigure } {
+function sqliteBlobs(path: string, layout: (typeof BLOB_LAYOUTS)[number], blobsByDevice: Uint8Array[][], windowMs: number, storedHours: number, samplesPerRound: number): SqliteBlobFigure {
   rmSync(path, { force: true });
   const db = new Database(path);
+  db.pragma(`page_size = ${layout.page_size}`);
   db.pragma('journal_mode = WAL');
-  db.exec(`CREATE TABLE chunk_wr (device INTEGER NOT NULL, window_start INTEGER NOT NULL, blob BLOB NOT NULL, PRIMARY KEY (device, window_start)) WITHOUT ROWID;
-           CREATE TABLE chunk_rowid (device INTEGER NOT NULL, window_start INTEGER NOT NULL, blob BLOB NOT NULL, PRIMARY KEY (device, window_start));`);
+  db.exec(`CREATE TABLE chunk (device INTEGER NOT NULL, window_start INTEGER NOT NULL, blob BLOB NOT NULL, PRIMARY KEY (device, window_start))${layout.without_rowid ? ' WITHOUT ROWID' : ''}`);
   const perDevice = Math.round((storedHours * HOUR_MS) / windowMs);
   const generated = blobsByDevice[0].length;
-  const insWr = db.prepare('INSERT INTO chunk_wr VALUES (?, ?, ?)');
-  const insRowid = db.prepare('INSERT INTO chunk_rowid VALUES (?, ?, ?)');
+  const ins = db.prepare('INSERT INTO chunk VALUES (?, ?, ?)');
   let blobBytes = 0;
   for (let w = 0; w < perDevice; w++) {
     db.transaction(() => {
       for (let d = 0; d < blobsByDevice.length; d++) {
         const blob = blobsByDevice[d][w % generated];
-        insWr.run(d + 1, w * windowMs, blob);
-        insRowid.run(d + 1, w * windowMs, blob);
+        ins.run(d + 1, w * windowMs, blob);
         blobBytes += blob.length;
       }
     })();
   }
   db.pragma('wal_checkpoint(TRUNCATE)');
-  const pages = new Map<string, number>();
-  for (const r of db.prepare('SELECT name, sum(pgsize) AS b FROM dbstat GROUP BY name').all() as { name: string; b: number }[]) pages.set(r.name, r.b);
-  const rows = perDevice * blobsByDevice.length;
-  const samples = (samplesPerRound * perDevice) / generated;
-  const fig = (bytes: number): SqliteBlobFigure => ({ rows, blob_bytes: blobBytes, overhead_per_row: (bytes - blobBytes) / rows, bytes_per_sample: bytes / samples });
-  const rowidBytes = [...pages].filter(([n]) => n === 'chunk_rowid' || n.startsWith('sqlite_autoindex_chunk_rowid')).reduce((s, [, b]) => s + b, 0);
-  const out = { without: fig(pages.get('chunk_wr') ?? 0), rowid: fig(rowidBytes) };
+  const bytes = (db.prepare("SELECT sum(pgsize) AS b FROM dbstat WHERE name = 'chunk' OR name LIKE 'sqlite_autoindex_chunk%'").get() as { b: number }).b;
   db.close();
   rmSync(path, { force: true });
-  return out;
+  const rows = perDevice * blobsByDevice.length;
+  const samples = (samplesPerRound * perDevice) / generated;
+  return { layout: layout.name, rows, blob_bytes: blobBytes, overhead_per_row: (bytes - blobBytes) / rows, bytes_per_sample: bytes / samples };
 }
 
 /** Today's layout on the same readings: the first `minutes` through the real inserts, tick by tick. */
@@ -286,11 +291,11 @@ export function benchCodec(opts: { devices: number; windows_min: number[]; raw_m
       const bytes = blobs.reduce((s, b) => s + b.length, 0);
       let k = 0;
       const blobsByDevice = byDevice.map((ws) => ws.map(() => blobs[k++]));
-      const sq = sqliteBlobs(join(opts.dir, 'blobs.db'), blobsByDevice, wm * 60_000, opts.stored_hours, samples);
+      const sqlite = BLOB_LAYOUTS.map((l) => sqliteBlobs(join(opts.dir, 'blobs.db'), l, blobsByDevice, wm * 60_000, opts.stored_hours, samples));
       windows.push({
         window_min: wm, windows: all.length, samples, bytes_per_sample: bytes / samples, mean_blob_bytes: bytes / all.length,
         encode_samples_per_s: samples / encode_s, decode_samples_per_s: samples / decode_s,
-        sqlite_without_rowid: sq.without, sqlite_rowid: sq.rowid,
+        sqlite,
       });
       if (variant === 'device-like' && wm === 60) {
         compressors = COMPRESSORS.map(({ name, c }) => {
@@ -316,18 +321,19 @@ const f = (v: number, digits = 0) => v.toLocaleString('en-US', { maximumFraction
 
 export function codecRows(r: CodecBench | { error: string }): [string, string][] {
   if ('error' in r) return [['codec', `failed: ${r.error}`]];
+  const layouts = r.variants['device-like']?.windows[0]?.sqlite.map((l) => l.layout) ?? [];
   const rows: [string, string][] = [[
     'codec (issue 15)',
-    `${f(r.devices)} devices every ${r.interval_s} s, ${r.compressor}; bytes per sample as blob / at rest in SQLite WITHOUT ROWID / rowid table; raw layout today on the same data (history bench: ${r.history_bench_raw_bytes_per_sample})`,
+    `${f(r.devices)} devices every ${r.interval_s} s, ${r.compressor}; bytes per sample as blob | at rest in SQLite: ${layouts.join(' / ')}; raw layout today on the same data (history bench: ${r.history_bench_raw_bytes_per_sample})`,
   ]];
   for (const [name, v] of Object.entries(r.variants)) {
-    const ws = v.windows.map((w) => `${w.window_min} min ${f(w.bytes_per_sample, 3)} / ${f(w.sqlite_without_rowid.bytes_per_sample, 3)} / ${f(w.sqlite_rowid.bytes_per_sample, 3)} (${f(w.mean_blob_bytes)} B a blob)`);
+    const ws = v.windows.map((w) => `${w.window_min} min ${f(w.bytes_per_sample, 3)} | ${w.sqlite.map((l) => f(l.bytes_per_sample, 3)).join(' / ')} (${f(w.mean_blob_bytes)} B a blob)`);
     rows.push([`  ${name}`, `${ws.join('; ')}; raw layout ${f(v.raw_layout_bytes_per_sample, 2)}`]);
   }
   const dl = r.variants['device-like']?.windows.find((w) => w.window_min === 60) ?? r.variants['device-like']?.windows[0];
   if (dl !== undefined) {
     rows.push(['  throughput', `device-like ${dl.window_min} min: encode ${f(dl.encode_samples_per_s)} samples/s, decode ${f(dl.decode_samples_per_s)} samples/s (one thread)`]);
-    rows.push(['  SQLite per blob row', `${dl.window_min} min device-like: WITHOUT ROWID ${f(dl.sqlite_without_rowid.overhead_per_row)} B, rowid table ${f(dl.sqlite_rowid.overhead_per_row)} B over the blob`]);
+    rows.push(['  SQLite per blob row', `device-like ${dl.window_min} min, bytes over the blob: ${dl.sqlite.map((l) => `${l.layout} ${f(l.overhead_per_row)}`).join(', ')}`]);
   }
   for (const c of r.compressors) rows.push([`  ${c.name}`, `${f(c.bytes_per_sample, 3)} B/sample, encode ${f(c.encode_samples_per_s)}/s, decode ${f(c.decode_samples_per_s)}/s`]);
   return rows;
