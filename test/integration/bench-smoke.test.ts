@@ -119,9 +119,17 @@ describe('npm run bench -- --quick', () => {
     expect(rw.after.sent).toBeGreaterThan(0);
     expect(rw.after.failed).toBe(0);
 
+    // The codec section (issue 15): every data variant encoded smaller than today's raw layout holds it.
+    const codec = b.codec as Extract<BenchResults['codec'], { variants: unknown }>;
+    expect(codec).not.toHaveProperty('error');
+    for (const v of Object.values(codec.variants)) {
+      for (const w of v.windows) expect(w.bytes_per_sample).toBeGreaterThan(0);
+      expect(v.windows[0].bytes_per_sample).toBeLessThan(v.raw_layout_bytes_per_sample);
+    }
+
     expect(b.targets.map((x) => x.figure).length).toBe(9);
     // The table names the machine and every phase.
-    for (const row of ['machine', 'raw insert', 'http ingest', 'socket latency', '/metrics default', '/metrics per-device', 'restart (kill -9)', 'polling', 'history', 'remote write']) {
+    for (const row of ['machine', 'raw insert', 'http ingest', 'socket latency', '/metrics default', '/metrics per-device', 'restart (kill -9)', 'polling', 'history', 'remote write', 'codec (issue 15)']) {
       expect(r.stdout).toContain(row);
     }
   }, 180_000); // ~35 s alone (~17 s before the remote-write section); the whole suite shares 2 cores
