@@ -37,17 +37,20 @@ export type ChunkCompressor =
 
 /**
  * The default, chosen by `node dist/test/bench/run.js codec` (972 devices, 60-minute windows at 10 s,
- * device-like precision, one thread of the shared 2-core box, two runs): bytes per sample, encode and
+ * device-like precision, one thread of the shared 2-core box, three runs): bytes per sample, encode and
  * decode in M samples/s:
- *   deflate-raw 1  0.415  11.6  23.6      brotli 1   0.413  13.1  23.0
- *   deflate-raw 6  0.397  10.6  29.9      brotli 4   0.371  10.0  24.8   (18.7 in the other run)
- *   deflate-raw 9  0.397  10.1  30.3      brotli 6   0.368  10.2  18.4
- *                                         brotli 11  0.327   0.66 17.8
- * Brotli 4 is 6.5 % smaller than the best deflate for the same encode cost; its decode is a fifth slower
- * but still 18–25 M samples/s, a day of one miner (112 k samples) in about 5 ms. Brotli 11 saves another
- * 12 % for 15× the encode time: a 100,000-device site's hour would take 12 CPU-minutes an hour.
+ *   deflate-raw 1  0.415  10–12  16–24    brotli 1   0.413  10–13  18–23
+ *   deflate-raw 6  0.397   9–11  20–30    brotli 4   0.371   8–10  16–25
+ *   deflate-raw 9  0.397   8–10  19–30    brotli 6   0.368   9–10  17–18
+ *                                         brotli 11  0.327   0.66  18–24
+ * Brotli 4 is 6.5 % smaller than the best deflate there for about the same encode and decode (18–25 M
+ * samples/s: a day of one miner, 112 k samples, in about 5 ms). But on the ingest bench's moving integers
+ * and on full-precision doubles deflate-raw 6 won (0.176 against 0.216, 1.085 against 1.167 B/sample),
+ * so each window is compressed both ways and keeps the smaller: encoding costs both passes (still about
+ * 5 M samples/s, a 100,000-device site's 130 k samples/s in under 3 % of a core), decoding one. Brotli 11
+ * saves another 12 % for 15× the encode time: left out.
  */
-export const DEFAULT_COMPRESSOR: ChunkCompressor = { kind: 'brotli', quality: 4 };
+export const DEFAULT_COMPRESSOR: readonly ChunkCompressor[] = [{ kind: 'brotli', quality: 4 }, { kind: 'deflate', level: 6 }];
 
 export interface ChunkColumns {
   /** epoch ms, integers, strictly ascending */
@@ -639,13 +642,18 @@ function compress(inner: Uint8Array, c: ChunkCompressor): Uint8Array {
  * (timestamps not strictly ascending integers, a column of the wrong length). A window the compressor
  * would not shrink is stored uncompressed (its header says so).
  */
-export function encodeChunk(w: ChunkColumns, opts: { compressor?: ChunkCompressor; encodings?: ColumnEncoding[] } = {}): Uint8Array {
+export function encodeChunk(w: ChunkColumns, opts: { compressor?: ChunkCompressor | readonly ChunkCompressor[]; encodings?: ColumnEncoding[] } = {}): Uint8Array {
   const inner = encodeChunkInner(w, opts.encodings);
-  let comp = opts.compressor ?? DEFAULT_COMPRESSOR;
-  let body = compress(inner, comp);
-  if (comp.kind !== 'none' && body.length >= inner.length) {
-    comp = { kind: 'none' };
-    body = inner;
+  const tries = opts.compressor ?? DEFAULT_COMPRESSOR;
+  let comp: ChunkCompressor = { kind: 'none' };
+  let body = inner;
+  for (const c of 'kind' in tries ? [tries] : tries) {
+    if (c.kind === 'none') continue;
+    const b = compress(inner, c);
+    if (b.length < body.length) {
+      comp = c;
+      body = b;
+    }
   }
   const out = new ByteWriter(body.length + 16);
   out.byte(CHUNK_FORMAT_VERSION);

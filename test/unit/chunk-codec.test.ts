@@ -113,6 +113,17 @@ describe('chunk codec: edge cases come back bit-exact', () => {
     for (const c of [{ kind: 'none' }, { kind: 'deflate', level: 1 }, { kind: 'deflate', level: 9 }, { kind: 'brotli', quality: 5 }, { kind: 'brotli', quality: 11 }] as ChunkCompressor[]) roundTrip(w, c);
   });
 
+  it('keeps whichever of brotli 4 and deflate-raw 6 is smaller, and stores a window neither shrinks as it is', () => {
+    const r = prng(5);
+    const moving = { ts: regular(360), columns: [Float64Array.from({ length: 360 }, (_, i) => 195 + ((i * 972 + Math.floor(r() * 7)) % 10))] };
+    const noise = { ts: regular(3), columns: [Float64Array.from([Math.PI, Math.E, Math.SQRT2])] };
+    for (const w of [moving, noise]) {
+      const sizes = [{ kind: 'brotli', quality: 4 }, { kind: 'deflate', level: 6 }, { kind: 'none' }].map((c) => encodeChunk(w, { compressor: c as ChunkCompressor }).length);
+      expect(roundTrip(w).blob.length).toBe(Math.min(...sizes));
+    }
+    expect(roundTrip(noise).blob[1]).toBe(0); // compressor code 0: stored
+  });
+
   it('refuses input the format cannot hold', () => {
     expect(() => encodeChunk({ ts: Float64Array.from([T0, T0]), columns: [] })).toThrow(/strictly ascending/);
     expect(() => encodeChunk({ ts: Float64Array.from([T0 + 10, T0]), columns: [] })).toThrow(/strictly ascending/);
