@@ -7,9 +7,11 @@ describe('model catalogue', () => {
     expect(new Set(keys).size).toBe(keys.length);
     expect([...keys].sort()).toEqual([
       'a100-pcie', 'a100-sxm', 'antminer-s19', 'antminer-s19-pro', 'antminer-s19-xp', 'antminer-s19j-pro',
-      'antminer-s21', 'antminer-s21-hyd', 'antminer-s21-pro', 'antminer-s21-xp',
-      'avalon-a1346', 'avalon-a1366', 'avalon-a1466', 'avalon-a1566', 'h100-pcie', 'h100-sxm', 'h200', 'l40s', 'rtx-4090', 'rtx-a6000',
-      'whatsminer-m50s', 'whatsminer-m60s', 'whatsminer-m66s',
+      'antminer-s19k-pro', 'antminer-s21', 'antminer-s21-hyd', 'antminer-s21-plus', 'antminer-s21-pro', 'antminer-s21-xp',
+      'antminer-t21', 'avalon-a1246', 'avalon-a1346', 'avalon-a1366', 'avalon-a1466', 'avalon-a1566',
+      'h100-pcie', 'h100-sxm', 'h200', 'l40s', 'rtx-4090', 'rtx-a6000',
+      'whatsminer-m30s', 'whatsminer-m30s-plus-plus', 'whatsminer-m50', 'whatsminer-m50s', 'whatsminer-m53s',
+      'whatsminer-m60', 'whatsminer-m60s', 'whatsminer-m63s', 'whatsminer-m66s',
     ]);
   });
 
@@ -30,6 +32,28 @@ describe('model catalogue', () => {
     expect(jPerTh('antminer-s21-pro')).toBeCloseTo(15.09, 2); // 3531 / 234
     expect(jPerTh('avalon-a1346')).toBeCloseTo(30, 3); // 110 TH/s at 30 J/TH
     expect(jPerTh('avalon-a1366')).toBeCloseTo(25, 3); // 130 TH/s at 25 J/TH
+    // issue 13, second pass: the figures of the public data tables cited in catalogue.ts, each pair as entered
+    const figures = (key: string) => ({ ths: m.get(key)?.nominal_ths, w: m.get(key)?.nominal_power_w });
+    expect(figures('antminer-s19k-pro')).toEqual({ ths: 120, w: 2760 });
+    expect(jPerTh('antminer-s19k-pro')).toBeCloseTo(23, 3); // 2760 / 120
+    expect(figures('antminer-s21-plus')).toEqual({ ths: 216, w: 3564 });
+    expect(jPerTh('antminer-s21-plus')).toBeCloseTo(16.5, 3); // 3564 / 216
+    expect(figures('antminer-t21')).toEqual({ ths: 190, w: 3610 });
+    expect(jPerTh('antminer-t21')).toBeCloseTo(19, 3); // 3610 / 190
+    expect(figures('whatsminer-m30s')).toEqual({ ths: 88, w: 3344 });
+    expect(jPerTh('whatsminer-m30s')).toBeCloseTo(38, 3); // 3344 / 88
+    expect(figures('whatsminer-m30s-plus-plus')).toEqual({ ths: 112, w: 3472 });
+    expect(jPerTh('whatsminer-m30s-plus-plus')).toBeCloseTo(31, 3); // 3472 / 112
+    expect(figures('whatsminer-m50')).toEqual({ ths: 114, w: 3306 });
+    expect(jPerTh('whatsminer-m50')).toBeCloseTo(29, 3); // 3306 / 114
+    expect(figures('whatsminer-m53s')).toEqual({ ths: 260, w: 6760 });
+    expect(jPerTh('whatsminer-m53s')).toBeCloseTo(26, 3); // 6760 / 260
+    expect(figures('whatsminer-m60')).toEqual({ ths: 172, w: 3422 });
+    expect(jPerTh('whatsminer-m60')).toBeCloseTo(19.9, 1); // 3422 / 172 = 19.895
+    expect(figures('whatsminer-m63s')).toEqual({ ths: 390, w: 7215 });
+    expect(jPerTh('whatsminer-m63s')).toBeCloseTo(18.5, 3); // 7215 / 390
+    expect(figures('avalon-a1246')).toEqual({ ths: 90, w: 3420 });
+    expect(jPerTh('avalon-a1246')).toBeCloseTo(38, 3); // 3420 / 90
     expect(m.get('h100-sxm')).toMatchObject({ kind: 'gpu', nominal_power_w: 700, max_temp_c: 87, max_mem_temp_c: 95 });
     expect(m.get('h200')).toMatchObject({ nominal_power_w: 700, mem_total_mib: 143771 });
     expect(m.get('a100-sxm')).toMatchObject({ nominal_power_w: 400, mem_total_mib: 81920 });
