@@ -9,6 +9,7 @@ import { connectivityReadings } from './connectivity.js';
 import { createShedding, SLEEP_W, type SimCurtailment } from './curtail.js';
 import { createMarketSim } from './market.js';
 import { createSimPools } from './pools.js';
+import { mulberry32 } from './prng.js';
 
 export interface SimulatorOptions {
   model: SiteModel;
@@ -37,16 +38,6 @@ export interface SimReading {
   pools?: PoolEntry[];
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const round = (v: number, digits = 1) => {
   const f = 10 ** digits;

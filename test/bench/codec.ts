@@ -26,6 +26,7 @@ import { prepareSampleInserts, registerDevices } from '../../server/store/sample
 import { benchMetrics } from './scale.js';
 import { simValue } from './history.js';
 import { benchSite } from './site.js';
+import { mulberry32 as prng } from '../../server/sim/prng.js';
 
 export const CODEC_FULL = { devices: 1000, windows_min: [30, 60, 120], raw_minutes: 30, stored_hours: 6 };
 export const CODEC_QUICK = { devices: 60, windows_min: [30, 60], raw_minutes: 5, stored_hours: 2 };
@@ -83,17 +84,6 @@ export interface CodecBench {
   history_bench_raw_bytes_per_sample: number;
 }
 
-/** mulberry32, seeded: the same data every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function gauss(r: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());

@@ -5,18 +5,8 @@ import {
   ChunkCorruptError, decodeChunk, encodeChunk, encodeChunkInner,
   type ChunkColumns, type ChunkCompressor, type ColumnEncoding,
 } from '../../server/store/chunk-codec.js';
+import { mulberry32 as prng } from '../../server/sim/prng.js';
 
-/** mulberry32: a small seeded PRNG, so a failing random window can be reproduced from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const T0 = 1_764_010_800_000;
 
