@@ -8,6 +8,7 @@ import { METRICS_BY_KIND, type DeviceKind, type MetricName, type SiteModel } fro
 import { ECONOMICS_RATE_METRICS, ECONOMICS_TOTAL_METRICS, POWER_BUDGET_METRICS } from './economics-rollups.js';
 import { HOUR_MS, isRolledUp, MINUTE_MS, ROLLED_METRICS, SCOPE_METRIC_CODE, type ScopeMetric } from './rollups.js';
 import { cutoffs } from './retention.js';
+import { readRollupChunks, rollupChunkColumns, rollupWatermark } from './rollup-chunks.js';
 
 export type HistorySource = 'raw' | 'minute' | 'hour';
 
@@ -156,6 +157,12 @@ function stmt(db: Db, sql: string): Stmt {
   return s;
 }
 
+/** Where a metric's sum, cnt, min and max sit in a chunk row ([bucket, ...columns]). */
+function chunkColumnIndex(db: Db, kind: DeviceKind, g: 'minute' | 'hour', m: string): [number, number, number, number] {
+  const cols = rollupChunkColumns(db, kind, g);
+  return [cols.indexOf(`${m}_sum`) + 1, cols.indexOf(`${m}_cnt`) + 1, cols.indexOf(`${m}_min`) + 1, cols.indexOf(`${m}_max`) + 1];
+}
+
 /** Answers one history request; throws HistoryError for bad input. `now` places raw retention. */
 export function queryHistory(db: Db, model: SiteModel, req: HistoryRequest, now: number = Date.now()): HistoryAnswer {
   const { scope, metric } = req;
@@ -245,7 +252,9 @@ export function queryHistory(db: Db, model: SiteModel, req: HistoryRequest, now:
       const table = `rollup_${r.devKind}_${source}`;
       // When the range holds fewer rows (of every device of the kind) than buckets, as on a small site or
       // a sparse range, a range scan of those rows is cheaper (0.09 µs a row against 0.5 µs a lookup).
-      const span = stored(table, 'bucket', '', [], source === 'hour' ? cut.hour : cut.device_minute);
+      // Buckets under the watermark are read from the chunks below, whatever is left of them here.
+      const through = rollupWatermark(db, r.devKind, source);
+      const span = stored(table, 'bucket', '', [], Math.max(through, source === 'hour' ? cut.hour : cut.device_minute));
       if (span !== null) {
         const buckets = Math.floor((span[1] - span[0]) / bucketMs) + 1;
         const limit = Math.min(buckets, MAX_SCAN_RAW_ROWS);
@@ -261,6 +270,14 @@ export function queryHistory(db: Db, model: SiteModel, req: HistoryRequest, now:
              WHERE r.bucket = b.t AND r.device = ?`).all(span[0], span[1], r.device) as unknown[][];
         }
         fold(rows, 1, 2, 3, 4, b);
+      }
+      // Rows past the late-reading horizon live in the device's chunks (rollup-chunks.ts): a day of
+      // minutes or a week of hours per row, at most ~10,000 of them in a query's span.
+      const keepFrom = Math.max(t0, source === 'hour' ? cut.hour : cut.device_minute);
+      if (keepFrom < end) {
+        const ci = chunkColumnIndex(db, r.devKind, source, m);
+        const crows = readRollupChunks(db, r.devKind, source, r.device, keepFrom, end).map((row) => [row[0], row[ci[0]], row[ci[1]], row[ci[2]], row[ci[3]]]);
+        fold(crows, 1, 2, 3, 4, b);
       }
     }
   } else if (r.scope !== null) {

@@ -1,12 +1,16 @@
-// Retention: raw samples, device minute rollups (device_minute_days), rack/hall/site minute rollups
-// (minute_days) and hour rollups (hour_days) each expire after their configured age, deleted in
+// Retention: raw samples, device minute rollups (device_minute_days, in their table and compacted),
+// rack/hall/site minute rollups (minute_days) and hour rollups (hour_days) each expire after their
+// configured age, deleted in
 // small bounded steps (the server runs one a second under its background guard, on the writer thread where
 // it takes turns with the ingest commits) so that a commit never waits more than a few milliseconds behind
-// a delete; freed pages are handed back with PRAGMA incremental_vacuum in small steps.
+// a delete; freed pages are handed back with PRAGMA incremental_vacuum in small steps. Each step then
+// moves final device rollup rows into chunks (rollup-chunks.ts) for a few milliseconds: the same kind of
+// bounded housekeeping, on the same thread, taking the same turns with the commits.
 
 import type { Db } from './db.js';
 import { DEVICE_KINDS, type RetentionSettings } from '../core/types.js';
 import { SCOPE_METRICS } from './rollups.js';
+import { createRollupCompaction, ROLLUP_CHUNK_WINDOW_MS, rollupChunkTable, rollupWatermark, type RollupCompactionStep } from './rollup-chunks.js';
 
 export interface RetentionOptions {
   /** most rows one step deletes */
@@ -15,6 +19,8 @@ export interface RetentionOptions {
   budgetMs?: number;
   /** pages returned to the file system per step */
   vacuumPages?: number;
+  /** how long a step may spend compacting final device rollups after its deletes (ms) */
+  compactBudgetMs?: number;
   now?: () => number;
 }
 
@@ -24,6 +30,8 @@ export interface RetentionStep {
   ms: number;
   /** true when the step went over every table without running out of rows or time */
   pass_complete: boolean;
+  /** device rollup rows moved into chunks by this step (server/store/rollup-chunks.ts) */
+  compacted: RollupCompactionStep;
 }
 
 export interface Retention {
@@ -69,6 +77,10 @@ export function createRetention(db: Db, settings: RetentionSettings, opts: Reten
   const maxRows = opts.maxRows ?? 5000;
   const budgetMs = opts.budgetMs ?? 4;
   const vacuumPages = opts.vacuumPages ?? 256;
+  // 8 ms a second: at 16 devices' day of minutes per ~10 ms transaction (one at least per step), 100,000
+  // devices' day takes ~1.7 h of steps, well inside the day that brings the next.
+  const compactBudgetMs = opts.compactBudgetMs ?? 8;
+  const compaction = createRollupCompaction(db, settings);
   const now = opts.now ?? Date.now;
   const scopeIds = db.prepare('SELECT id FROM rollup_scopes ORDER BY id').pluck();
 
@@ -82,8 +94,16 @@ export function createRetention(db: Db, settings: RetentionSettings, opts: Reten
     for (const g of ['minute', 'hour'] as const) {
       // Device rollups are keyed bucket first: the expired rows of every device are one range at the start.
       for (const kind of DEVICE_KINDS) {
+        // Rows under the compaction watermark are in chunks already (rollup-chunks.ts): deleted like expired ones.
         const del = chunkedDelete(db, `rollup_${kind}_${g}`, 'bucket', [], 'device');
-        units.push({ run: (limit, t) => del([], cutoffs(settings, t)[g === 'minute' ? 'device_minute' : 'hour'], limit) });
+        units.push({ run: (limit, t) => del([], Math.max(rollupWatermark(db, kind, g), cutoffs(settings, t)[g === 'minute' ? 'device_minute' : 'hour']), limit) });
+      }
+      // Their compacted windows: a chunk goes when its whole window is past the cutoff.
+      for (const kind of DEVICE_KINDS) {
+        const t = rollupChunkTable(kind, g);
+        if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(t) === undefined) continue;
+        const del = chunkedDelete(db, t, 'window_start', [], 'device');
+        units.push({ run: (limit, t) => del([], cutoffs(settings, t)[g === 'minute' ? 'device_minute' : 'hour'] - ROLLUP_CHUNK_WINDOW_MS[g] + 1, limit) });
       }
       const del = chunkedDelete(db, `rollup_scope_${g}`, 'bucket', ['scope', 'metric']);
       for (const id of scopeIds.all() as number[]) {
@@ -121,13 +141,14 @@ export function createRetention(db: Db, settings: RetentionSettings, opts: Reten
         }
       }
     })();
+    const compacted = compaction.step(t, compactBudgetMs);
     let vacuumed = 0;
     const free = db.pragma('freelist_count', { simple: true }) as number;
     if (free > 0) {
       db.pragma(`incremental_vacuum(${Math.min(free, vacuumPages)})`);
       vacuumed = free - (db.pragma('freelist_count', { simple: true }) as number);
     }
-    return { deleted, vacuumed_pages: vacuumed, ms: performance.now() - t0, pass_complete: complete };
+    return { deleted, vacuumed_pages: vacuumed, ms: performance.now() - t0, pass_complete: complete, compacted };
   }
 
   return {
