@@ -36,6 +36,22 @@ CREATE TABLE rollup_meter_minute_chunks (device INTEGER NOT NULL, window_start I
 CREATE INDEX rollup_meter_minute_chunks_window ON rollup_meter_minute_chunks (window_start, device);
 CREATE TABLE rollup_meter_hour_chunks (device INTEGER NOT NULL, window_start INTEGER NOT NULL, n INTEGER NOT NULL, blob BLOB NOT NULL, PRIMARY KEY (device, window_start));
 CREATE INDEX rollup_meter_hour_chunks_window ON rollup_meter_hour_chunks (window_start, device);
+CREATE TABLE rollup_probe_minute_chunks (device INTEGER NOT NULL, window_start INTEGER NOT NULL, n INTEGER NOT NULL, blob BLOB NOT NULL, PRIMARY KEY (device, window_start));
+CREATE INDEX rollup_probe_minute_chunks_window ON rollup_probe_minute_chunks (window_start, device);
+CREATE TABLE rollup_probe_hour_chunks (device INTEGER NOT NULL, window_start INTEGER NOT NULL, n INTEGER NOT NULL, blob BLOB NOT NULL, PRIMARY KEY (device, window_start));
+CREATE INDEX rollup_probe_hour_chunks_window ON rollup_probe_hour_chunks (window_start, device);
+CREATE TABLE rollup_market_minute_chunks (device INTEGER NOT NULL, window_start INTEGER NOT NULL, n INTEGER NOT NULL, blob BLOB NOT NULL, PRIMARY KEY (device, window_start));
+CREATE INDEX rollup_market_minute_chunks_window ON rollup_market_minute_chunks (window_start, device);
+CREATE TABLE rollup_market_hour_chunks (device INTEGER NOT NULL, window_start INTEGER NOT NULL, n INTEGER NOT NULL, blob BLOB NOT NULL, PRIMARY KEY (device, window_start));
+CREATE INDEX rollup_market_hour_chunks_window ON rollup_market_hour_chunks (window_start, device);
+CREATE TABLE rollup_ups_minute_chunks (device INTEGER NOT NULL, window_start INTEGER NOT NULL, n INTEGER NOT NULL, blob BLOB NOT NULL, PRIMARY KEY (device, window_start));
+CREATE INDEX rollup_ups_minute_chunks_window ON rollup_ups_minute_chunks (window_start, device);
+CREATE TABLE rollup_ups_hour_chunks (device INTEGER NOT NULL, window_start INTEGER NOT NULL, n INTEGER NOT NULL, blob BLOB NOT NULL, PRIMARY KEY (device, window_start));
+CREATE INDEX rollup_ups_hour_chunks_window ON rollup_ups_hour_chunks (window_start, device);
+CREATE TABLE rollup_network_link_minute_chunks (device INTEGER NOT NULL, window_start INTEGER NOT NULL, n INTEGER NOT NULL, blob BLOB NOT NULL, PRIMARY KEY (device, window_start));
+CREATE INDEX rollup_network_link_minute_chunks_window ON rollup_network_link_minute_chunks (window_start, device);
+CREATE TABLE rollup_network_link_hour_chunks (device INTEGER NOT NULL, window_start INTEGER NOT NULL, n INTEGER NOT NULL, blob BLOB NOT NULL, PRIMARY KEY (device, window_start));
+CREATE INDEX rollup_network_link_hour_chunks_window ON rollup_network_link_hour_chunks (window_start, device);
 
 -- How far each rollup table is compacted: buckets before `through` are read from the chunks only (their
 -- rows left in the table are retention's to delete, in bucket order: deleting one device's rows of a day

@@ -5,6 +5,7 @@ import { prepareSampleInserts, registerDevices, rowValues } from '../../server/s
 import { createRollupCompaction, readRollupChunks, rollupChunkColumns, rollupWatermark, ROLLUP_CHUNK_WINDOW_MS } from '../../server/store/rollup-chunks.js';
 import { createRetention } from '../../server/store/retention.js';
 import { queryHistory } from '../../server/store/history.js';
+import { DEVICE_KINDS } from '../../server/core/types.js';
 import { mulberry32 } from '../../server/sim/prng.js';
 import { smallSite, tempDir } from '../helpers/site.js';
 
@@ -178,6 +179,20 @@ describe('device rollup chunks', () => {
     expect(chunks).toBe(ASICS.length * 2 + 2);
     expect(rollupWatermark(a.db, 'pdu', 'minute')).toBe(998 * D);
     a.db.close();
+    t.cleanup();
+  });
+  it('every device kind\'s minute and hour rollups have a chunk table, with the columns its rollup table has', () => {
+    const t = tempDir();
+    const db = openDatabase(join(t.dir, 'k.db'));
+    const tables = new Set(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[]);
+    for (const kind of DEVICE_KINDS) {
+      for (const g of ['minute', 'hour'] as const) {
+        expect(tables.has(`rollup_${kind}_${g}`), `rollup_${kind}_${g}`).toBe(true);
+        expect(tables.has(`rollup_${kind}_${g}_chunks`), `rollup_${kind}_${g}_chunks`).toBe(true);
+        expect(rollupChunkColumns(db, kind, g).length).toBeGreaterThan(1);
+      }
+    }
+    db.close();
     t.cleanup();
   });
 });
