@@ -138,6 +138,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const scopeRollups = createScopeRollups(db, { scopes: registerScopes(db, scopeNames(hub.figures())), flushEveryMs: opts.rollupFlushMs });
   hub.on('update', (u) => void background.run('rollups', () => scopeRollups.record(hub.figures(), u.ts)));
   const onMain = writer.retentionStep === undefined ? createRetention(db, model.retention) : null;
+  // Compaction of closed windows into chunks (store/compaction.ts), in steps of at most ~50 ms on the writer.
+  background.every('compaction', 500, () => background.runAsync('compaction', async () => writer.compactionStep?.()), { unref: true });
   background.every('retention', 1000, () => background.runAsync('retention', async () => (onMain === null ? writer.retentionStep?.() : onMain.step())), { unref: true });
 
   // The restore runs while the server listens; the figures tick (and with it the alert engine) starts

@@ -31,6 +31,10 @@ export interface RetentionSettings {
   hour_days: number;
   /** device minute rollups (one row per device-minute: the bulk of the file); absent = 7 */
   device_minute_days?: number;
+  /** compaction's window (server/store/compaction.ts): a divisor of an hour, or 2 or 4 h; absent = 60 */
+  compact_window_min?: number;
+  /** a window is compacted once it ended this long ago; absent = 15 */
+  compact_grace_min?: number;
 }
 
 /** One Alertmanager Floorwatch sends to (config `alerting.alertmanagers[]`); HA peers are each sent to. */

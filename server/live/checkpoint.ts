@@ -18,6 +18,7 @@ import {
   type DeviceKind, type DeviceLive, type MetricName, type Reading,
 } from '../core/types.js';
 import { powerSourceCode, powerSourceOf } from '../store/samples.js';
+import { decodeChunkRows } from '../store/chunks.js';
 
 /** The raw window replayed when there is no checkpoint yet (a database from before migration 004). */
 export const LEGACY_REPLAY_MS = 15 * 60_000;
@@ -302,6 +303,37 @@ export function createCheckpointer(db: Db, keys: ReadonlyMap<string, number>, li
     // took 1,209 ms, the two keys 347 ms.
     const page = db.prepare(`SELECT ts, device FROM samples_${kind} WHERE (ts, device) > (?, ?) ORDER BY ts, device LIMIT ${PAGE}`).raw(true);
     const whole = db.prepare(`SELECT power_source, ${cols.join(', ')} FROM samples_${kind} WHERE ts = ? AND device = ?`).raw(true);
+    // First the compacted windows that end after `from` (a long outage, or an old checkpoint), oldest
+    // window first, in keyset pages of (window_end, device) on their index: every row of such a window
+    // newer than what the device shows, in time order, like the raw rows below (the head is newer still).
+    const chunkPage = db.prepare(`SELECT window_end, device, blob FROM chunks_${kind} WHERE (window_end, device) > (?, ?) ORDER BY window_end, device LIMIT 50`).raw(true);
+    let afterEnd = from;
+    let afterChunkDevice = Number.MAX_SAFE_INTEGER;
+    await step('restore', () => {
+      const rows = chunkPage.all(afterEnd, afterChunkDevice) as [number, number, Uint8Array][];
+      for (const [end, key, blob] of rows) {
+        afterEnd = end;
+        afterChunkDevice = key;
+        const d = byKey[key];
+        if (d === undefined) continue;
+        const w = decodeChunkRows(kind, blob);
+        for (let i = 0; i < w.ts.length; i++) {
+          const ts = w.ts[i];
+          if (ts < from || (d.ts !== null && ts <= d.ts)) continue;
+          const metrics: Reading['metrics'] = {};
+          for (let j = 0; j < cols.length; j++) {
+            const v = w.columns[1 + j][i];
+            if (!Number.isNaN(v)) metrics[cols[j]] = v;
+          }
+          const reading: Reading = { device: d.model.id, ts, metrics };
+          const src = w.columns[0][i];
+          if (!Number.isNaN(src)) reading.power_source = powerSourceOf(src);
+          live.restore(reading, restartedAt);
+          progress.replay_rows++;
+        }
+      }
+      return rows.length === 50;
+    });
     let afterTs = from - 1;
     let afterDevice = Number.MAX_SAFE_INTEGER;
     await step('restore', () => {

@@ -86,24 +86,55 @@ function backfillSql(kind: DeviceKind, g: Granularity, rolled: readonly string[]
   return `INSERT INTO rollup_${kind}_${g} (bucket, device, n, ${cols})\n  SELECT ts - ts % ${ms}, device, count(*), ${aggs} FROM samples_${kind} GROUP BY ts - ts % ${ms}, device;`;
 }
 
+export interface TriggerOptions {
+  /**
+   * false: the triggers as 002 wrote them, before the chunk layer (schema v13). Otherwise both skip rows
+   * while a marker for their (kind, device) is in chunk_inflating: the rows a compacted window's chunk
+   * puts back into samples_<kind> before a late reading into it (server/store/chunks.ts) were counted
+   * in the rollups when they first arrived, and must not be counted again.
+   */
+  chunks?: boolean;
+}
+
+function notInflating(kind: DeviceKind): string {
+  return `NOT EXISTS (SELECT 1 FROM chunk_inflating WHERE kind = '${kind}' AND device = NEW.device)`;
+}
+
+/**
+ * A kind's chunk table (issue 15): one row per device and compacted window, every column of the window's
+ * raw rows in one blob (server/store/chunk-codec.ts). A rowid table: WITHOUT ROWID stored each blob of a
+ * few hundred bytes on its own overflow page (about 2.9 KB a row). Indexed by window_end for retention
+ * and for the newest compacted window (the writer's cheap test whether a reading may fall in one).
+ */
+export function chunksTableSql(kind: DeviceKind, ifNotExists = false): string[] {
+  const ine = ifNotExists ? 'IF NOT EXISTS ' : '';
+  return [
+    `CREATE TABLE ${ine}chunks_${kind} (\n  device INTEGER NOT NULL, window_start INTEGER NOT NULL, window_end INTEGER NOT NULL,\n` +
+      `  n INTEGER NOT NULL, blob BLOB NOT NULL,\n  PRIMARY KEY (device, window_start)\n);`,
+    `CREATE INDEX ${ine}chunks_${kind}_end ON chunks_${kind} (window_end, device);`,
+  ];
+}
+
 /**
  * The BEFORE INSERT trigger that drops an identical duplicate and takes a changed one's old values out
  * of the rollups. It names every raw column: a migration that adds a column must re-create it, or a
  * reading that differs only in the new column is dropped as identical.
  */
-export function replaceTriggerSql(kind: DeviceKind, cols: KindColumns): string {
+export function replaceTriggerSql(kind: DeviceKind, cols: KindColumns, opts: TriggerOptions = {}): string {
   // Identity of a duplicate covers every raw column, rolled up or not: a reading that differs only in
   // fan_rpm still replaces the raw row (and leaves the rollups as they were).
   const same = cols.raw.map((m) => `o.${m} IS NEW.${m}`).join(' AND ');
+  const skip = opts.chunks === false ? '' : ` AND ${notInflating(kind)}`;
   return `CREATE TRIGGER samples_${kind}_replace BEFORE INSERT ON samples_${kind}\n` +
-    `WHEN EXISTS (SELECT 1 FROM samples_${kind} WHERE ts = NEW.ts AND device = NEW.device)\nBEGIN\n` +
+    `WHEN EXISTS (SELECT 1 FROM samples_${kind} WHERE ts = NEW.ts AND device = NEW.device)${skip}\nBEGIN\n` +
     `  SELECT RAISE(IGNORE) FROM samples_${kind} AS o WHERE o.ts = NEW.ts AND o.device = NEW.device\n    AND o.power_source IS NEW.power_source AND ${same};\n` +
     `${subtractSql(kind, 'minute', cols.rolled)}\n${subtractSql(kind, 'hour', cols.rolled)}\nEND;`;
 }
 
 /** The AFTER INSERT trigger that folds each new row into its minute and hour. */
-export function rollupTriggerSql(kind: DeviceKind, cols: KindColumns): string {
-  return `CREATE TRIGGER samples_${kind}_rollup AFTER INSERT ON samples_${kind}\nBEGIN\n` +
+export function rollupTriggerSql(kind: DeviceKind, cols: KindColumns, opts: TriggerOptions = {}): string {
+  const when = opts.chunks === false ? '' : `WHEN ${notInflating(kind)}\n`;
+  return `CREATE TRIGGER samples_${kind}_rollup AFTER INSERT ON samples_${kind}\n${when}BEGIN\n` +
     `${upsertSql(kind, 'minute', cols.rolled)}\n${upsertSql(kind, 'hour', cols.rolled)}\nEND;`;
 }
 
@@ -119,8 +150,8 @@ export function deviceRollupSql(v: StoredVocabulary): string {
       // Rows stored before this migration get their rollups once; from here on the triggers keep them.
       backfillSql(kind, 'minute', cols.rolled),
       backfillSql(kind, 'hour', cols.rolled),
-      replaceTriggerSql(kind, cols),
-      rollupTriggerSql(kind, cols),
+      replaceTriggerSql(kind, cols, { chunks: false }),
+      rollupTriggerSql(kind, cols, { chunks: false }),
     );
   }
   return out.join('\n\n') + '\n';

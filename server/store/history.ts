@@ -9,6 +9,7 @@ import { ECONOMICS_RATE_METRICS, ECONOMICS_TOTAL_METRICS, POWER_BUDGET_METRICS }
 import { HOUR_MS, isRolledUp, MINUTE_MS, ROLLED_METRICS, SCOPE_METRIC_CODE, type ScopeMetric } from './rollups.js';
 import { cutoffs } from './retention.js';
 import { readRollupChunks, rollupChunkColumns, rollupWatermark } from './rollup-chunks.js';
+import { decodeChunkRows, MAX_WINDOW_MS } from './chunks.js';
 
 export type HistorySource = 'raw' | 'minute' | 'hour';
 
@@ -49,6 +50,7 @@ export const MAX_SCAN_BUCKETS = 50_000;
  * Measured with 1 M rows of 1,000 miners: counting 200,000 rows took 19 ms and the device's scan over
  * them 16.5 ms (one pass doing both, json_group_array over a LIMITed subquery, took 35 ms: no gain).
  * 100,000 rows: about 18 ms for both. On a 1,000-device site at 15 s, that is 25 minutes of raw data.
+ * The compacted windows (store/chunks.ts) are the device's own rows: up to this many more, decoded.
  */
 export const MAX_SCAN_RAW_ROWS = 100_000;
 
@@ -244,6 +246,20 @@ export function queryHistory(db: Db, model: SiteModel, req: HistoryRequest, now:
         throw new HistoryError(finer ? 'step' : 'from', `raw samples are read across every ${r.devKind} of the site: a query may scan at most ${MAX_SCAN_RAW_ROWS.toLocaleString('en-US')} stored readings and this range holds more: ${finer ? 'use a step of 1m or more (minute rollups), or a shorter range' : 'ask for a shorter range (a later from)'}`);
       }
       const rows = rowsInRange === 0 ? [] : stmt(db, `SELECT ts, ${m} FROM ${table} WHERE ts >= ? AND ts < ? AND device = ? AND ${m} IS NOT NULL`).all(lo, end, r.device) as unknown[][];
+      // The compacted windows of this device (store/chunks.ts): its own rows only, so a bound of their own.
+      const chunks = lo >= end ? [] : stmt(db, `SELECT window_start, window_end, n, blob FROM chunks_${r.devKind} WHERE device = ? AND window_start > ? AND window_start < ? AND window_end > ? ORDER BY window_start`)
+        .all(r.device, lo - MAX_WINDOW_MS, end, lo) as [number, number, number, Uint8Array][];
+      let chunkRows = 0;
+      for (const c of chunks) chunkRows += c[2];
+      if (chunkRows > MAX_SCAN_RAW_ROWS) {
+        throw new HistoryError('from', `a query may decode at most ${MAX_SCAN_RAW_ROWS.toLocaleString('en-US')} compacted readings of a device and this range holds ${chunkRows.toLocaleString('en-US')}: ask for a shorter range (a later from)${isRolledUp(r.devKind, m) ? ', or a step of 1m or more' : ''}`);
+      }
+      const col = 1 + (METRICS_BY_KIND[r.devKind] as readonly string[]).indexOf(m);
+      for (const c of chunks) {
+        const w = decodeChunkRows(r.devKind, c[3]);
+        const v = w.columns[col];
+        for (let i = 0; i < w.ts.length; i++) if (w.ts[i] >= lo && w.ts[i] < end && !Number.isNaN(v[i])) rows.push([w.ts[i], v[i]]);
+      }
       for (const row of rows) row.push(1, row[1], row[1]);
       fold(rows, 1, 2, 3, 4, b);
     } else {

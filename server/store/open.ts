@@ -39,7 +39,7 @@ export function openStore(opts: {
   // Ingest commits on their own thread and connection (writer.ts); an in-memory database has no file for
   // a second connection to open.
   const memory = opts.dbPath === ':memory:';
-  const writer = memory ? createWriter(db, writerOpts) : createThreadWriter(opts.dbPath, { ...writerOpts, retention: opts.retention });
+  const writer = memory ? createWriter(db, { ...writerOpts, compaction: opts.retention }) : createThreadWriter(opts.dbPath, { ...writerOpts, retention: opts.retention });
   const integrity = memory ? null : createIntegrityMonitor(opts.dbPath, {
     onResult: (r) => { if (!r.ok) opts.onIntegrityProblems(r.problems); },
   });

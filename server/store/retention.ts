@@ -1,6 +1,6 @@
-// Retention: raw samples, device minute rollups (device_minute_days, in their table and compacted),
-// rack/hall/site minute rollups (minute_days) and hour rollups (hour_days) each expire after their
-// configured age, deleted in
+// Retention: raw samples (the head and the compacted chunks), device minute rollups (device_minute_days,
+// in their table and compacted), rack/hall/site minute rollups (minute_days) and hour rollups (hour_days)
+// each expire after their configured age, deleted in
 // small bounded steps (the server runs one a second under its background guard, on the writer thread where
 // it takes turns with the ingest commits) so that a commit never waits more than a few milliseconds behind
 // a delete; freed pages are handed back with PRAGMA incremental_vacuum in small steps. Each step then
@@ -90,6 +90,10 @@ export function createRetention(db: Db, settings: RetentionSettings, opts: Reten
     for (const kind of DEVICE_KINDS) {
       const raw = chunkedDelete(db, `samples_${kind}`, 'ts', [], 'device');
       units.push({ run: (limit, t) => raw([], cutoffs(settings, t).raw, limit) });
+      // A chunk goes once its whole window is older than the raw cutoff (so raw history is kept at least
+      // raw_hours, up to one window more).
+      const chunks = chunkedDelete(db, `chunks_${kind}`, 'window_end', [], 'device');
+      units.push({ run: (limit, t) => chunks([], cutoffs(settings, t).raw, limit) });
     }
     for (const g of ['minute', 'hour'] as const) {
       // Device rollups are keyed bucket first: the expired rows of every device are one range at the start.

@@ -1,4 +1,5 @@
 import type { Db } from './db.js';
+import type { ChunkGuard } from './chunks.js';
 import {
   DEVICE_KINDS, METRICS_BY_KIND,
   type DeviceKind, type DeviceModel, type MetricName, type PowerSource, type Reading,
@@ -40,8 +41,10 @@ export interface SampleStatements {
  * Prepared inserts, one per kind. INSERT OR REPLACE keyed by (ts, device): a duplicate reading for the
  * same device and timestamp is idempotent instead of counted twice. Parameters go through one array per
  * kind, reused: this is the ingest hot path, and a spread or a fresh array per row is garbage per row.
+ * With a chunk guard, a reading older than the end of its kind's newest compacted window first has its
+ * window put back into the raw table (chunks.ts); any other costs one comparison.
  */
-export function prepareSampleInserts(db: Db): SampleStatements {
+export function prepareSampleInserts(db: Db, guard?: ChunkGuard): SampleStatements {
   const insert = {} as SampleStatements['insert'];
   const byKind = {} as Record<DeviceKind, { run: (params: (number | null)[]) => void; params: (number | null)[]; cols: readonly MetricName[] }>;
   for (const kind of DEVICE_KINDS) {
@@ -52,6 +55,7 @@ export function prepareSampleInserts(db: Db): SampleStatements {
     const params = new Array<number | null>(3 + cols.length).fill(null);
     byKind[kind] = { run: (p) => void stmt.run(p), params, cols };
     insert[kind] = (ts, device, source, values) => {
+      if (guard !== undefined && ts < guard.below[kind]) guard.beforeInsert(kind, device, ts);
       params[0] = ts;
       params[1] = device;
       params[2] = source;
@@ -64,6 +68,7 @@ export function prepareSampleInserts(db: Db): SampleStatements {
     insertMetrics(kind, ts, device, source, metrics) {
       const k = byKind[kind];
       const { params, cols } = k;
+      if (guard !== undefined && ts < guard.below[kind]) guard.beforeInsert(kind, device, ts);
       params[0] = ts;
       params[1] = device;
       params[2] = source;
@@ -90,11 +95,11 @@ export function powerSourceOf(code: number): PowerSource | undefined {
   return POWER_SOURCE_OF_CODE[code];
 }
 
-/** Count of stored raw samples (readings) per kind, for tests and the benchmark. */
+/** Count of stored raw samples (readings) per kind, both layers (the head and the chunks), for tests and the benchmark. */
 export function countSamples(db: Db): Record<DeviceKind, number> {
   const out = {} as Record<DeviceKind, number>;
   for (const kind of DEVICE_KINDS) {
-    out[kind] = (db.prepare(`SELECT count(*) AS n FROM samples_${kind}`).get() as { n: number }).n;
+    out[kind] = (db.prepare(`SELECT (SELECT count(*) FROM samples_${kind}) + (SELECT coalesce(sum(n), 0) FROM chunks_${kind}) AS n`).get() as { n: number }).n;
   }
   return out;
 }

@@ -3,7 +3,7 @@
 //   writer: owns the ingest connection; commits packed rows (samples + the rollup triggers) in one
 //     transaction per message and answers each; runs PRAGMAs and the write probe on that connection.
 //     Its 5 s busy_timeout, while another process holds the write lock, blocks this thread only.
-//     Retention's steps run here too: on the main connection (20 ms busy timeout) they lost the lock to
+//     Retention's and compaction's steps run here too: on the main connection (20 ms busy timeout) they lost the lock to
 //     this thread's commits under load (6 of 8 steps failed with SQLITE_BUSY in 8 s of the ingest bench),
 //     and here they simply take turns with the commits.
 //     So do the main thread's own small writes (the checkpoint slices, the heartbeat), sent as statement
@@ -18,6 +18,8 @@ import { createExec } from './exec.js';
 import { unpackRows } from './packed.js';
 import { probeWrite } from './probe.js';
 import { createRetention } from './retention.js';
+import { createChunkGuard } from './chunks.js';
+import { createCompaction } from './compaction.js';
 import type { StoreThreadData, StoreThreadReply, StoreThreadRequest } from './thread.js';
 
 const data = workerData as StoreThreadData;
@@ -71,10 +73,16 @@ if (data.role === 'check') {
   port.postMessage(reply);
 } else {
   const db = openConnection(data.path, { synchronous: data.synchronous, busyTimeoutMs: data.busyTimeoutMs });
-  const stmts = prepareSampleInserts(db);
+  // The guard puts a compacted window back into the raw table before a late reading lands in it (chunks.ts).
+  const guard = createChunkGuard(db);
+  const stmts = prepareSampleInserts(db, guard);
   const retention = data.retention === undefined ? null : createRetention(db, data.retention);
-  const commit = db.transaction((buf: Float64Array, length: number) =>
-    unpackRows(buf, length, (kind, ts, key, source, values) => stmts.insert[kind](ts, key, source, values)));
+  // Compaction runs here for the reason retention does, and because the guard and it share the stage.
+  const compaction = data.retention === undefined ? null : createCompaction(db, guard, data.retention);
+  const commit = db.transaction((buf: Float64Array, length: number) => {
+    guard.refresh();
+    return unpackRows(buf, length, (kind, ts, key, source, values) => stmts.insert[kind](ts, key, source, values));
+  });
   const exec = createExec(db);
 
   port.on('message', (m: StoreThreadRequest) => {
@@ -90,6 +98,10 @@ if (data.role === 'check') {
         case 'retention':
           if (retention === null) throw new Error('store-thread: no retention settings');
           reply = { id: m.id, ok: true, value: retention.step() };
+          break;
+        case 'compaction':
+          if (compaction === null) throw new Error('store-thread: no retention settings');
+          reply = { id: m.id, ok: true, value: compaction.step() };
           break;
         case 'exec':
           exec(m.statements, m.durable);

@@ -17,6 +17,7 @@ export type StoreThreadCall =
   | { op: 'pragma'; sql: string }
   | { op: 'probe' }
   | { op: 'retention' }
+  | { op: 'compaction' }
   | { op: 'exec'; statements: readonly SqlStatement[]; durable: boolean }
   | { op: 'close' };
 /** One parameterised statement; a list of them runs as one transaction on the writer's connection. */
@@ -30,7 +31,7 @@ export type StoreThreadReply =
   | { id: number; ok: false; error: { message: string; code?: string } };
 
 /** Source files whose compiled form the thread runs (a stale dist/ would run old code). */
-const THREAD_SOURCES = ['server/store/store-thread.ts', 'server/store/packed.ts', 'server/store/samples.ts', 'server/store/db.ts', 'server/store/probe.ts', 'server/store/exec.ts', 'server/store/retention.ts', 'server/store/rollup-chunks.ts', 'server/store/chunk-codec.ts', 'server/store/chunk-columns.ts', 'server/store/chunk-bits.ts', 'server/store/rollups.ts', 'server/core/types.ts', 'server/core/vocabulary.ts'];
+const THREAD_SOURCES = ['server/store/store-thread.ts', 'server/store/packed.ts', 'server/store/samples.ts', 'server/store/db.ts', 'server/store/probe.ts', 'server/store/exec.ts', 'server/store/retention.ts', 'server/store/rollup-chunks.ts', 'server/store/chunks.ts', 'server/store/compaction.ts', 'server/store/chunk-codec.ts', 'server/store/chunk-columns.ts', 'server/store/chunk-bits.ts', 'server/store/rollups.ts', 'server/core/types.ts', 'server/core/vocabulary.ts'];
 
 /**
  * The compiled thread entry. Node 20 cannot run a .ts file as a worker, and the tests import the TS

@@ -9,7 +9,7 @@ import type Database from 'better-sqlite3';
 import { DEVICE_KINDS, METRICS_BY_KIND, type DeviceKind } from '../core/vocabulary.js';
 import { ROLLED_METRICS } from './rollups.js';
 import {
-  kindRollupTablesSql, replaceTriggerSql, rollupColumnsSql, rollupTriggerSql, samplesTableSql,
+  chunksTableSql, kindRollupTablesSql, replaceTriggerSql, rollupColumnsSql, rollupTriggerSql, samplesTableSql,
   type KindColumns, type StoredVocabulary,
 } from './device-rollup-sql.js';
 
@@ -105,6 +105,7 @@ function newKindSql(kind: DeviceKind, cols: KindColumns): string[] {
     ...kindRollupTablesSql(kind, cols.rolled),
     replaceTriggerSql(kind, cols),
     rollupTriggerSql(kind, cols),
+    ...chunksTableSql(kind, true),
   ];
 }
 

@@ -5,6 +5,8 @@ import { powerSourceCode, prepareSampleInserts } from './samples.js';
 import { MAX_PACKED_ROW, packInto } from './packed.js';
 import { probeWrite, type ProbeResult } from './probe.js';
 import type { RetentionStep } from './retention.js';
+import { createChunkGuard } from './chunks.js';
+import { createCompaction, type CompactionStep } from './compaction.js';
 import type { RetentionSettings } from '../core/types.js';
 import { createExec } from './exec.js';
 import { startStoreThread, type SqlStatement, type StoreThreadCall, type StoreThreadReply, type StoreThreadRequest } from './thread.js';
@@ -33,6 +35,8 @@ export interface Writer {
   probe(): Promise<ProbeResult>;
   /** One retention step on the writer's connection (thread writer with `retention` settings only). */
   retentionStep?(): Promise<RetentionStep>;
+  /** One compaction step on the writer's connection (compaction.ts; with `retention` settings only). */
+  compactionStep?(): Promise<CompactionStep>;
   /**
    * Statements in one transaction on the writer's connection, in turn with the commits (the checkpoint
    * slices, the heartbeat). `durable: false` commits without its own fsync (the next commit's makes it so).
@@ -49,6 +53,8 @@ export interface WriterOptions {
   /** After a successful commit: the readings are durable and may go live. */
   afterCommit?: (rows: StoredReading[]) => void;
   onError?: (err: Error) => void;
+  /** Compaction's settings (the retention section): with them, compactionStep() is there. */
+  compaction?: RetentionSettings;
 }
 
 /**
@@ -57,13 +63,16 @@ export interface WriterOptions {
  * transaction commits. One fsync serves them all, and nothing is acknowledged before it is durable.
  */
 export function createWriter(db: Db, opts: WriterOptions = {}): Writer {
-  const stmts = prepareSampleInserts(db);
+  const guard = createChunkGuard(db);
+  const stmts = prepareSampleInserts(db, guard);
+  const compaction = opts.compaction === undefined ? null : createCompaction(db, guard, opts.compaction);
   let queue: Pending[] = [];
   let queuedRows = 0;
   let scheduled = false;
   let closed = false;
 
   const commit = db.transaction((batch: Pending[]) => {
+    guard.refresh();
     for (const p of batch) {
       for (const r of p.rows) {
         stmts.insertMetrics(r.kind, r.reading.ts, r.key, powerSourceCode(r.reading.power_source), r.reading.metrics);
@@ -104,6 +113,7 @@ export function createWriter(db: Db, opts: WriterOptions = {}): Writer {
     },
     probe: () => Promise.resolve(probeWrite(db)),
     pragma: (sql) => Promise.resolve(db.pragma(sql, { simple: true })),
+    ...(compaction === null ? {} : { compactionStep: () => Promise.resolve().then(() => compaction.step()) }),
     write(rows) {
       if (closed) return Promise.reject(new Error('store is closed'));
       if (rows.length === 0) return Promise.resolve();
@@ -146,7 +156,7 @@ const MAX_IN_FLIGHT = 2;
 
 export function createThreadWriter(
   path: string,
-  opts: Omit<WriterOptions, 'inTransaction'> & { synchronous?: 'FULL' | 'NORMAL'; busyTimeoutMs?: number; retention?: RetentionSettings } = {},
+  opts: Omit<WriterOptions, 'inTransaction' | 'compaction'> & { synchronous?: 'FULL' | 'NORMAL'; busyTimeoutMs?: number; retention?: RetentionSettings } = {},
 ): Writer {
   const worker: Worker = startStoreThread({ role: 'writer', path, synchronous: opts.synchronous ?? 'FULL', busyTimeoutMs: opts.busyTimeoutMs ?? WRITER_BUSY_TIMEOUT_MS, retention: opts.retention });
   // The server's listener keeps the process up; the thread alone does not.
@@ -293,7 +303,10 @@ export function createThreadWriter(
       if (closed) throw new Error('store is closed');
       await call({ op: 'exec', statements, durable: o?.durable ?? true });
     },
-    ...(opts.retention === undefined ? {} : { retentionStep: () => call({ op: 'retention' }) as Promise<RetentionStep> }),
+    ...(opts.retention === undefined ? {} : {
+      retentionStep: () => call({ op: 'retention' }) as Promise<RetentionStep>,
+      compactionStep: () => call({ op: 'compaction' }) as Promise<CompactionStep>,
+    }),
     async close() {
       if (closed) return;
       await this.flush();

@@ -15,6 +15,7 @@ import { FULL_SCALE, QUICK_SCALE, runScale, type ScaleResults } from './scale.js
 import { benchPolling, type PollingBenchOptions } from './polling.js';
 import { benchHistory } from './history.js';
 import { benchCodec, codecRows, CODEC_FULL, CODEC_QUICK, type CodecBench } from './codec.js';
+import { benchCompaction, compactionRows, COMPACTION_FULL, COMPACTION_QUICK, type CompactionBench } from './compaction.js';
 import { benchRemoteWrite, remoteWriteRows, REMOTE_WRITE_FULL, REMOTE_WRITE_QUICK, type RemoteWriteBench } from './remote-write.js';
 
 /** The polling and history phases' sizes; the scale phases' are in scale.ts. */
@@ -50,6 +51,7 @@ export interface BenchResults {
   history: Record<string, unknown> | { error: string };
   remote_write: RemoteWriteBench | { error: string };
   codec: CodecBench | { error: string };
+  compaction: CompactionBench | { error: string };
   targets: TargetCheck[];
 }
 
@@ -108,6 +110,7 @@ export function formatTable(b: BenchResults): string {
     ['history', summary(b.history)],
     ...remoteWriteRows(b.remote_write),
     ...codecRows(b.codec),
+    ...compactionRows(b.compaction),
   ];
   for (const t of b.targets) rows.push([`target: ${t.figure}`, `${f(t.value, 2)} (${t.target}) ${t.met ? 'MET' : 'MISSED'}`]);
   const w = Math.max(...rows.map(([k]) => k.length));
@@ -143,9 +146,10 @@ export async function runBench(opts: { quick: boolean; dir?: string; out?: strin
       async () => ({ ...HISTORY[size], ...(await benchHistory({ ...HISTORY[size], dir: join(dir, 'history') })) }));
     const remote_write = await remoteWriteSection(size, dir, log);
     const codec = await codecSection(size, dir, log);
+    const compaction = await compactionSection(size, dir, log);
     const out: BenchResults = {
       machine: machine(), scale: opts.quick ? 'quick' : 'full', started: started.toISOString(),
-      seconds: (performance.now() - t0) / 1000, results, polling, history, remote_write, codec, targets: checkTargets(results, remote_write),
+      seconds: (performance.now() - t0) / 1000, results, polling, history, remote_write, codec, compaction, targets: checkTargets(results, remote_write),
     };
     if (opts.out) {
       mkdirSync(join(opts.out, '..'), { recursive: true });
@@ -167,6 +171,29 @@ async function codecSection(size: 'full' | 'quick', dir: string, log: (l: string
   const o = size === 'full' ? CODEC_FULL : CODEC_QUICK;
   const r = await optional(`codec: ${o.devices} devices, windows of ${o.windows_min.join('/')} min`, log, async () => benchCodec({ ...o, dir: join(dir, 'codec'), log }));
   return r as CodecBench | { error: string };
+}
+
+async function compactionSection(size: 'full' | 'quick', dir: string, log: (l: string) => void): Promise<CompactionBench | { error: string }> {
+  const o = size === 'full' ? COMPACTION_FULL : COMPACTION_QUICK;
+  const r = await optional(`compaction: ${o.devices} miners, ${o.hours} h, windows of ${o.windows_min.join('/')} min`, log, async () => benchCompaction({ ...o, dir: join(dir, 'compaction'), log }));
+  return r as CompactionBench | { error: string };
+}
+
+/** `--only compaction`: the compact raw store's section alone (about a minute full size). */
+async function onlyCompaction(quick: boolean, out: string): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'floorwatch-bench-'));
+  const log = (line: string) => console.error(`bench: ${line}`);
+  try {
+    const compaction = await compactionSection(quick ? 'quick' : 'full', dir, log);
+    mkdirSync(join(out, '..'), { recursive: true });
+    writeFileSync(out, JSON.stringify({ machine: machine(), scale: quick ? 'quick' : 'full', started: new Date().toISOString(), compaction }, null, 2) + '\n');
+    const rows = compactionRows(compaction);
+    const w = Math.max(...rows.map(([k]) => k.length));
+    console.log(rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n'));
+    console.log(`\n${out}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** `codec` / `--only codec`: that section alone, its rows printed, its figures in their own file. */
@@ -221,7 +248,8 @@ async function main(): Promise<void> {
   const only = positionals[0] ?? values.only ?? process.env.BENCH_ONLY;
   if (only !== undefined) {
     if (only === 'codec') return onlyCodec(quick, values.out ?? join(packageRoot(), 'test-output', quick ? 'bench-codec-quick.json' : 'bench-codec.json'));
-    if (only !== 'remote-write') throw new Error(`--only: the sections that run alone are remote-write and codec, not "${only}"`);
+    if (only === 'compaction') return onlyCompaction(quick, values.out ?? join(packageRoot(), 'test-output', quick ? 'bench-compaction-quick.json' : 'bench-compaction.json'));
+    if (only !== 'remote-write') throw new Error(`--only: the sections that run alone are remote-write, codec and compaction, not "${only}"`);
     return onlyRemoteWrite(quick, values.out ?? join(packageRoot(), 'test-output', quick ? 'bench-remote-write-quick.json' : 'bench-remote-write.json'));
   }
   const out = values.out ?? join(packageRoot(), 'test-output', quick ? 'bench-results-quick.json' : 'bench-results.json');
