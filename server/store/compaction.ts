@@ -41,7 +41,7 @@ export const COMPACT_GRACE_MIN_DEFAULT = 15;
 export interface CompactionOptions {
   /** keys staged, or rows moved into chunks, per step at most */
   maxRows?: number;
-  /** a step starts no new device after this long */
+  /** a step starts no new device after this long (ms; 25) */
   budgetMs?: number;
   now?: () => number;
 }
@@ -82,7 +82,8 @@ export function createCompaction(db: Db, guard: ChunkGuard, settings: RetentionS
     throw new Error(`compaction: a window of ${windowMs / 60_000} min; it must divide an hour or be whole hours dividing ${MAX_WINDOW_MS / 3_600_000} h`);
   }
   const maxRows = opts.maxRows ?? 20_000;
-  const budgetMs = opts.budgetMs ?? 50;
+  // 25 ms: a commit waits at most that behind a step (server.ts runs one every 100 ms).
+  const budgetMs = opts.budgetMs ?? 25;
   const now = opts.now ?? Date.now;
 
   db.exec('CREATE TEMP TABLE IF NOT EXISTS compact_stage (device INTEGER NOT NULL, ts INTEGER NOT NULL, PRIMARY KEY (device, ts)) WITHOUT ROWID');
