@@ -8,11 +8,12 @@ import { openDatabase } from '../../server/store/db.js';
 import { prepareSampleInserts, registerDevices, rowValues } from '../../server/store/samples.js';
 import { createChunkGuard } from '../../server/store/chunks.js';
 import { createCompaction } from '../../server/store/compaction.js';
+import { createRollupCompaction } from '../../server/store/rollup-chunks.js';
 import { mulberry32 } from '../../server/sim/prng.js';
 import type { Reading } from '../../server/core/types.js';
 
-export const COMPACTION_FULL = { devices: 1000, hours: 4, windows_min: [30, 60, 120] };
-export const COMPACTION_QUICK = { devices: 50, hours: 2, windows_min: [30, 60] };
+export const COMPACTION_FULL = { devices: 1000, hours: 4, windows_min: [30, 60, 120], rollup_devices: 30, rollup_days: 15 };
+export const COMPACTION_QUICK = { devices: 50, hours: 2, windows_min: [30, 60], rollup_devices: 5, rollup_days: 8 };
 
 const H = 3_600_000;
 const INTERVAL_MS = 10_000;
@@ -38,6 +39,19 @@ export interface CompactionBench {
   metrics_per_row: number;
   page_size: number;
   windows: CompactionWindowFigure[];
+  rollups: RollupChunkFigure;
+}
+
+/** Device rollups (store/rollup-chunks.ts): bytes a row in their tables and, once final, in chunks. */
+export interface RollupChunkFigure {
+  devices: number;
+  days: number;
+  minute_rows: number;
+  hour_rows: number;
+  minute_table_bytes_per_row: number;
+  minute_chunk_bytes_per_row: number;
+  hour_table_bytes_per_row: number;
+  hour_chunk_bytes_per_row: number;
 }
 
 /** One miner's next reading: slow drifts, quantised as firmware reports them, counters that count. */
@@ -59,10 +73,10 @@ function miners(n: number, seed: number): () => Reading['metrics'][] {
   });
 }
 
-export function benchCompaction(opts: { devices: number; hours: number; windows_min: number[]; dir: string; log?: (l: string) => void }): CompactionBench {
+export function benchCompaction(opts: { devices: number; hours: number; windows_min: number[]; rollup_devices: number; rollup_days: number; dir: string; log?: (l: string) => void }): CompactionBench {
   mkdirSync(opts.dir, { recursive: true });
   const now = 1000 * 86_400_000;
-  const out: CompactionBench = { devices: opts.devices, hours: opts.hours, interval_s: INTERVAL_MS / 1000, metrics_per_row: 0, page_size: 0, windows: [] };
+  const out: CompactionBench = { devices: opts.devices, hours: opts.hours, interval_s: INTERVAL_MS / 1000, metrics_per_row: 0, page_size: 0, windows: [], rollups: benchRollupChunks(opts) };
   for (const win of opts.windows_min) {
     const path = join(opts.dir, `compaction-${win}.db`);
     const db = openDatabase(path);
@@ -118,6 +132,61 @@ export function benchCompaction(opts: { devices: number; hours: number; windows_
   return out;
 }
 
+/**
+ * Minute and hour rollups of `rollup_days` days of miners reporting every 10 s (the rollup rows are what
+ * is measured; the raw rows are dropped), then compacted as the server would once they are final.
+ */
+function benchRollupChunks(opts: { rollup_devices: number; rollup_days: number; dir: string; log?: (l: string) => void }): RollupChunkFigure {
+  mkdirSync(opts.dir, { recursive: true });
+  const path = join(opts.dir, 'rollups.db');
+  const db = openDatabase(path);
+  try {
+    const day = 86_400_000;
+    const end = 1000 * day;
+    const keys = [...registerDevices(db, Array.from({ length: opts.rollup_devices }, (_, i) => ({ id: `R${i}`, kind: 'asic' as const }))).values()];
+    const s = prepareSampleInserts(db);
+    const next = miners(opts.rollup_devices, 11);
+    db.transaction(() => {
+      for (let t = end - opts.rollup_days * day; t < end; t += INTERVAL_MS) {
+        const ms = next();
+        for (let i = 0; i < keys.length; i++) s.insert.asic(t, keys[i], 0, rowValues('asic', ms[i]));
+      }
+    })();
+    db.exec('DELETE FROM samples_asic');
+    db.exec('VACUUM');
+    const bytes = (t: string) => {
+      const names = [t, ...(db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?").pluck().all(t) as string[])];
+      return names.reduce((a, n) => a + (db.prepare('SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name = ?').pluck().get(n) as number), 0);
+    };
+    const count = (t: string) => db.prepare(`SELECT count(*) FROM ${t}`).pluck().get() as number;
+    const minuteRows = count('rollup_asic_minute');
+    const hourRows = count('rollup_asic_hour');
+    const minuteTable = bytes('rollup_asic_minute') / minuteRows;
+    const hourTable = bytes('rollup_asic_hour') / hourRows;
+    // long retention, `now` well past the horizon: every whole day (minutes) and week (hours) moves
+    const c = createRollupCompaction(db, { raw_hours: 48, minute_days: 90, hour_days: 1825, device_minute_days: opts.rollup_days + 7 });
+    let minuteMoved = 0;
+    let hourMoved = 0;
+    for (;;) {
+      const r = c.step(end + 3 * day, 1000);
+      if (r.rows === 0 && r.chunks === 0 && r.windows === 0) break;
+    }
+    minuteMoved = db.prepare('SELECT coalesce(sum(n), 0) FROM rollup_asic_minute_chunks').pluck().get() as number;
+    hourMoved = db.prepare('SELECT coalesce(sum(n), 0) FROM rollup_asic_hour_chunks').pluck().get() as number;
+    db.exec('VACUUM');
+    const fig: RollupChunkFigure = {
+      devices: opts.rollup_devices, days: opts.rollup_days, minute_rows: minuteRows, hour_rows: hourRows,
+      minute_table_bytes_per_row: minuteTable, minute_chunk_bytes_per_row: bytes('rollup_asic_minute_chunks') / minuteMoved,
+      hour_table_bytes_per_row: hourTable, hour_chunk_bytes_per_row: bytes('rollup_asic_hour_chunks') / hourMoved,
+    };
+    opts.log?.(`rollup chunks: minute ${fig.minute_table_bytes_per_row.toFixed(1)} -> ${fig.minute_chunk_bytes_per_row.toFixed(1)} B/row, hour ${fig.hour_table_bytes_per_row.toFixed(1)} -> ${fig.hour_chunk_bytes_per_row.toFixed(1)} B/row`);
+    return fig;
+  } finally {
+    db.close();
+    for (const sfx of ['', '-wal', '-shm']) rmSync(path + sfx, { force: true });
+  }
+}
+
 export function compactionRows(r: CompactionBench | { error: string }): [string, string][] {
   if ('error' in r) return [['compaction', `error: ${r.error}`]];
   return [
@@ -125,5 +194,7 @@ export function compactionRows(r: CompactionBench | { error: string }): [string,
     ...r.windows.map((w): [string, string] => [`  window ${w.window_min} min`,
       `${w.chunk_bytes_per_sample.toFixed(3)} B/sample in chunks vs ${w.head_bytes_per_sample.toFixed(2)} in the head (${w.head_to_chunk.toFixed(1)}×); ` +
       `${Math.round(w.rows_per_s).toLocaleString('en-US')} rows/s = ${Math.round(w.samples_per_s).toLocaleString('en-US')} samples/s compacted`]),
+    ['  device rollups', `${r.rollups.devices} miners, ${r.rollups.days} days: minute row ${r.rollups.minute_table_bytes_per_row.toFixed(1)} B in the table, ` +
+      `${r.rollups.minute_chunk_bytes_per_row.toFixed(1)} B in day chunks; hour row ${r.rollups.hour_table_bytes_per_row.toFixed(1)} B, ${r.rollups.hour_chunk_bytes_per_row.toFixed(1)} B in week chunks`],
   ];
 }

@@ -149,6 +149,14 @@ describe('retention', () => {
       .toEqual(['retention.device_minute_days: must keep at least raw_hours (72 h = 3 days)']);
     expect(ok(site(rack, 'retention: { raw_hours: 72, device_minute_days: 3 }')).retention.device_minute_days).toBe(3);
   });
+  it('compact_window_min and compact_grace_min: absent unless given, a window must divide the 4 h chunk bound', () => {
+    expect(ok(site(rack)).retention).not.toHaveProperty('compact_window_min');
+    const m = ok(site(rack, 'retention: { compact_window_min: 120, compact_grace_min: 5 }'));
+    expect(m.retention).toMatchObject({ compact_window_min: 120, compact_grace_min: 5 });
+    expect(errors(site(rack, 'retention: { compact_window_min: 45 }'))).toEqual(['retention.compact_window_min: must be one of 5, 10, 15, 20, 30, 60, 120, 240']);
+    expect(errors(site(rack, 'retention: { compact_grace_min: -1 }'))).toEqual(['retention.compact_grace_min: must be greater than 0']);
+    expect(errors(site(rack, 'retention: { compact_window: 60 }'))[0]).toMatch(/^retention\.compact_window: /);
+  });
 });
 
 describe('compact form', () => {
