@@ -126,8 +126,11 @@ function deviceLikeSeries(kind: DeviceKind, metric: string, start: number | null
   }
 }
 
-/** Each device's window of `rows` ticks from t0, columns in METRICS_BY_KIND order (NaN = not reported). */
-function generate(variant: CodecVariant, kinds: readonly DeviceKind[], rows: number, t0: number, seed: number): ChunkColumns[] {
+/**
+ * Each device's window of `rows` ticks from t0, columns in METRICS_BY_KIND order (NaN = not reported).
+ * Also the peers section's data at rest (test/bench/peers.ts), so both measure the same readings.
+ */
+export function generate(variant: CodecVariant, kinds: readonly DeviceKind[], rows: number, t0: number, seed: number): ChunkColumns[] {
   const r = prng(seed);
   return kinds.map((kind, dev) => {
     const cols = METRICS_BY_KIND[kind] as readonly MetricName[];

@@ -120,7 +120,8 @@ async function remoteCounts(server: ServerChild): Promise<Counts> {
   return { sent: read('samples_sent_total'), failed: read('samples_failed_total'), retried: read('samples_retried_total'), dropped: read('samples_dropped_total'), pending: read('samples_pending') };
 }
 
-function startStore(port: number, dir: string): { child: ChildProcess; ready: Promise<void> } {
+/** A VictoriaMetrics on loopback over `dir` (also the peers section's, test/bench/peers.ts); `ready` once /health answers. */
+export function startStore(port: number, dir: string): { child: ChildProcess; ready: Promise<void> } {
   const child = spawn(VICTORIA_METRICS, [`-httpListenAddr=127.0.0.1:${port}`, `-storageDataPath=${dir}`, '-retentionPeriod=1y', '-loggerLevel=ERROR'], { stdio: 'ignore' });
   const ready = (async () => {
     const end = Date.now() + 30_000;
@@ -137,7 +138,8 @@ function startStore(port: number, dir: string): { child: ChildProcess; ready: Pr
   return { child, ready };
 }
 
-async function stopStore(child: ChildProcess): Promise<void> {
+/** SIGTERM, and the exit awaited: VictoriaMetrics flushes what it holds in memory first. */
+export async function stopStore(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const gone = new Promise<void>((r) => child.once('exit', () => r()));
   child.kill('SIGTERM');

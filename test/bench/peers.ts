@@ -1,0 +1,483 @@
+// The bench's peers section (issue 15): Floorwatch against Debian's VictoriaMetrics on the same machine
+// in the same run, both sent the same telemetry (test/bench/peers-load.ts) by the same clients:
+//   1. ingest: the bench site's readings (benchMetrics, what the ingest phase sends), every device once a
+//      sweep, bodies of `batch`, in `rounds` rounds whose order rotates (Floorwatch first, then the peer
+//      first, …) so that the other load on a shared machine falls on both; the median rate, and CPU
+//      seconds (utime + stime of each server process, from /proc) per million samples. The raw-SQLite
+//      baseline (scale.ts' rawInsert) runs first, on the same site.
+//   2. at rest: codec.ts' generated readings (1,000 devices × 500 in the full bench) pushed to a fresh
+//      server of each; VictoriaMetrics force-merged (its compaction) and stopped, then data/ + indexdb/
+//      summed; Floorwatch's file through floorwatchAtRestBytes (the hook for compaction).
+//   3. kill -9: clients push for `push_s`, every acknowledged body is noted, the server is killed with
+//      pushes in flight, started again on the same data, and each acknowledged reading looked for.
+// Run alone: `npm run bench -- --only peers`. Without the victoria-metrics binary (VICTORIA_METRICS_BIN
+// overrides /usr/bin/victoria-metrics) the section says so, skips the peer and measures Floorwatch alone.
+
+import Database from 'better-sqlite3';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { METRICS_BY_KIND, type DeviceModel, type MetricName, type SiteModel } from '../../server/core/types.js';
+import { freePort } from '../helpers/net.js';
+import { generate, type CodecVariant } from './codec.js';
+import { percentile } from './proc.js';
+import { push, readingText, type BodyReadings, type Peer, type PeerName, type PushResult, type ReadingText } from './peers-load.js';
+import { startStore, stopStore, VICTORIA_METRICS } from './remote-write.js';
+import { benchMetrics, rawInsert, startServerChild, type RateFigure } from './scale.js';
+import { benchSite } from './site.js';
+
+export interface PeersOptions {
+  dir: string;
+  devices: number;
+  clients: number;
+  /** readings a body (and rows a raw-SQLite transaction) */
+  batch: number;
+  rounds: number;
+  /** sweeps of the whole site a peer is sent per round */
+  sweeps: number;
+  raw_duration_s: number;
+  at_rest: { devices: number; readings: number; variants: CodecVariant[] };
+  kill: { devices: number; push_s: number };
+  log: (line: string) => void;
+}
+
+export const PEERS_FULL: Omit<PeersOptions, 'dir' | 'log'> = {
+  devices: 100_000, clients: 4, batch: 500, rounds: 3, sweeps: 3, raw_duration_s: 6,
+  // 'ingest' is the data behind issue 15's 0.83 and 9.9; device-like with jittered timestamps is closer to a site.
+  at_rest: { devices: 1000, readings: 500, variants: ['ingest', 'device-like-jittered-ts'] },
+  kill: { devices: 10_000, push_s: 5 },
+};
+export const PEERS_QUICK: Omit<PeersOptions, 'dir' | 'log'> = {
+  devices: 1000, clients: 2, batch: 250, rounds: 3, sweeps: 2, raw_duration_s: 0.3,
+  at_rest: { devices: 60, readings: 60, variants: ['device-like-jittered-ts'] },
+  kill: { devices: 300, push_s: 1.5 },
+};
+
+export interface IngestFigure {
+  rounds: { samples: number; seconds: number; samples_per_s: number; cpu_s: number }[];
+  /** the median round */
+  samples_per_s: number;
+  /** all rounds: server CPU seconds over millions of samples acknowledged */
+  cpu_s_per_million_samples: number;
+  cpu_cores: number;
+  failed_bodies: number;
+}
+
+/** Floorwatch's file at rest: used pages (page_count − freelist_count) × page_size, by table group from dbstat. */
+export interface FloorwatchAtRest {
+  layout: 'raw';
+  bytes: number;
+  samples_bytes: number;
+  rollups_bytes: number;
+  other_bytes: number;
+  /** rows in the samples_<kind> tables: one a reading */
+  readings: number;
+}
+
+export interface VictoriaAtRest {
+  /** data/ + indexdb/ after the forced merge and a clean stop (cache/ is rebuilt on start, left out) */
+  bytes: number;
+  data_bytes: number;
+  indexdb_bytes: number;
+  cache_bytes: number;
+  /** vm_rows of storage/small + storage/big after the merge: one a sample */
+  rows: number;
+  merge_s: number;
+}
+
+export interface AtRestFigure {
+  variant: CodecVariant;
+  readings: number;
+  samples: number;
+  floorwatch: FloorwatchAtRest & { bytes_per_sample: number };
+  victoria_metrics: (VictoriaAtRest & { bytes_per_sample: number }) | null;
+}
+
+export interface KillFigure {
+  push_s: number;
+  acked_bodies: number;
+  acked_readings: number;
+  kept_readings: number;
+  kept_pct: number;
+  /** the oldest lost acknowledgement, seconds before the kill (null when nothing was lost) */
+  lost_since_s: number | null;
+  /** start on the same data -> ready (Floorwatch /readyz, VictoriaMetrics /health) */
+  restart_ms: number;
+}
+
+export interface PeersBench {
+  victoria_metrics: { binary: string; version: string | null } | { skipped: string };
+  site: { devices: number; racks: number };
+  clients: number;
+  batch: number;
+  rounds: number;
+  raw_sqlite: RateFigure & { batch: number };
+  ingest: { floorwatch: IngestFigure; victoria_metrics: IngestFigure | null };
+  at_rest: AtRestFigure[];
+  kill: { devices: number; floorwatch: KillFigure; victoria_metrics: KillFigure | null };
+  /** Floorwatch ÷ VictoriaMetrics; null when the peer was skipped */
+  ratios: { ingest_samples_per_s: number | null; cpu_s_per_million_samples: number | null; bytes_per_sample_at_rest: Partial<Record<CodecVariant, number | null>>; acked_kept: number | null };
+  /** each peer's median ingest ÷ the raw-SQLite baseline */
+  to_raw: { floorwatch: number; victoria_metrics: number | null };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function exitOf(child: { exitCode: number | null; signalCode: NodeJS.Signals | null; once(e: 'exit', f: () => void): unknown }): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((r) => void child.once('exit', () => r()));
+}
+
+async function startFloorwatch(devices: number, dbPath: string): Promise<Peer> {
+  const s = await startServerChild({ devices }, dbPath);
+  try {
+    // Ready, not only listening: after a kill the restart replays first.
+    for (const end = Date.now() + 120_000; ;) {
+      const ok = await fetch(`${s.url}/readyz`).then(async (r) => (await r.arrayBuffer(), r.status === 200), () => false);
+      if (ok) break;
+      if (Date.now() > end) throw new Error('floorwatch: /readyz not 200 within 120 s');
+      await sleep(20);
+    }
+  } catch (e) {
+    await s.stop();
+    throw e;
+  }
+  return {
+    name: 'floorwatch', url: s.url, pid: s.pid, stop: () => s.stop(),
+    kill: async () => {
+      const gone = exitOf(s.child);
+      s.child.kill('SIGKILL');
+      await gone;
+    },
+  };
+}
+
+async function startVictoria(dir: string): Promise<Peer> {
+  mkdirSync(dir, { recursive: true });
+  const port = await freePort();
+  const s = startStore(port, dir);
+  try {
+    await s.ready;
+  } catch (e) {
+    await stopStore(s.child);
+    throw e;
+  }
+  return {
+    name: 'victoria_metrics', url: `http://127.0.0.1:${port}`, pid: s.child.pid!, stop: () => stopStore(s.child),
+    kill: async () => {
+      const gone = exitOf(s.child);
+      s.child.kill('SIGKILL');
+      await gone;
+    },
+  };
+}
+
+/** Its own /metrics: a family's values summed over the series whose labels contain `labels`. */
+async function vmMetric(url: string, family: string, labels = ''): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  let n = 0;
+  for (const line of text.split('\n')) if ((line.startsWith(`${family}{`) || line.startsWith(`${family} `)) && line.includes(labels)) n += Number(line.slice(line.lastIndexOf(' ') + 1));
+  return n;
+}
+
+async function vmVersion(url: string): Promise<string | null> {
+  const m = /^vm_app_version\{[^}]*short_version="([^"]+)"/m.exec(await (await fetch(`${url}/metrics`)).text());
+  return m === null ? null : m[1];
+}
+
+function dirBytes(path: string): number {
+  if (!existsSync(path)) return 0;
+  let n = 0;
+  for (const e of readdirSync(path, { withFileTypes: true, recursive: true })) if (e.isFile()) n += statSync(join(e.parentPath, e.name)).size;
+  return n;
+}
+
+/** Timestamps handed out strictly increasing, so no (device, ts) is ever sent twice to one peer. */
+function stamper(): (bodies: number) => number {
+  let clock = 0;
+  return (bodies) => {
+    const t = Math.max(Date.now(), clock);
+    clock = t + bodies;
+    return t;
+  };
+}
+
+/** Body n of a run from t: the site's slice n mod sweep, every reading at t + n ms (what httpIngest does). */
+function siteBodies(texts: readonly ReadingText[], batch: number, t: number): (n: number) => BodyReadings {
+  const perSweep = Math.ceil(texts.length / batch);
+  return (n) => {
+    const j = n % perSweep;
+    const readings = texts.slice(j * batch, (j + 1) * batch);
+    return { readings, ts: new Array<number>(readings.length).fill(t + n) };
+  };
+}
+
+function ingestFigure(runs: PushResult[]): IngestFigure {
+  const rounds = runs.map((r) => ({ samples: r.samples, seconds: r.seconds, samples_per_s: r.samples / r.seconds, cpu_s: r.cpu_s ?? 0 }));
+  const samples = rounds.reduce((n, r) => n + r.samples, 0);
+  const cpu = rounds.reduce((n, r) => n + r.cpu_s, 0);
+  return {
+    rounds, samples_per_s: percentile(rounds.map((r) => r.samples_per_s).sort((a, b) => a - b), 50) ?? 0,
+    cpu_s_per_million_samples: cpu / (samples / 1e6), cpu_cores: cpu / rounds.reduce((n, r) => n + r.seconds, 0),
+    failed_bodies: runs.reduce((n, r) => n + r.failed, 0),
+  };
+}
+
+async function ingest(o: PeersOptions, model: SiteModel, peers: Peer[]): Promise<Partial<Record<PeerName, IngestFigure>>> {
+  const devices = [...model.devices.values()];
+  const texts = devices.map((d, i) => readingText(d, benchMetrics(d.kind, i)));
+  const perSweep = Math.ceil(texts.length / o.batch);
+  const stamp = stamper();
+  // Every device once first, unmeasured: series made, and for Floorwatch no site-wide outage.
+  for (const p of peers) await push(p, { clients: o.clients, bodies: perSweep, body: siteBodies(texts, o.batch, stamp(perSweep)) });
+  const runs: Partial<Record<PeerName, PushResult[]>> = {};
+  for (let r = 0; r < o.rounds; r++) {
+    const bodies = perSweep * o.sweeps;
+    const body = siteBodies(texts, o.batch, stamp(bodies));
+    const order = r % 2 === 0 ? peers : [...peers].reverse();
+    for (const p of order) {
+      const run = await push(p, { clients: o.clients, bodies, body });
+      (runs[p.name] ??= []).push(run);
+      o.log(`peers: round ${r + 1}: ${p.name} ${Math.round(run.samples / run.seconds).toLocaleString('en-US')} samples/s`);
+    }
+  }
+  const out: Partial<Record<PeerName, IngestFigure>> = {};
+  for (const p of peers) out[p.name] = ingestFigure(runs[p.name] ?? []);
+  return out;
+}
+
+/**
+ * Floorwatch's bytes at rest, the hook for issue 15's compaction of closed windows. Today it measures
+ * the raw layout as the stopped server left it: server/store/compaction.ts is not on main yet. When it
+ * is, compact every closed window here (in the store's own transaction) before measuring, and report
+ * the layout as compacted.
+ */
+export function floorwatchAtRestBytes(dbPath: string): FloorwatchAtRest {
+  const db = new Database(dbPath);
+  try {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    const page = db.pragma('page_size', { simple: true }) as number;
+    const used = ((db.pragma('page_count', { simple: true }) as number) - (db.pragma('freelist_count', { simple: true }) as number)) * page;
+    let samples_bytes = 0;
+    let rollups_bytes = 0;
+    let readings = 0;
+    for (const r of db.prepare('SELECT name, sum(pgsize) AS b FROM dbstat GROUP BY name').all() as { name: string; b: number }[]) {
+      if (r.name.startsWith('samples_')) {
+        samples_bytes += r.b;
+        readings += (db.prepare(`SELECT count(*) AS n FROM "${r.name}"`).get() as { n: number }).n;
+      } else if (r.name.startsWith('rollup_')) rollups_bytes += r.b;
+    }
+    return { layout: 'raw', bytes: used, samples_bytes, rollups_bytes, other_bytes: used - samples_bytes - rollups_bytes, readings };
+  } finally {
+    db.close();
+  }
+}
+
+/** After its ingest: pending rows flushed, /internal/force_merge and its end awaited, a clean stop, the files summed. */
+async function victoriaAtRest(p: Peer, dir: string): Promise<VictoriaAtRest> {
+  await sleep(2000); // pending rows go to parts every second
+  const t0 = performance.now();
+  const res = await fetch(`${p.url}/internal/force_merge`);
+  if (res.status !== 200) throw new Error(`victoria-metrics /internal/force_merge: ${res.status}`);
+  // The merge runs in the background: done once nothing is merging, looked at after a second.
+  for (;;) {
+    await sleep(500);
+    const busy = (await vmMetric(p.url, 'vm_active_force_merges')) + (await vmMetric(p.url, 'vm_active_merges'));
+    if (busy === 0 && performance.now() - t0 > 1000) break;
+    if (performance.now() - t0 > 300_000) throw new Error('victoria-metrics: forced merge not done within 300 s');
+  }
+  const merge_s = (performance.now() - t0) / 1000;
+  const rows = await vmMetric(p.url, 'vm_rows', 'type="storage/');
+  await p.stop();
+  const data_bytes = dirBytes(join(dir, 'data'));
+  const indexdb_bytes = dirBytes(join(dir, 'indexdb'));
+  return { bytes: data_bytes + indexdb_bytes, data_bytes, indexdb_bytes, cache_bytes: dirBytes(join(dir, 'cache')), rows, merge_s };
+}
+
+async function atRest(o: PeersOptions, variant: CodecVariant, seed: number, vm: boolean): Promise<AtRestFigure> {
+  const model = benchSite({ devices: o.at_rest.devices });
+  const devices = [...model.devices.values()];
+  const hour = 3_600_000;
+  // Closed windows only: the readings end over an hour before now (well inside 48 h of raw retention).
+  const t0 = Math.floor((Date.now() - 3 * hour) / hour) * hour;
+  const data = generate(variant, devices.map((d) => d.kind), o.at_rest.readings, t0, seed);
+  const metricsOf = (d: DeviceModel, cols: Float64Array[], i: number) => {
+    const m: Record<string, number> = {};
+    (METRICS_BY_KIND[d.kind] as readonly MetricName[]).forEach((name, j) => {
+      if (cols[j][i] === cols[j][i]) m[name] = cols[j][i];
+    });
+    return m;
+  };
+  const total = devices.length * o.at_rest.readings;
+  const bodies = Math.ceil(total / o.batch);
+  // Reading k is tick k ÷ devices of device k mod devices: time order, as a site sends.
+  const body = (n: number): BodyReadings => {
+    const readings: ReadingText[] = [];
+    const ts: number[] = [];
+    for (let k = n * o.batch; k < Math.min(total, (n + 1) * o.batch); k++) {
+      const d = k % devices.length;
+      const i = Math.floor(k / devices.length);
+      readings.push(readingText(devices[d], metricsOf(devices[d], data[d].columns, i)));
+      ts.push(data[d].ts[i]);
+    }
+    return { readings, ts };
+  };
+  let samples = 0;
+  for (const w of data) for (const c of w.columns) for (const x of c) if (x === x) samples++;
+  const sent = (r: PushResult, who: string) => {
+    if (r.failed > 0 || r.samples !== samples) throw new Error(`at rest (${variant}): ${who} acknowledged ${r.samples} of ${samples} samples (${r.failed} bodies failed)`);
+  };
+
+  o.log(`peers: at rest, ${variant}: ${devices.length} devices × ${o.at_rest.readings} readings (${samples} samples)`);
+  const dbPath = join(o.dir, `rest-${variant}.db`);
+  const fw = await startFloorwatch(o.at_rest.devices, dbPath);
+  try {
+    sent(await push(fw, { clients: o.clients, bodies, body }), 'Floorwatch');
+  } finally {
+    await fw.stop();
+  }
+  const f = floorwatchAtRestBytes(dbPath);
+  let v: AtRestFigure['victoria_metrics'] = null;
+  if (vm) {
+    const dir = join(o.dir, `vm-rest-${variant}`);
+    const p = await startVictoria(dir);
+    try {
+      sent(await push(p, { clients: o.clients, bodies, body }), 'VictoriaMetrics');
+      const r = await victoriaAtRest(p, dir);
+      v = { ...r, bytes_per_sample: r.bytes / samples };
+    } finally {
+      await p.stop();
+    }
+  }
+  return { variant, readings: total, samples, floorwatch: { ...f, bytes_per_sample: f.bytes / samples }, victoria_metrics: v };
+}
+
+/** Which acknowledged readings a restarted peer has: (device, ts) -> true when every sample of it is there. */
+type Kept = (device: string, ts: number, samples: number) => boolean;
+
+function floorwatchKept(dbPath: string, model: SiteModel, from: number): Kept {
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  const have = new Set<string>();
+  try {
+    for (const kind of new Set([...model.devices.values()].map((d) => d.kind))) {
+      const rows = db.prepare(`SELECT d.name AS name, s.ts AS ts FROM samples_${kind} s JOIN devices d ON d.id = s.device WHERE s.ts >= ?`).all(from) as { name: string; ts: number }[];
+      for (const r of rows) have.add(`${r.name} ${r.ts}`);
+    }
+  } finally {
+    db.close();
+  }
+  return (device, ts) => have.has(`${device} ${ts}`);
+}
+
+async function victoriaKept(url: string, from: number): Promise<Kept> {
+  const q = new URLSearchParams({ 'match[]': '{__name__=~"floorwatch_.+"}', start: String(Math.floor(from / 1000) - 1) });
+  const res = await fetch(`${url}/api/v1/export?${q.toString()}`);
+  if (res.status !== 200) throw new Error(`victoria-metrics /api/v1/export: ${res.status}`);
+  const count = new Map<string, number>();
+  for (const line of (await res.text()).split('\n')) {
+    if (line === '') continue;
+    const s = JSON.parse(line) as { metric: { device?: string }; timestamps: number[] };
+    for (const ts of s.timestamps) {
+      const k = `${s.metric.device} ${ts}`;
+      count.set(k, (count.get(k) ?? 0) + 1);
+    }
+  }
+  return (device, ts, samples) => count.get(`${device} ${ts}`) === samples;
+}
+
+/** Push, kill -9 with pushes in flight, start again on the same data, look for every acknowledged reading. */
+async function killPhase(o: PeersOptions, model: SiteModel, start: () => Promise<Peer>, kept: (p: Peer, from: number) => Promise<Kept>): Promise<KillFigure> {
+  const texts = [...model.devices.values()].map((d, i) => readingText(d, benchMetrics(d.kind, i)));
+  const perSweep = Math.ceil(texts.length / o.batch);
+  const stamp = stamper();
+  const first = await start();
+  let killed = false;
+  const acked: { b: BodyReadings; at: number }[] = [];
+  let killAt = 0;
+  try {
+    await push(first, { clients: o.clients, bodies: perSweep, body: siteBodies(texts, o.batch, stamp(perSweep)) });
+    const from = stamp(1e9);
+    const pushing = push(first, { clients: o.clients, bodies: Infinity, body: siteBodies(texts, o.batch, from), stop: () => killed, acked: (_n, b, at) => acked.push({ b, at }) });
+    await sleep(o.kill.push_s * 1000);
+    killAt = performance.now();
+    await first.kill();
+    killed = true;
+    await pushing;
+    const t0 = performance.now();
+    const again = await start();
+    const restart_ms = performance.now() - t0;
+    try {
+      const has = await kept(again, from);
+      let readings = 0;
+      let keptN = 0;
+      let lostAt: number | null = null;
+      for (const { b, at } of acked) {
+        b.readings.forEach((r, i) => {
+          readings++;
+          if (has(r.device, b.ts[i], r.samples)) keptN++;
+          else lostAt = Math.min(lostAt ?? at, at);
+        });
+      }
+      return {
+        push_s: o.kill.push_s, acked_bodies: acked.length, acked_readings: readings, kept_readings: keptN,
+        kept_pct: readings === 0 ? 0 : (keptN / readings) * 100, lost_since_s: lostAt === null ? null : (killAt - lostAt) / 1000, restart_ms,
+      };
+    } finally {
+      await again.stop();
+    }
+  } finally {
+    if (!killed) await first.kill();
+  }
+}
+
+export async function benchPeers(o: PeersOptions): Promise<PeersBench> {
+  mkdirSync(o.dir, { recursive: true });
+  const vm = existsSync(VICTORIA_METRICS);
+  if (!vm) o.log(`peers: ${VICTORIA_METRICS} not found (Debian package victoria-metrics): VictoriaMetrics skipped, Floorwatch measured alone`);
+  const model = benchSite({ devices: o.devices });
+  const racks = model.halls.reduce((n, h) => n + h.racks.length, 0);
+  o.log(`peers: raw SQLite baseline, ${o.raw_duration_s} s of ${o.batch}-row transactions`);
+  const raw_sqlite = rawInsert(model, join(o.dir, 'raw.db'), { duration_s: o.raw_duration_s, batch: o.batch });
+
+  o.log(`peers: ingest, ${model.devices.size} devices, ${o.clients} clients, ${o.batch} readings a body, ${o.rounds} rotated rounds of ${o.sweeps} sweeps`);
+  const peers = [await startFloorwatch(o.devices, join(o.dir, 'ingest.db'))];
+  let version: string | null = null;
+  let figures: Partial<Record<PeerName, IngestFigure>>;
+  try {
+    if (vm) {
+      peers.push(await startVictoria(join(o.dir, 'vm-ingest')));
+      version = await vmVersion(peers[1].url);
+    }
+    figures = await ingest(o, model, peers);
+  } finally {
+    for (const p of peers) await p.stop();
+  }
+
+  const at_rest: AtRestFigure[] = [];
+  for (const [i, variant] of o.at_rest.variants.entries()) at_rest.push(await atRest(o, variant, 1500 + i, vm));
+
+  o.log(`peers: kill -9 after ${o.kill.push_s} s of pushes, ${o.kill.devices} devices`);
+  const killModel = benchSite({ devices: o.kill.devices });
+  const fwDb = join(o.dir, 'kill.db');
+  const fwKill = await killPhase(o, killModel, () => startFloorwatch(o.kill.devices, fwDb), async (_p, from) => floorwatchKept(fwDb, killModel, from));
+  const vmDir = join(o.dir, 'vm-kill');
+  const vmKill = vm ? await killPhase(o, killModel, () => startVictoria(vmDir), (p, from) => victoriaKept(p.url, from)) : null;
+
+  const fw = figures.floorwatch!;
+  const peer = figures.victoria_metrics ?? null;
+  const ratio = (a: number, b: number | undefined | null) => (b === undefined || b === null || b === 0 ? null : a / b);
+  return {
+    victoria_metrics: vm ? { binary: VICTORIA_METRICS, version } : { skipped: `${VICTORIA_METRICS} not found` },
+    site: { devices: model.devices.size, racks }, clients: o.clients, batch: o.batch, rounds: o.rounds,
+    raw_sqlite,
+    ingest: { floorwatch: fw, victoria_metrics: peer },
+    at_rest,
+    kill: { devices: killModel.devices.size, floorwatch: fwKill, victoria_metrics: vmKill },
+    ratios: {
+      ingest_samples_per_s: ratio(fw.samples_per_s, peer?.samples_per_s),
+      cpu_s_per_million_samples: ratio(fw.cpu_s_per_million_samples, peer?.cpu_s_per_million_samples),
+      bytes_per_sample_at_rest: Object.fromEntries(at_rest.map((a) => [a.variant, ratio(a.floorwatch.bytes_per_sample, a.victoria_metrics?.bytes_per_sample)])),
+      acked_kept: ratio(fwKill.kept_pct, vmKill?.kept_pct),
+    },
+    to_raw: { floorwatch: fw.samples_per_s / raw_sqlite.samples_per_s, victoria_metrics: peer === null ? null : peer.samples_per_s / raw_sqlite.samples_per_s },
+  };
+}
