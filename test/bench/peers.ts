@@ -14,6 +14,7 @@
 // overrides /usr/bin/victoria-metrics) the section says so, skips the peer and measures Floorwatch alone.
 
 import Database from 'better-sqlite3';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { METRICS_BY_KIND, type DeviceModel, type MetricName, type SiteModel } from '../../server/core/types.js';
@@ -38,6 +39,8 @@ export interface PeersOptions {
   at_rest: { devices: number; readings: number; variants: CodecVariant[] };
   kill: { devices: number; push_s: number };
   log: (line: string) => void;
+  /** told of every server process the section starts (the smoke test checks each is gone after) */
+  spawned?: (name: PeerName, pid: number) => void;
 }
 
 export const PEERS_FULL: Omit<PeersOptions, 'dir' | 'log'> = {
@@ -122,6 +125,37 @@ export interface PeersBench {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+type Child = { pid?: number; exitCode: number | null; signalCode: NodeJS.Signals | null; kill(s: NodeJS.Signals): boolean; once(e: 'exit', f: () => void): unknown };
+
+/**
+ * Every server process the section has started and not yet seen exit. VictoriaMetrics does not stop with
+ * its parent (Floorwatch's child does, on the IPC disconnect), so whatever is left when the section ends,
+ * by an error too, is killed in benchPeers' finally, and at this process's exit as a last resort.
+ */
+const alive = new Set<Child>();
+let spawnedHook: PeersOptions['spawned'];
+
+function track(name: PeerName, child: Child): void {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  alive.add(child);
+  child.once('exit', () => alive.delete(child));
+  if (child.pid !== undefined) spawnedHook?.(name, child.pid);
+}
+
+function killLeftOnExit(): void {
+  for (const c of alive) c.kill('SIGKILL');
+}
+
+async function killLeft(): Promise<number> {
+  const left = [...alive];
+  await Promise.all(left.map((c) => {
+    const gone = exitOf(c);
+    c.kill('SIGKILL');
+    return gone;
+  }));
+  return left.length;
+}
+
 function exitOf(child: { exitCode: number | null; signalCode: NodeJS.Signals | null; once(e: 'exit', f: () => void): unknown }): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((r) => void child.once('exit', () => r()));
@@ -129,6 +163,7 @@ function exitOf(child: { exitCode: number | null; signalCode: NodeJS.Signals | n
 
 async function startFloorwatch(devices: number, dbPath: string): Promise<Peer> {
   const s = await startServerChild({ devices }, dbPath);
+  track('floorwatch', s.child);
   try {
     // Ready, not only listening: after a kill the restart replays first.
     for (const end = Date.now() + 120_000; ;) {
@@ -155,6 +190,9 @@ async function startVictoria(dir: string): Promise<Peer> {
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const s = startStore(port, dir);
+  // Awaited below; handled now too, so that a throw between here and there leaves no unhandled rejection.
+  s.ready.catch(() => {});
+  track('victoria_metrics', s.child);
   try {
     await s.ready;
   } catch (e) {
@@ -181,7 +219,14 @@ async function vmMetric(url: string, family: string, labels = ''): Promise<numbe
 
 async function vmVersion(url: string): Promise<string | null> {
   const m = /^vm_app_version\{[^}]*short_version="([^"]+)"/m.exec(await (await fetch(`${url}/metrics`)).text());
-  return m === null ? null : m[1];
+  if (m !== null) return m[1];
+  // Debian's build leaves vm_app_version's labels empty (and -version prints nothing): the package's version.
+  try {
+    const v = execFileSync('dpkg-query', ['-W', '-f', '${Version}', 'victoria-metrics'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return v === '' ? null : `${v} (Debian package)`;
+  } catch {
+    return null;
+  }
 }
 
 function dirBytes(path: string): number {
@@ -430,6 +475,19 @@ async function killPhase(o: PeersOptions, model: SiteModel, start: () => Promise
 }
 
 export async function benchPeers(o: PeersOptions): Promise<PeersBench> {
+  spawnedHook = o.spawned;
+  process.on('exit', killLeftOnExit);
+  try {
+    return await peersSection(o);
+  } finally {
+    const n = await killLeft();
+    if (n > 0) o.log(`peers: ${n} server process${n === 1 ? '' : 'es'} still running at the end, killed`);
+    process.off('exit', killLeftOnExit);
+    spawnedHook = undefined;
+  }
+}
+
+async function peersSection(o: PeersOptions): Promise<PeersBench> {
   mkdirSync(o.dir, { recursive: true });
   const vm = existsSync(VICTORIA_METRICS);
   if (!vm) o.log(`peers: ${VICTORIA_METRICS} not found (Debian package victoria-metrics): VictoriaMetrics skipped, Floorwatch measured alone`);
@@ -480,4 +538,36 @@ export async function benchPeers(o: PeersOptions): Promise<PeersBench> {
     },
     to_raw: { floorwatch: fw.samples_per_s / raw_sqlite.samples_per_s, victoria_metrics: peer === null ? null : peer.samples_per_s / raw_sqlite.samples_per_s },
   };
+}
+
+const fmt = (v: number | null | undefined, digits = 0) =>
+  v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+/** The section's rows for the bench table: each figure for both peers, then Floorwatch ÷ VictoriaMetrics. */
+export function peersRows(r: PeersBench | { error: string }): [string, string][] {
+  if ('error' in r) return [['peers (issue 15)', `failed: ${r.error}`]];
+  const vm = 'skipped' in r.victoria_metrics ? null : r.victoria_metrics;
+  const head: [string, string] = ['peers (issue 15)', vm === null
+    ? `VictoriaMetrics skipped (${(r.victoria_metrics as { skipped: string }).skipped}; Debian package victoria-metrics): Floorwatch alone`
+    : `Floorwatch against VictoriaMetrics ${vm.version ?? '(version unknown)'} (${vm.binary}), same telemetry, same machine, same clients`];
+  const both = (fw: string, peer: string | null, ratio: number | null, unit = '') =>
+    peer === null ? `Floorwatch ${fw}` : `Floorwatch ${fw}, VictoriaMetrics ${peer}; Floorwatch ÷ VictoriaMetrics = ${fmt(ratio, 2)}${unit}`;
+  const fi = r.ingest.floorwatch;
+  const vi = r.ingest.victoria_metrics;
+  const rows: [string, string][] = [
+    head,
+    ['  ingest', `${both(`${fmt(fi.samples_per_s)} samples/s`, vi === null ? null : `${fmt(vi.samples_per_s)}`, r.ratios.ingest_samples_per_s)} (median of ${r.rounds} rotated rounds, ${fmt(r.site.devices)} devices, ${r.clients} clients, ${r.batch} readings a body; ${fi.failed_bodies + (vi?.failed_bodies ?? 0)} bodies failed)`],
+    ['  raw SQLite (baseline)', `${fmt(r.raw_sqlite.samples_per_s)} samples/s (${r.raw_sqlite.batch}-row transactions); Floorwatch ${fmt(r.to_raw.floorwatch * 100, 1)} % of it${r.to_raw.victoria_metrics === null ? '' : `, VictoriaMetrics ${fmt(r.to_raw.victoria_metrics * 100, 1)} %`}`],
+    ['  CPU a million samples', both(`${fmt(fi.cpu_s_per_million_samples, 2)} s (${fmt(fi.cpu_cores, 2)} cores)`, vi === null ? null : `${fmt(vi.cpu_s_per_million_samples, 2)} s (${fmt(vi.cpu_cores, 2)} cores)`, r.ratios.cpu_s_per_million_samples)],
+  ];
+  for (const a of r.at_rest) {
+    const v = a.victoria_metrics;
+    rows.push([`  at rest, ${a.variant}`, `${both(`${fmt(a.floorwatch.bytes_per_sample, 2)} B/sample (${a.floorwatch.layout} layout, ${fmt(a.floorwatch.bytes / 1024)} KiB)`,
+      v === null ? null : `${fmt(v.bytes_per_sample, 2)} B/sample (after force_merge, ${fmt(v.bytes / 1024)} KiB data + indexdb)`, r.ratios.bytes_per_sample_at_rest[a.variant] ?? null)} (${fmt(a.samples)} samples)`]);
+  }
+  const k = (x: KillFigure) => `${fmt(x.kept_pct, 2)} % of ${fmt(x.acked_readings)} acked readings kept${x.lost_since_s === null ? '' : ` (lost from ${fmt(x.lost_since_s, 2)} s before the kill)`}, ready again in ${fmt(x.restart_ms)} ms`;
+  const kv = r.kill.victoria_metrics;
+  rows.push([`  kill -9 after ${r.kill.floorwatch.push_s} s`, kv === null ? `Floorwatch ${k(r.kill.floorwatch)}`
+    : `Floorwatch ${k(r.kill.floorwatch)}; VictoriaMetrics ${k(kv)}${kv.kept_pct === 0 ? ' (no ratio: it kept none)' : `; Floorwatch ÷ VictoriaMetrics = ${fmt(r.ratios.acked_kept, 2)}`}`]);
+  return rows;
 }

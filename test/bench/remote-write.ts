@@ -131,6 +131,8 @@ export function startStore(port: number, dir: string): { child: ChildProcess; re
       } catch {
         /* not up yet */
       }
+      // Exited (a port taken since freePort, a bad data dir): say so now, not after 30 s of polling.
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`victoria-metrics exited (${child.exitCode ?? child.signalCode}) before /health answered`);
       if (Date.now() > end) throw new Error('victoria-metrics did not come up within 30 s');
       await new Promise((r) => setTimeout(r, 100));
     }

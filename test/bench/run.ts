@@ -2,7 +2,8 @@
 // test-output/bench-results.json. `--quick` (or BENCH_SCALE=quick) runs the small configuration the
 // smoke test uses; the full one (100,000 devices) takes a few minutes on a 2-core machine. `--only
 // remote-write` (or BENCH_ONLY=remote-write) runs the remote-write section alone (test/bench/remote-write.ts);
-// `codec` (or `--only codec`) runs the chunk codec's section alone (test/bench/codec.ts, about a minute).
+// `codec` (or `--only codec`) runs the chunk codec's section alone (test/bench/codec.ts, about a minute);
+// `--only peers` (or BENCH_ONLY=peers) runs Floorwatch against VictoriaMetrics alone (test/bench/peers.ts).
 
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem, platform, release } from 'node:os';
@@ -17,6 +18,7 @@ import { benchHistory } from './history.js';
 import { benchCodec, codecRows, CODEC_FULL, CODEC_QUICK, type CodecBench } from './codec.js';
 import { benchCompaction, compactionRows, COMPACTION_FULL, COMPACTION_QUICK, type CompactionBench } from './compaction.js';
 import { benchRemoteWrite, remoteWriteRows, REMOTE_WRITE_FULL, REMOTE_WRITE_QUICK, type RemoteWriteBench } from './remote-write.js';
+import { benchPeers, peersRows, PEERS_FULL, PEERS_QUICK, type PeersBench } from './peers.js';
 
 /** The polling and history phases' sizes; the scale phases' are in scale.ts. */
 const POLLING = { full: { miners: 5000, interval_s: 15, duration_s: 30 }, quick: { miners: 100, interval_s: 1, duration_s: 2 } } satisfies Record<string, PollingBenchOptions>;
@@ -52,6 +54,7 @@ export interface BenchResults {
   remote_write: RemoteWriteBench | { error: string };
   codec: CodecBench | { error: string };
   compaction: CompactionBench | { error: string };
+  peers: PeersBench | { error: string };
   targets: TargetCheck[];
 }
 
@@ -111,6 +114,7 @@ export function formatTable(b: BenchResults): string {
     ...remoteWriteRows(b.remote_write),
     ...codecRows(b.codec),
     ...compactionRows(b.compaction),
+    ...peersRows(b.peers),
   ];
   for (const t of b.targets) rows.push([`target: ${t.figure}`, `${f(t.value, 2)} (${t.target}) ${t.met ? 'MET' : 'MISSED'}`]);
   const w = Math.max(...rows.map(([k]) => k.length));
@@ -147,9 +151,10 @@ export async function runBench(opts: { quick: boolean; dir?: string; out?: strin
     const remote_write = await remoteWriteSection(size, dir, log);
     const codec = await codecSection(size, dir, log);
     const compaction = await compactionSection(size, dir, log);
+    const peers = await peersSection(size, dir, log);
     const out: BenchResults = {
       machine: machine(), scale: opts.quick ? 'quick' : 'full', started: started.toISOString(),
-      seconds: (performance.now() - t0) / 1000, results, polling, history, remote_write, codec, compaction, targets: checkTargets(results, remote_write),
+      seconds: (performance.now() - t0) / 1000, results, polling, history, remote_write, codec, compaction, peers, targets: checkTargets(results, remote_write),
     };
     if (opts.out) {
       mkdirSync(join(opts.out, '..'), { recursive: true });
@@ -191,6 +196,30 @@ async function onlyCompaction(quick: boolean, out: string): Promise<void> {
     const w = Math.max(...rows.map(([k]) => k.length));
     console.log(rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n'));
     console.log(`\n${out}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function peersSection(size: 'full' | 'quick', dir: string, log: (l: string) => void): Promise<PeersBench | { error: string }> {
+  const o = size === 'full' ? PEERS_FULL : PEERS_QUICK;
+  const r = await optional(`peers: Floorwatch against VictoriaMetrics, ${o.devices} devices`, log, () => benchPeers({ ...o, dir: join(dir, 'peers'), log }));
+  return r as PeersBench | { error: string };
+}
+
+/** `--only peers`: that section alone, its rows printed, its figures in their own file. */
+async function onlyPeers(quick: boolean, out: string): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'floorwatch-bench-'));
+  const log = (line: string) => console.error(`bench: ${line}`);
+  try {
+    const peers = await peersSection(quick ? 'quick' : 'full', dir, log);
+    mkdirSync(join(out, '..'), { recursive: true });
+    writeFileSync(out, JSON.stringify({ machine: machine(), scale: quick ? 'quick' : 'full', started: new Date().toISOString(), peers }, null, 2) + '\n');
+    const rows = peersRows(peers);
+    const w = Math.max(...rows.map(([k]) => k.length));
+    console.log(rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n'));
+    console.log(`\n${out}`);
+    if ('error' in peers) process.exitCode = 1;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -249,7 +278,8 @@ async function main(): Promise<void> {
   if (only !== undefined) {
     if (only === 'codec') return onlyCodec(quick, values.out ?? join(packageRoot(), 'test-output', quick ? 'bench-codec-quick.json' : 'bench-codec.json'));
     if (only === 'compaction') return onlyCompaction(quick, values.out ?? join(packageRoot(), 'test-output', quick ? 'bench-compaction-quick.json' : 'bench-compaction.json'));
-    if (only !== 'remote-write') throw new Error(`--only: the sections that run alone are remote-write, codec and compaction, not "${only}"`);
+    if (only === 'peers') return onlyPeers(quick, values.out ?? join(packageRoot(), 'test-output', quick ? 'bench-peers-quick.json' : 'bench-peers.json'));
+    if (only !== 'remote-write') throw new Error(`--only: the sections that run alone are remote-write, codec, compaction and peers, not "${only}"`);
     return onlyRemoteWrite(quick, values.out ?? join(packageRoot(), 'test-output', quick ? 'bench-remote-write-quick.json' : 'bench-remote-write.json'));
   }
   const out = values.out ?? join(packageRoot(), 'test-output', quick ? 'bench-results-quick.json' : 'bench-results.json');
