@@ -127,10 +127,13 @@ describe('npm run bench -- --quick', () => {
       expect(v.windows[0].bytes_per_sample).toBeLessThan(v.raw_layout_bytes_per_sample);
     }
 
+    // The peers section (issue 15) ran in the full bench too; its own smoke test (bench-peers.test.ts) checks its figures.
+    expect(b.peers).not.toHaveProperty('error');
+
     expect(b.targets.map((x) => x.figure).length).toBe(9);
     // The table names the machine and every phase.
-    for (const row of ['machine', 'raw insert', 'http ingest', 'socket latency', '/metrics default', '/metrics per-device', 'restart (kill -9)', 'polling', 'history', 'remote write', 'codec (issue 15)']) {
+    for (const row of ['machine', 'raw insert', 'http ingest', 'socket latency', '/metrics default', '/metrics per-device', 'restart (kill -9)', 'polling', 'history', 'remote write', 'codec (issue 15)', 'peers (issue 15)']) {
       expect(r.stdout).toContain(row);
     }
-  }, 180_000); // ~35 s alone (~17 s before the remote-write section); the whole suite shares 2 cores
+  }, 180_000); // ~50 s alone (~35 s before the peers section, ~17 s before remote write); the whole suite shares 2 cores
 });
