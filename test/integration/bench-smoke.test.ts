@@ -135,5 +135,5 @@ describe('npm run bench -- --quick', () => {
     for (const row of ['machine', 'raw insert', 'http ingest', 'socket latency', '/metrics default', '/metrics per-device', 'restart (kill -9)', 'polling', 'history', 'remote write', 'codec (issue 15)', 'peers (issue 15)']) {
       expect(r.stdout).toContain(row);
     }
-  }, 180_000); // ~50 s alone (~35 s before the peers section, ~17 s before remote write); the whole suite shares 2 cores
+  }, 180_000); // ~50–65 s alone (~35 s before the peers section, ~17 s before remote write); the whole suite shares 2 cores
 });
