@@ -139,7 +139,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   hub.on('update', (u) => void background.run('rollups', () => scopeRollups.record(hub.figures(), u.ts)));
   const onMain = writer.retentionStep === undefined ? createRetention(db, model.retention) : null;
   // Compaction of closed windows into chunks (store/compaction.ts), a step of at most ~25 ms on the writer
-  // every 100 ms: 100,000 devices at 10 s write 10,000 rows a second and compaction moves 44-69 k rows a
+  // every 100 ms: 100,000 devices at 10 s write 10,000 rows a second and compaction moves 46-55 k rows a
   // second (bench, 2 cores), so it needs 15-23 % of the writer thread to keep up; an idle step is a
   // handful of index seeks.
   background.every('compaction', 100, () => background.runAsync('compaction', async () => writer.compactionStep?.()), { unref: true });

@@ -17,7 +17,12 @@ import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { METRICS_BY_KIND, type DeviceModel, type MetricName, type SiteModel } from '../../server/core/types.js';
+import { DEVICE_KINDS, METRICS_BY_KIND, type DeviceModel, type MetricName, type SiteModel } from '../../server/core/types.js';
+import { openDatabase } from '../../server/store/db.js';
+import { countSamples } from '../../server/store/samples.js';
+import { createChunkGuard } from '../../server/store/chunks.js';
+import { createCompaction } from '../../server/store/compaction.js';
+import { RETENTION_DEFAULTS } from '../../server/store/retention-config.js';
 import { freePort } from '../helpers/net.js';
 import { generate, type CodecVariant } from './codec.js';
 import { percentile } from './proc.js';
@@ -67,13 +72,20 @@ export interface IngestFigure {
 
 /** Floorwatch's file at rest: used pages (page_count − freelist_count) × page_size, by table group from dbstat. */
 export interface FloorwatchAtRest {
-  layout: 'raw';
+  layout: 'compacted';
+  /** the whole file's used pages */
   bytes: number;
+  /** the readings alone: the head (samples_<kind>) and the chunks (chunks_<kind>), indexes included */
+  raw_bytes: number;
   samples_bytes: number;
+  chunks_bytes: number;
+  /** device and scope rollups (a product of Floorwatch's own that VictoriaMetrics does not keep) */
   rollups_bytes: number;
   other_bytes: number;
-  /** rows in the samples_<kind> tables: one a reading */
+  /** readings stored, both layers */
   readings: number;
+  /** of them, still in the head after compaction (an open window) */
+  head_readings: number;
 }
 
 export interface VictoriaAtRest {
@@ -91,7 +103,7 @@ export interface AtRestFigure {
   variant: CodecVariant;
   readings: number;
   samples: number;
-  floorwatch: FloorwatchAtRest & { bytes_per_sample: number };
+  floorwatch: FloorwatchAtRest & { bytes_per_sample: number; raw_bytes_per_sample: number };
   victoria_metrics: (VictoriaAtRest & { bytes_per_sample: number }) | null;
 }
 
@@ -118,7 +130,7 @@ export interface PeersBench {
   at_rest: AtRestFigure[];
   kill: { devices: number; floorwatch: KillFigure; victoria_metrics: KillFigure | null };
   /** Floorwatch ÷ VictoriaMetrics; null when the peer was skipped */
-  ratios: { ingest_samples_per_s: number | null; cpu_s_per_million_samples: number | null; bytes_per_sample_at_rest: Partial<Record<CodecVariant, number | null>>; acked_kept: number | null };
+  ratios: { ingest_samples_per_s: number | null; cpu_s_per_million_samples: number | null; bytes_per_sample_at_rest: Partial<Record<CodecVariant, number | null>>; raw_bytes_per_sample_at_rest: Partial<Record<CodecVariant, number | null>>; acked_kept: number | null };
   /** each peer's median ingest ÷ the raw-SQLite baseline */
   to_raw: { floorwatch: number; victoria_metrics: number | null };
 }
@@ -291,27 +303,38 @@ async function ingest(o: PeersOptions, model: SiteModel, peers: Peer[]): Promise
 }
 
 /**
- * Floorwatch's bytes at rest, the hook for issue 15's compaction of closed windows. Today it measures
- * the raw layout as the stopped server left it: server/store/compaction.ts is not on main yet. When it
- * is, compact every closed window here (in the store's own transaction) before measuring, and report
- * the layout as compacted.
+ * Floorwatch's bytes at rest after compaction, as VictoriaMetrics' are after force_merge: the stopped
+ * server's file, every closed window compacted by the store's own code (server/store/compaction.ts, the
+ * step the running server takes every 100 ms), then VACUUM, then its pages counted (dbstat). `bytes` is
+ * the whole file, rollups and all; `raw_bytes` only the readings (head and chunks with their indexes),
+ * which is what VictoriaMetrics holds.
  */
 export function floorwatchAtRestBytes(dbPath: string): FloorwatchAtRest {
-  const db = new Database(dbPath);
+  const db = openDatabase(dbPath);
   try {
-    db.pragma('wal_checkpoint(TRUNCATE)');
+    const guard = createChunkGuard(db);
+    const c = createCompaction(db, guard, RETENTION_DEFAULTS);
+    for (let i = 0; i < 1_000_000 && !c.step().idle; i++);
+    db.exec('VACUUM');
     const page = db.pragma('page_size', { simple: true }) as number;
     const used = ((db.pragma('page_count', { simple: true }) as number) - (db.pragma('freelist_count', { simple: true }) as number)) * page;
+    const tableOf = new Map((db.prepare("SELECT name, tbl_name FROM sqlite_master WHERE type IN ('table', 'index')").all() as { name: string; tbl_name: string }[]).map((r) => [r.name, r.tbl_name]));
     let samples_bytes = 0;
+    let chunks_bytes = 0;
     let rollups_bytes = 0;
-    let readings = 0;
     for (const r of db.prepare('SELECT name, sum(pgsize) AS b FROM dbstat GROUP BY name').all() as { name: string; b: number }[]) {
-      if (r.name.startsWith('samples_')) {
-        samples_bytes += r.b;
-        readings += (db.prepare(`SELECT count(*) AS n FROM "${r.name}"`).get() as { n: number }).n;
-      } else if (r.name.startsWith('rollup_')) rollups_bytes += r.b;
+      const t = tableOf.get(r.name) ?? r.name;
+      if (t.startsWith('samples_')) samples_bytes += r.b;
+      else if (t.startsWith('chunks_')) chunks_bytes += r.b;
+      else if (t.startsWith('rollup_')) rollups_bytes += r.b;
     }
-    return { layout: 'raw', bytes: used, samples_bytes, rollups_bytes, other_bytes: used - samples_bytes - rollups_bytes, readings };
+    const counts = countSamples(db);
+    const readings = Object.values(counts).reduce((a, n) => a + n, 0);
+    const head = DEVICE_KINDS.reduce((a, k) => a + (db.prepare(`SELECT count(*) FROM samples_${k}`).pluck().get() as number), 0);
+    return {
+      layout: 'compacted', bytes: used, raw_bytes: samples_bytes + chunks_bytes, samples_bytes, chunks_bytes, rollups_bytes,
+      other_bytes: used - samples_bytes - chunks_bytes - rollups_bytes, readings, head_readings: head,
+    };
   } finally {
     db.close();
   }
@@ -393,7 +416,7 @@ async function atRest(o: PeersOptions, variant: CodecVariant, seed: number, vm: 
       await p.stop();
     }
   }
-  return { variant, readings: total, samples, floorwatch: { ...f, bytes_per_sample: f.bytes / samples }, victoria_metrics: v };
+  return { variant, readings: total, samples, floorwatch: { ...f, bytes_per_sample: f.bytes / samples, raw_bytes_per_sample: f.raw_bytes / samples }, victoria_metrics: v };
 }
 
 /** Which acknowledged readings a restarted peer has: (device, ts) -> true when every sample of it is there. */
@@ -534,6 +557,7 @@ async function peersSection(o: PeersOptions): Promise<PeersBench> {
       ingest_samples_per_s: ratio(fw.samples_per_s, peer?.samples_per_s),
       cpu_s_per_million_samples: ratio(fw.cpu_s_per_million_samples, peer?.cpu_s_per_million_samples),
       bytes_per_sample_at_rest: Object.fromEntries(at_rest.map((a) => [a.variant, ratio(a.floorwatch.bytes_per_sample, a.victoria_metrics?.bytes_per_sample)])),
+      raw_bytes_per_sample_at_rest: Object.fromEntries(at_rest.map((a) => [a.variant, ratio(a.floorwatch.raw_bytes_per_sample, a.victoria_metrics?.bytes_per_sample)])),
       acked_kept: ratio(fwKill.kept_pct, vmKill?.kept_pct),
     },
     to_raw: { floorwatch: fw.samples_per_s / raw_sqlite.samples_per_s, victoria_metrics: peer === null ? null : peer.samples_per_s / raw_sqlite.samples_per_s },
@@ -562,8 +586,12 @@ export function peersRows(r: PeersBench | { error: string }): [string, string][]
   ];
   for (const a of r.at_rest) {
     const v = a.victoria_metrics;
-    rows.push([`  at rest, ${a.variant}`, `${both(`${fmt(a.floorwatch.bytes_per_sample, 2)} B/sample (${a.floorwatch.layout} layout, ${fmt(a.floorwatch.bytes / 1024)} KiB)`,
-      v === null ? null : `${fmt(v.bytes_per_sample, 2)} B/sample (after force_merge, ${fmt(v.bytes / 1024)} KiB data + indexdb)`, r.ratios.bytes_per_sample_at_rest[a.variant] ?? null)} (${fmt(a.samples)} samples)`]);
+    const fw = a.floorwatch;
+    const vmText = v === null ? null : `${fmt(v.bytes_per_sample, 2)} B/sample (after force_merge, ${fmt(v.bytes / 1024)} KiB data + indexdb)`;
+    rows.push([`  at rest, ${a.variant}`, `${both(`${fmt(fw.raw_bytes_per_sample, 2)} B/sample (readings compacted: ${fmt(fw.chunks_bytes / 1024)} KiB chunks + ${fmt(fw.samples_bytes / 1024)} KiB head, ${fmt(fw.head_readings)} readings left in it)`,
+      vmText, r.ratios.raw_bytes_per_sample_at_rest[a.variant] ?? null)} (${fmt(a.samples)} samples)`]);
+    rows.push([`    whole file`, `${both(`${fmt(fw.bytes_per_sample, 2)} B/sample (${fmt(fw.bytes / 1024)} KiB: readings, ${fmt(fw.rollups_bytes / 1024)} KiB device and scope rollups, ${fmt(fw.other_bytes / 1024)} KiB else)`,
+      v === null ? null : `${fmt(v.bytes_per_sample, 2)}`, r.ratios.bytes_per_sample_at_rest[a.variant] ?? null)}`]);
   }
   const k = (x: KillFigure) => `${fmt(x.kept_pct, 2)} % of ${fmt(x.acked_readings)} acked readings kept${x.lost_since_s === null ? '' : ` (lost from ${fmt(x.lost_since_s, 2)} s before the kill)`}, ready again in ${fmt(x.restart_ms)} ms`;
   const kv = r.kill.victoria_metrics;

@@ -76,6 +76,12 @@ describe('bench peers section (Floorwatch against VictoriaMetrics), tiny', () =>
     expect(a.victoria_metrics!.rows).toBe(a.samples);
     for (const b of [a.floorwatch.bytes_per_sample, a.victoria_metrics!.bytes_per_sample]) expect(Number.isFinite(b) && b > 0).toBe(true);
     expect(Number.isFinite(r.ratios.bytes_per_sample_at_rest[a.variant]!)).toBe(true);
+    // measured compacted: every closed window moved into chunks, and the readings' share counted apart
+    expect(a.floorwatch.layout).toBe('compacted');
+    expect(a.floorwatch.head_readings).toBe(0);
+    expect(a.floorwatch.chunks_bytes).toBeGreaterThan(0);
+    expect(a.floorwatch.raw_bytes).toBeLessThan(a.floorwatch.bytes);
+    expect(Number.isFinite(r.ratios.raw_bytes_per_sample_at_rest[a.variant]!)).toBe(true);
 
     // kill -9: both acknowledged readings; Floorwatch acknowledges after its commit, so it keeps them all.
     // VictoriaMetrics 1.79 loses the last seconds it acknowledged (its in-memory buffer): any share is fine.
