@@ -12,7 +12,7 @@ import { runRetryingBusy } from './store/busy.js';
 import type { Writer } from './store/writer.js';
 import { createScopeRollups, registerScopes, scopeNames } from './store/rollups.js';
 import { seedDayLedger } from './store/economics-day-store.js';
-import { createRetention } from './store/retention.js';
+import { scheduleStoreSteps } from './store/housekeeping.js';
 import { beginRun, createCheckpointer, heartbeatStatement } from './live/checkpoint.js';
 import { createLiveState, type LiveState } from './live/state.js';
 import { createHub, type Hub } from './live/hub.js';
@@ -134,16 +134,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     counters: { samples: (n) => exposition.ingestSamples.inc(n), rejected: (reason, n) => exposition.ingestRejected.inc({ reason }, n) },
   });
 
-  // History: scope rollups from each tick (device rollups are SQL triggers); retention in steps, on the writer thread.
+  // History: scope rollups from each tick (device rollups are SQL triggers); retention and compaction in steps, on the writer thread.
   const scopeRollups = createScopeRollups(db, { scopes: registerScopes(db, scopeNames(hub.figures())), flushEveryMs: opts.rollupFlushMs });
   hub.on('update', (u) => void background.run('rollups', () => scopeRollups.record(hub.figures(), u.ts)));
-  const onMain = writer.retentionStep === undefined ? createRetention(db, model.retention) : null;
-  // Compaction of closed windows into chunks (store/compaction.ts), a step of at most ~25 ms on the writer
-  // every 100 ms: 100,000 devices at 10 s write 10,000 rows a second and compaction moves 46-55 k rows a
-  // second (bench, 2 cores), so it needs 15-23 % of the writer thread to keep up; an idle step is a
-  // handful of index seeks.
-  background.every('compaction', 100, () => background.runAsync('compaction', async () => writer.compactionStep?.()), { unref: true });
-  background.every('retention', 1000, () => background.runAsync('retention', async () => (onMain === null ? writer.retentionStep?.() : onMain.step())), { unref: true });
+  scheduleStoreSteps(db, writer, model.retention, background);
 
   // The restore runs while the server listens; the figures tick (and with it the alert engine) starts
   // only once the live view is back, so no device is judged on a half-restored view.

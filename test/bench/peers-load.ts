@@ -101,6 +101,8 @@ export interface PushResult {
 export async function push(peer: Peer, o: {
   clients: number; bodies: number; body: (n: number) => BodyReadings;
   stop?: () => boolean; acked?: (n: number, b: BodyReadings, at: number) => void;
+  /** a refused body is sent again this many times, 200 ms apart (the at-rest phase needs every sample) */
+  retries?: number;
 }): Promise<PushResult> {
   let next = 0;
   let bodies = 0;
@@ -113,7 +115,13 @@ export async function push(peer: Peer, o: {
     while (next < o.bodies && !(o.stop?.() ?? false)) {
       const n = next++;
       const b = o.body(n);
-      if (!(await pushBody(peer, encodeBody(peer.name, b), b.readings.length))) {
+      const text = encodeBody(peer.name, b);
+      let ok = await pushBody(peer, text, b.readings.length);
+      for (let r = 0; !ok && r < (o.retries ?? 0); r++) {
+        await new Promise((res) => setTimeout(res, 200));
+        ok = await pushBody(peer, text, b.readings.length);
+      }
+      if (!ok) {
         failed++;
         continue;
       }

@@ -399,7 +399,7 @@ async function atRest(o: PeersOptions, variant: CodecVariant, seed: number, vm: 
   const dbPath = join(o.dir, `rest-${variant}.db`);
   const fw = await startFloorwatch(o.at_rest.devices, dbPath);
   try {
-    sent(await push(fw, { clients: o.clients, bodies, body }), 'Floorwatch');
+    sent(await push(fw, { clients: o.clients, bodies, body, retries: 3 }), 'Floorwatch');
   } finally {
     await fw.stop();
   }
@@ -409,7 +409,7 @@ async function atRest(o: PeersOptions, variant: CodecVariant, seed: number, vm: 
     const dir = join(o.dir, `vm-rest-${variant}`);
     const p = await startVictoria(dir);
     try {
-      sent(await push(p, { clients: o.clients, bodies, body }), 'VictoriaMetrics');
+      sent(await push(p, { clients: o.clients, bodies, body, retries: 3 }), 'VictoriaMetrics');
       const r = await victoriaAtRest(p, dir);
       v = { ...r, bytes_per_sample: r.bytes / samples };
     } finally {
