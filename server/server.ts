@@ -122,7 +122,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const notify = createNotifications(model, logger);
   const curtailments = createCurtailments({ model, db });
   const alerts = createSiteAlerts({ model, index, db, staleAfterS: staleAfterMs / 1000, collectorsLastOk: () => collectors?.lastOk() ?? new Map(), curtailments: () => curtailments.alertTargets(), observer: notify?.notifier.observer });
-  const hub = createHub({ model, live, staleAfterMs, alerts, curtailments, index, offline: () => plan.offline, day: seedDayLedger(db, model, Date.now()) });
+  const hub = createHub({ model, live, staleAfterMs, alerts, curtailments, index, offline: () => plan.offline, day: seedDayLedger(db, model, Date.now()), guard: (task, fn) => void background.run(task, fn) });
   const exposition = createExposition(model, hub, () => alerts.firingCounts(), () => notify?.notifier.stats() ?? [], () => remote?.remote.stats() ?? []);
   const background = createBackgroundTasks({
     log: (task, err) => logger.error({ task, err: err.message }, 'background step failed'),
@@ -130,13 +130,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   const remote = createRemoteWriting(model, logger, background, hub);
   const pipeline = createIngestPipeline({
-    model, keys, writer, live, committed: remote?.committed,
+    model, keys, writer, live, committed: remote?.committed, changed: () => hub.changed(),
     counters: { samples: (n) => exposition.ingestSamples.inc(n), rejected: (reason, n) => exposition.ingestRejected.inc({ reason }, n) },
   });
 
   // History: scope rollups from each tick (device rollups are SQL triggers); retention and compaction in steps, on the writer thread.
   const scopeRollups = createScopeRollups(db, { scopes: registerScopes(db, scopeNames(hub.figures())), flushEveryMs: opts.rollupFlushMs });
-  hub.on('update', (u) => void background.run('rollups', () => scopeRollups.record(hub.figures(), u.ts)));
+  hub.on('tick', (f) => void background.run('rollups', () => scopeRollups.record(f, f.site.ts)));
   scheduleStoreSteps(db, writer, model.retention, background);
 
   // The restore runs while the server listens; the figures tick (and with it the alert engine) starts
@@ -187,6 +187,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       // Drain: /readyz now fails, so balancers stop sending; requests already on their way are served.
       await requests.drain(http, opts.drainMs ?? 10_000);
       background.stopAll();
+      hub.stop();
       checkpoint.stop(); // a pass under way sends no more slices: the writer closes below
       await Promise.all([collectors?.scheduler.stop(), notify?.notifier.stop(), remote?.remote.stop()]);
       // Upgraded websockets are not among closeAllConnections()'s: socket.io closes them, then the server.

@@ -7,7 +7,7 @@
 import { connectivityFigures } from './connectivity.js';
 import type { Figures, HallFigures, LiveInput, RackFigures, SiteFigures } from '../core/types.js';
 import { energyFigures, type EnergyWindow } from './energy.js';
-import { aggregate, countExtras, emptyAcc, mergeAcc, metersPowerW, type Facility } from './aggregate.js';
+import { aggregate, countExtras, emptyAcc, mergeAcc, metersPowerW, type Acc, type Facility } from './aggregate.js';
 import { poolFigures } from './pools.js';
 import { rackFigures } from './rack.js';
 import { loopFigures, type RackPowerState } from './loop.js';
@@ -26,7 +26,33 @@ import type { DayLedger } from './economics-day.js';
  * hashrate come from the same reading, so a down device leaves both sums together.
  */
 export function computeFigures(input: LiveInput, energy?: EnergyWindow, index?: SiteIndex, day?: DayLedger): Figures {
+  return computePass(input, energy, index, day).figures;
+}
+
+/** Every rack's figures and the sums it folds into its hall, in index order: what a partial pass reuses. */
+export interface FiguresPass {
+  figures: Figures;
+  accs: Acc[];
+}
+
+/**
+ * A pass that starts from a previous one: only the racks in `dirty` are read again, every other rack keeps
+ * its figures and sums from `prev`; halls, the site, meters, loops and economics are folded afresh (a few
+ * thousand racks' sums, not 100,000 devices); the pool figures are `prev`'s (they walk every device).
+ */
+export interface PartialPass {
+  prev: FiguresPass;
+  dirty: ReadonlySet<string>;
+}
+
+/**
+ * computeFigures, keeping each rack's sums for a later partial pass. A partial pass gives what a full one
+ * would where only the dirty racks' devices changed; a rack left out keeps the health it had at prev's
+ * time (a device going stale is seen by the next full pass, the 1 s tick).
+ */
+export function computePass(input: LiveInput, energy?: EnergyWindow, index?: SiteIndex, day?: DayLedger, partial?: PartialPass): FiguresPass {
   const idx = index ?? indexFor(input.model);
+  const accs: Acc[] = [];
   const racks: RackFigures[] = [];
   const halls: HallFigures[] = [];
   const rack_power = new Map<string, RackPowerState>();
@@ -36,8 +62,18 @@ export function computeFigures(input: LiveInput, energy?: EnergyWindow, index?: 
   for (const hi of idx.halls) {
     const hall = emptyAcc();
     for (const ri of hi.racks) {
-      const acc = emptyAcc();
-      const rf = rackFigures(input, ri, acc);
+      const k = racks.length;
+      let acc: Acc;
+      let rf: RackFigures;
+      if (partial !== undefined && !partial.dirty.has(ri.rack.id)) {
+        // read only by mergeAcc below, never changed: the previous pass's objects are shared as they are
+        acc = partial.prev.accs[k];
+        rf = partial.prev.figures.racks[k];
+      } else {
+        acc = emptyAcc();
+        rf = rackFigures(input, ri, acc);
+      }
+      accs.push(acc);
       racks.push(rf);
       rack_power.set(rf.id, { power_w: rf.power_w, incomplete: acc.first_incomplete });
       mergeAcc(hall, acc);
@@ -75,5 +111,6 @@ export function computeFigures(input: LiveInput, energy?: EnergyWindow, index?: 
   const loops = idx.loops.map((li) => loopFigures(input, idx, li, rack_power));
   // Issue 16: each hall's and the site's economics and power budget; `day` holds today's totals.
   attachEconomics(input, idx, siteFigures, halls, racks, day);
-  return { site: siteFigures, halls, racks, loops, pools: poolFigures(input) };
+  const pools = partial === undefined ? poolFigures(input) : partial.prev.figures.pools;
+  return { figures: { site: siteFigures, halls, racks, loops, pools }, accs };
 }

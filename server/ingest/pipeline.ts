@@ -33,6 +33,8 @@ export function createIngestPipeline(opts: {
   counters?: IngestCounters;
   /** told of each committed batch after the live view has it (remote write): only queues, never throws */
   committed?: (rows: readonly StoredReading[]) => void;
+  /** told after each commit that changed the live view (the hub then schedules a socket update): never throws */
+  changed?: () => void;
   now?: () => number;
 }): IngestPipeline {
   const { model, keys, writer, live, counters } = opts;
@@ -67,7 +69,10 @@ export function createIngestPipeline(opts: {
       // Committed: now they may go live. Writes settle in commit order, so the live view sees them in that
       // order too (the live state itself orders by timestamp: live/state.ts).
       for (const r of rows) live.apply(r.reading);
-      if (rows.length > 0) opts.committed?.(rows);
+      if (rows.length > 0) {
+        opts.changed?.();
+        opts.committed?.(rows);
+      }
       counters?.samples(samples);
       if (counters && errors.length > 0) {
         const byReason = new Map<RejectReason, number>();

@@ -1,5 +1,5 @@
 // Remote write started with the server when the config has `remote_write:` (nothing at all otherwise):
-// the ingest pipeline hands it each committed batch, each tick's figures follow the hub's update, both
+// the ingest pipeline hands it each committed batch, each tick's figures follow the hub's tick, both
 // under the background guard (a fault there is logged and counted, and never fails a push that is
 // already committed, nor the tick); /metrics and /readyz read its counts and failures; close() stops it.
 
@@ -21,6 +21,6 @@ export function createRemoteWriting(model: SiteModel, logger: Logger, background
   const targets = model.remote_write ?? [];
   if (targets.length === 0) return null;
   const remote = createRemoteWrite({ site: model.name, devices: model.devices, targets, log: (level, msg, fields) => logger[level](fields, msg) });
-  hub.on('update', (u) => void background.run('remote_write', () => remote.tick(hub.figures(), u.ts)));
+  hub.on('tick', (f) => void background.run('remote_write', () => remote.tick(f, f.site.ts)));
   return { remote, committed: (rows) => void background.run('remote_write', () => remote.committed(rows)) };
 }
