@@ -6,7 +6,7 @@ export function apiRouter(hub: Hub): Router {
   const router = express.Router();
 
   router.get('/api/v1/site', (_req, res) => {
-    res.json(hub.snapshot());
+    res.json(hub.site());
   });
 
   router.get('/api/v1/racks/:id', (req, res) => {

@@ -38,7 +38,16 @@ export interface CurtailmentSource {
 }
 
 export interface Hub extends EventEmitter<HubEvents> {
+  /**
+   * what a socket client starts from: the figures of the last update sent, with its `seq`, so that update
+   * `seq` + 1 applies on top of it (issue 15: a pass may be up to UPDATE_MIN_GAP_MS ahead of the last update)
+   */
   snapshot(): LiveSnapshot;
+  /**
+   * the REST view (`GET /api/v1/site`): the latest pass's figures, as `figures()` and `/api/v1/racks/:id`
+   * give them; `seq` is the last update's, which these figures may be ahead of until the next one goes
+   */
+  site(): LiveSnapshot;
   /** curtailment events as the wall sees them (scheduled soon, active, just ended) */
   curtailments(): CurtailmentView[];
   figures(): Figures;
@@ -301,16 +310,19 @@ export function createHub(opts: {
     }
   }
 
+  const view = (f: Figures): LiveSnapshot => ({
+    seq,
+    ts: f.site.ts,
+    layout,
+    figures: f,
+    alerts: (opts.alerts?.active() ?? []).map(withHall),
+    newest_reading_ts: live.lastReadingTs(),
+    curtailments: opts.curtailments?.wall() ?? [],
+  });
+
   return Object.assign(emitter, {
-    snapshot: (): LiveSnapshot => ({
-      seq,
-      ts: sent.site.ts,
-      layout,
-      figures: sent,
-      alerts: (opts.alerts?.active() ?? []).map(withHall),
-      newest_reading_ts: live.lastReadingTs(),
-      curtailments: opts.curtailments?.wall() ?? [],
-    }),
+    snapshot: () => view(sent),
+    site: () => view(current),
     curtailments: () => opts.curtailments?.wall() ?? [],
     figures: () => current,
     layout: () => layout,
