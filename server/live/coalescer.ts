@@ -17,7 +17,7 @@ export interface Coalescer {
   requestNow(): void;
   /** drops a pending send (the server closing) */
   cancel(): void;
-  /** when the last update went out, on the coalescer's clock; -Infinity before the first */
+  /** when the last update had gone out (its send returned), on the coalescer's clock; -Infinity before the first */
   lastSent(): number;
   pending(): boolean;
 }
@@ -44,6 +44,20 @@ export function createCoalescer(opts: CoalescerOptions): Coalescer {
     return last + minGapMs - t;
   };
 
+  /**
+   * The window counts from when the update has gone out, not from when its pass began: a send computes
+   * figures and hands them to every socket, and a send that took longer than the next one would otherwise
+   * leave less than minGapMs between the two emits. Set when the send throws too, so a failing one is not
+   * retried at once.
+   */
+  const sendNow = (): void => {
+    try {
+      send();
+    } finally {
+      last = now();
+    }
+  };
+
   const fire = (): void => {
     cancelTimer = null;
     // A timer may run a little early on some clocks: the window is the rule, not the timer.
@@ -52,8 +66,7 @@ export function createCoalescer(opts: CoalescerOptions): Coalescer {
       cancelTimer = setTimer(fire, wait);
       return;
     }
-    last = now();
-    send();
+    sendNow();
   };
 
   const request = (): void => {
@@ -67,8 +80,7 @@ export function createCoalescer(opts: CoalescerOptions): Coalescer {
       if (left() > 0) return request();
       cancelTimer?.();
       cancelTimer = null;
-      last = now();
-      send();
+      sendNow();
     },
     cancel() {
       cancelTimer?.();

@@ -30,7 +30,9 @@ function fakeTime() {
     }
     t = to;
   };
-  return { now: () => t, setTimer, advance, pending: () => timers.filter((x) => x.live).length };
+  /** time taken by the code under test itself: the clock moves on, no timer runs */
+  const spend = (ms: number): void => void (t += ms);
+  return { now: () => t, setTimer, advance, spend, pending: () => timers.filter((x) => x.live).length };
 }
 
 describe('update coalescer', () => {
@@ -68,6 +70,39 @@ describe('update coalescer', () => {
     expect(sent).toEqual([0, 250]);
     clock.advance(2000);
     expect(sent).toEqual([0, 250]); // nothing asked since: nothing sent
+  });
+
+  it('counts the window from when a send has finished: a slow send leaves 250 ms before the next one goes', () => {
+    const clock = fakeTime();
+    const done: number[] = [];
+    // each send takes 40 ms of the clock (a full pass and the socket's encoding), then emits
+    const c = createCoalescer({
+      minGapMs: 250, setTimer: clock.setTimer, now: clock.now,
+      send: () => {
+        clock.spend(40);
+        done.push(clock.now());
+      },
+    });
+    const advance = clock.advance;
+    c.request();
+    advance(0);
+    expect(done).toEqual([40]);
+    advance(100);
+    c.request();
+    advance(289);
+    expect(done).toEqual([40]);
+    advance(400);
+    expect(done).toEqual([40, 330]);
+    // requestNow within the window (a tick) waits for it too
+    advance(500);
+    c.requestNow();
+    expect(done).toEqual([40, 330]);
+    advance(700);
+    expect(done).toEqual([40, 330, 620]);
+    // and a send that throws still starts the window
+    const bad = createCoalescer({ minGapMs: 250, setTimer: clock.setTimer, now: clock.now, send: () => { throw new Error('boom'); } });
+    expect(() => bad.requestNow()).toThrow('boom');
+    expect(bad.lastSent()).toBe(clock.now());
   });
 
   it('never sends two within 250 ms under a request every 10 ms, and sends every window', () => {
