@@ -122,7 +122,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const notify = createNotifications(model, logger);
   const curtailments = createCurtailments({ model, db });
   const alerts = createSiteAlerts({ model, index, db, staleAfterS: staleAfterMs / 1000, collectorsLastOk: () => collectors?.lastOk() ?? new Map(), curtailments: () => curtailments.alertTargets(), observer: notify?.notifier.observer });
-  const hub = createHub({ model, live, staleAfterMs, alerts, curtailments, index, offline: () => plan.offline, day: seedDayLedger(db, model, Date.now()), guard: (task, fn) => void background.run(task, fn) });
+  const hub = createHub({ model, live, staleAfterMs, alerts, curtailments, index, offline: () => plan.offline, day: seedDayLedger(db, model, Date.now()), setTimer: (fn, ms) => background.once('update', ms, fn) });
   const exposition = createExposition(model, hub, () => alerts.firingCounts(), () => notify?.notifier.stats() ?? [], () => remote?.remote.stats() ?? []);
   const background = createBackgroundTasks({
     log: (task, err) => logger.error({ task, err: err.message }, 'background step failed'),
@@ -186,8 +186,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       closed = true;
       // Drain: /readyz now fails, so balancers stop sending; requests already on their way are served.
       await requests.drain(http, opts.drainMs ?? 10_000);
-      background.stopAll();
-      hub.stop();
+      background.stopAll(); // the ticks, and a socket update still waiting for its window (hub.setTimer)
       checkpoint.stop(); // a pass under way sends no more slices: the writer closes below
       await Promise.all([collectors?.scheduler.stop(), notify?.notifier.stop(), remote?.remote.stop()]);
       // Upgraded websockets are not among closeAllConnections()'s: socket.io closes them, then the server.

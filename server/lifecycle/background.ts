@@ -16,6 +16,11 @@ export interface BackgroundTasks {
   runAsync(task: string, fn: () => Promise<unknown>): void;
   /** `fn` every `ms` under the guard until stopAll(); `unref`: the timer alone does not keep the process up */
   every(task: string, ms: number, fn: () => void, opts?: { unref?: boolean }): void;
+  /**
+   * `fn` once after `ms` under the guard (0 or less: setImmediate, the next turn), unless stopAll() or the
+   * returned cancel comes first; never keeps the process up (the hub's coalesced socket update, issue 15)
+   */
+  once(task: string, ms: number, fn: () => void): () => void;
   /** failures so far, per task (floorwatch_background_errors_total) */
   errors(): ReadonlyMap<string, number>;
   stopAll(): void;
@@ -28,6 +33,8 @@ export function createBackgroundTasks(opts: {
 }): BackgroundTasks {
   const errors = new Map<string, number>();
   const timers = new Set<NodeJS.Timeout>();
+  /** once()'s pending timers, each with its cancel */
+  const onces = new Set<() => void>();
   const run = (task: string, fn: () => void): boolean => {
     try {
       fn();
@@ -67,10 +74,26 @@ export function createBackgroundTasks(opts: {
       if (o.unref) t.unref();
       timers.add(t);
     },
+    once(task, ms, fn) {
+      const cancel = (): void => {
+        onces.delete(cancel);
+        if (ms <= 0) clearImmediate(h as NodeJS.Immediate);
+        else clearTimeout(h as NodeJS.Timeout);
+      };
+      const fire = (): void => {
+        onces.delete(cancel);
+        run(task, fn);
+      };
+      const h = ms <= 0 ? setImmediate(fire) : setTimeout(fire, Math.ceil(ms));
+      h.unref();
+      onces.add(cancel);
+      return cancel;
+    },
     errors: () => errors,
     stopAll() {
       for (const t of timers) clearInterval(t);
       timers.clear();
+      for (const cancel of [...onces]) cancel();
     },
   };
 }

@@ -191,11 +191,13 @@ export function createHub(opts: {
   day?: DayLedger;
   /** least ms between two updates (default UPDATE_MIN_GAP_MS) */
   minGapMs?: number;
-  /** the coalescer's clock and timer (default: `now` when given, else performance.now; the event loop's timers) */
+  /**
+   * the coalescer's clock and timer (default: `now` when given, else performance.now; the event loop's
+   * timers). The server's timer is its background guard's once(): a send it fires runs under the guard,
+   * and stopAll() drops one still pending.
+   */
   clock?: () => number;
   setTimer?: SetTimer;
-  /** runs a send the timer fires (the server's background guard); default: directly */
-  guard?: (task: string, fn: () => void) => void;
 }): Hub {
   const { model, live } = opts;
   const now = opts.now ?? Date.now;
@@ -205,7 +207,6 @@ export function createHub(opts: {
   const energy = createEnergyWindow();
   const day = opts.day ?? createDayLedger(model.economics?.timezone ?? 'UTC', now());
   const emitter = new EventEmitter<HubEvents>();
-  const guard = opts.guard ?? ((_task: string, fn: () => void) => fn());
   let seq = 0;
   const prevHalls = new Map<string, HallFigures>();
   const prevRacks = new Map<string, RackFigures>();
@@ -279,7 +280,7 @@ export function createHub(opts: {
     // The hub's own clock when one is given (tests drive both with it); else one that never goes back.
     now: opts.clock ?? (opts.now !== undefined ? opts.now : () => performance.now()),
     setTimer: opts.setTimer ?? loopTimer,
-    send: () => guard('update', send),
+    send,
   });
 
   function tick(): void {

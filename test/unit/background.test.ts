@@ -65,3 +65,30 @@ describe('runRetryingBusy', () => {
     expect(logged).toEqual(['heartbeat: database is locked', 'checkpoint: disk I/O error']);
   });
 });
+
+describe('background once', () => {
+  it('runs after its delay (0: the next turn) under the guard; cancel and stopAll drop a pending one', async () => {
+    const logged: string[] = [];
+    const bg = createBackgroundTasks({ log: (t, e) => logged.push(`${t}: ${e.message}`) });
+    const ran: string[] = [];
+    bg.once('update', 0, () => ran.push('immediate'));
+    bg.once('update', 10, () => {
+      ran.push('timeout');
+      throw new Error('no socket');
+    });
+    const cancel = bg.once('update', 5, () => ran.push('cancelled'));
+    expect(ran).toEqual([]); // never within the call
+    cancel();
+    await new Promise((r) => setImmediate(r));
+    expect(ran).toEqual(['immediate']);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(ran).toEqual(['immediate', 'timeout']);
+    expect(bg.errors().get('update')).toBe(1);
+    expect(logged).toEqual(['update: no socket']);
+    bg.once('update', 0, () => ran.push('stopped'));
+    bg.once('update', 30, () => ran.push('stopped'));
+    bg.stopAll();
+    await new Promise((r) => setTimeout(r, 40));
+    expect(ran).toEqual(['immediate', 'timeout']);
+  });
+});
