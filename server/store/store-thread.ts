@@ -90,7 +90,10 @@ if (data.role === 'check') {
     try {
       switch (m.op) {
         case 'commit':
-          reply = { id: m.id, ok: true, value: commit(new Float64Array(m.buf), m.length) };
+          // IMMEDIATE: the guard reads (data_version, a chunk) before the inserts write; a deferred
+          // transaction that read first fails at once with SQLITE_BUSY_SNAPSHOT when another process
+          // committed meanwhile, where taking the write lock first waits for it (busy_timeout).
+          reply = { id: m.id, ok: true, value: commit.immediate(new Float64Array(m.buf), m.length) };
           break;
         case 'pragma':
           reply = { id: m.id, ok: true, value: db.pragma(m.sql, { simple: true }) };

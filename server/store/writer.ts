@@ -88,7 +88,7 @@ export function createWriter(db: Db, opts: WriterOptions = {}): Writer {
     queue = [];
     queuedRows = 0;
     try {
-      commit(batch);
+      commit.immediate(batch); // write lock first: the guard reads before the inserts (store-thread.ts)
     } catch (e) {
       const err = e instanceof Error ? e : new Error(String(e));
       opts.onError?.(err);
