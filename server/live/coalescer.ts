@@ -29,19 +29,25 @@ export interface CoalescerOptions {
   send: () => void;
   /** a clock that never goes back (performance.now in the server) */
   now: () => number;
+  /**
+   * At most this share of the clock spent sending: after a send that took d ms the window is at least
+   * d × (1 − share) / share. Absent: minGapMs alone.
+   */
+  maxShare?: number;
   setTimer: SetTimer;
 }
 
 export function createCoalescer(opts: CoalescerOptions): Coalescer {
-  const { minGapMs, send, now, setTimer } = opts;
+  const { minGapMs, send, now, setTimer, maxShare } = opts;
   let last = -Infinity;
+  let gap = minGapMs;
   let cancelTimer: (() => void) | null = null;
 
   /** ms left in the window; a clock that went back restarts the window from now rather than stalling */
   const left = (): number => {
     const t = now();
     if (t < last) last = t;
-    return last + minGapMs - t;
+    return last + gap - t;
   };
 
   /**
@@ -51,10 +57,12 @@ export function createCoalescer(opts: CoalescerOptions): Coalescer {
    * retried at once.
    */
   const sendNow = (): void => {
+    const t0 = now();
     try {
       send();
     } finally {
       last = now();
+      if (maxShare !== undefined) gap = Math.max(minGapMs, ((last - t0) * (1 - maxShare)) / maxShare);
     }
   };
 

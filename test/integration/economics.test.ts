@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { io, type Socket } from 'socket.io-client';
+import { next } from '../helpers/socket.js';
 import { startServer, type RunningServer } from '../../server/server.js';
 import type { LiveSnapshot, LiveUpdate, SiteFigures, HallFigures } from '../../server/core/types.js';
 import { post, SMALL_SITE_YAML, smallSite, tempDir } from '../helpers/site.js';
@@ -26,18 +27,6 @@ power:
 // 0.0423118472 $/TH/s/day (difficulty 150 T, 0.03 BTC fees, $100,000) × 600 TH/s ÷ 24 × 0.98
 const MINING_USD_PER_H = (600 * 0.0423118472 * 0.98) / 24;
 
-function next<T>(socket: Socket, event: string, pred: (v: T) => boolean = () => true, timeoutMs = 5000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no matching ${event} within ${timeoutMs} ms`)), timeoutMs);
-    const on = (v: T) => {
-      if (!pred(v)) return;
-      clearTimeout(timer);
-      socket.off(event, on);
-      resolve(v);
-    };
-    socket.on(event, on);
-  });
-}
 
 describe('economics against a real server', () => {
   const t = tempDir();

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { io, type Socket } from 'socket.io-client';
+import { next } from '../helpers/socket.js';
 import { startServer, type RunningServer } from '../../server/server.js';
 import type { LiveSnapshot, LiveUpdate, RackFigures } from '../../server/core/types.js';
 import { UPDATE_MIN_GAP_MS } from '../../server/live/hub.js';
@@ -19,18 +20,6 @@ import { post, smallSite, tempDir } from '../helpers/site.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function next<T>(socket: Socket, event: string, pred: (v: T) => boolean = () => true, timeoutMs = 5000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no matching ${event} within ${timeoutMs} ms`)), timeoutMs);
-    const on = (v: T) => {
-      if (!pred(v)) return;
-      clearTimeout(timer);
-      socket.off(event, on);
-      resolve(v);
-    };
-    socket.on(event, on);
-  });
-}
 
 /** A wall's fold of the stream, as client/src/live.ts does it: a snapshot, then each next update merged by id. */
 class Wall {

@@ -1,22 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { io, type Socket } from 'socket.io-client';
+import { next } from '../helpers/socket.js';
 import { startServer, type RunningServer } from '../../server/server.js';
 import type { LiveSnapshot, LiveUpdate, RackDevicesUpdate } from '../../server/core/types.js';
 import { post, smallSite, tempDir } from '../helpers/site.js';
 
-function next<T>(socket: Socket, event: string, pred: (v: T) => boolean = () => true, timeoutMs = 5000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no matching ${event} within ${timeoutMs} ms`)), timeoutMs);
-    const on = (v: T) => {
-      if (!pred(v)) return;
-      clearTimeout(timer);
-      socket.off(event, on);
-      resolve(v);
-    };
-    socket.on(event, on);
-  });
-}
 
 describe('socket.io /live', () => {
   const t = tempDir();

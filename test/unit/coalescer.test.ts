@@ -28,7 +28,7 @@ function fakeTime() {
       timers = timers.filter((x) => x.live);
       due.fn();
     }
-    t = to;
+    t = Math.max(t, to); // a timer's send may have spent past `to`
   };
   /** time taken by the code under test itself: the clock moves on, no timer runs */
   const spend = (ms: number): void => void (t += ms);
@@ -155,6 +155,42 @@ describe('update coalescer', () => {
     const back = createCoalescer({ minGapMs: 250, now: () => 0, setTimer: clock.setTimer, send: () => sent.push(-1) });
     back.requestNow();
     expect(sent).toEqual([0, 250, -1]);
+  });
+
+  it('with maxShare, a costly send widens the window so sending takes at most that share; cheap ones keep 250 ms', () => {
+    const clock = fakeTime();
+    const sent: number[] = [];
+    let cost = 60;
+    const c = createCoalescer({ minGapMs: 250, maxShare: 0.15, now: clock.now, setTimer: clock.setTimer, send: () => { sent.push(clock.now()); clock.spend(cost); } });
+    c.requestNow();
+    expect(sent).toEqual([0]);
+    // 60 ms a send at 15 %: the next one no sooner than 60 × 0.85 / 0.15 = 340 ms after it finished (t = 60)
+    c.request();
+    clock.advance(399);
+    expect(sent).toEqual([0]);
+    clock.advance(400);
+    expect(sent).toEqual([0, 400]);
+    // the send at 400 took 60 ms too: the next no sooner than 460 + 340 = 800; that one takes 10 ms,
+    // and the window after it is back to 250 ms (10 × 0.85 / 0.15 = 57 is less): 810 + 250 = 1060
+    cost = 10;
+    c.request();
+    clock.advance(799);
+    expect(sent).toEqual([0, 400]);
+    clock.advance(800);
+    expect(sent).toEqual([0, 400, 800]);
+    c.request();
+    clock.advance(1059);
+    expect(sent).toEqual([0, 400, 800]);
+    clock.advance(1060);
+    expect(sent).toEqual([0, 400, 800, 1060]);
+    // over a second of requests every 10 ms at 60 ms a send, sending stays at or under 15 % of the clock
+    cost = 60;
+    const from = sent.length;
+    for (let t = 1070; t <= 3070; t += 10) {
+      c.request();
+      clock.advance(t);
+    }
+    expect((sent.length - from) * 60).toBeLessThanOrEqual(0.15 * 2000 + 60);
   });
 
   it('cancel drops the pending send', () => {
