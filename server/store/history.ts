@@ -289,10 +289,12 @@ export function queryHistory(db: Db, model: SiteModel, req: HistoryRequest, now:
       }
       // Rows past the late-reading horizon live in the device's chunks (rollup-chunks.ts): a day of
       // minutes or a week of hours per row, at most ~10,000 of them in a query's span.
+      // Chunks hold only buckets under the watermark: nothing to read (or prepare) while there are none.
       const keepFrom = Math.max(t0, source === 'hour' ? cut.hour : cut.device_minute);
-      if (keepFrom < end) {
+      const chunkEnd = Math.min(end, through);
+      if (keepFrom < chunkEnd) {
         const ci = chunkColumnIndex(db, r.devKind, source, m);
-        const crows = readRollupChunks(db, r.devKind, source, r.device, keepFrom, end).map((row) => [row[0], row[ci[0]], row[ci[1]], row[ci[2]], row[ci[3]]]);
+        const crows = readRollupChunks(db, r.devKind, source, r.device, keepFrom, chunkEnd).map((row) => [row[0], row[ci[0]], row[ci[1]], row[ci[2]], row[ci[3]]]);
         fold(crows, 1, 2, 3, 4, b);
       }
     }

@@ -49,7 +49,8 @@ export function rollupChunkColumns(db: Db, kind: DeviceKind, g: Granularity): st
     .map((c) => c.name).filter((c) => c !== 'bucket' && c !== 'device');
 }
 
-function tableExists(db: Db, name: string): boolean {
+/** A kind declared after schema v12 (a vocabulary migration) has no rollup chunk tables: it is not compacted. */
+export function tableExists(db: Db, name: string): boolean {
   return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
 }
 
