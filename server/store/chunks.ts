@@ -11,6 +11,7 @@ import type Database from 'better-sqlite3';
 import type { Db } from './db.js';
 import { DEVICE_KINDS, METRICS_BY_KIND, type DeviceKind } from '../core/types.js';
 import { decodeChunk, type ChunkColumns } from './chunk-codec.js';
+import { createMinuteWindows, type MinuteWindows } from './minute-windows.js';
 
 /** The longest window a chunk may span: bounds every "chunks overlapping [from, to)" seek on the key. */
 export const MAX_WINDOW_MS = 4 * 3_600_000;
@@ -80,9 +81,11 @@ export function createChunkGuard(db: Db): ChunkGuard {
   const insert = {} as Record<DeviceKind, Database.Statement>;
   const drop = {} as Record<DeviceKind, Database.Statement>;
   const maxEnd = {} as Record<DeviceKind, () => number>;
+  const minutes = {} as Record<DeviceKind, MinuteWindows | null>;
   for (const kind of DEVICE_KINDS) {
+    minutes[kind] = createMinuteWindows(db, kind);
     const cols = chunkColumnNames(kind);
-    find[kind] = db.prepare(`SELECT rowid, window_end, blob FROM chunks_${kind} WHERE device = ? AND window_start <= ? AND window_start > ? ORDER BY window_start DESC LIMIT 1`);
+    find[kind] = db.prepare(`SELECT rowid, window_start, window_end, blob FROM chunks_${kind} WHERE device = ? AND window_start <= ? AND window_start > ? ORDER BY window_start DESC LIMIT 1`);
     // OR IGNORE: a raw row already there is newer than the chunk's (never the case while the guard is
     // the only way rows reach a compacted window, but the chunk must not overwrite what was acknowledged).
     insert[kind] = db.prepare(`INSERT OR IGNORE INTO samples_${kind} (ts, device, ${cols.join(', ')}) VALUES (?, ?${', ?'.repeat(cols.length)})`);
@@ -112,7 +115,7 @@ export function createChunkGuard(db: Db): ChunkGuard {
     beforeInsert(kind, device, ts) {
       if (staged !== null && staged.kind === kind && ts >= staged.start && ts < staged.end) staged.add(device, ts);
       if (ts >= newest[kind]) return;
-      const c = find[kind].get(device, ts, ts - MAX_WINDOW_MS) as { rowid: number; window_end: number; blob: Uint8Array } | undefined;
+      const c = find[kind].get(device, ts, ts - MAX_WINDOW_MS) as { rowid: number; window_start: number; window_end: number; blob: Uint8Array } | undefined;
       if (c === undefined || ts >= c.window_end) return;
       const w = decodeChunkRows(kind, c.blob);
       const params = new Array<number | null>(2 + w.columns.length);
@@ -128,6 +131,9 @@ export function createChunkGuard(db: Db): ChunkGuard {
       }
       unmark.run(kind, device);
       drop[kind].run(c.rowid);
+      // The minute rows of the window's hours, which compaction moved with it: the reading's triggers
+      // update them (and the hour trigger recomputes extremes from them), so they must be in the table.
+      minutes[kind]?.inflate(device, c.window_start, c.window_end);
       inflatedCount++;
     },
     refresh() {

@@ -22,6 +22,7 @@ import { DEVICE_KINDS, type DeviceKind, type RetentionSettings } from '../core/t
 import { encodeChunk } from './chunk-codec.js';
 import { chunkColumnNames, decodeChunkRows, MAX_WINDOW_MS, type ChunkGuard } from './chunks.js';
 import { cutoffs } from './retention.js';
+import { createMinuteWindows, movesMinutes, type MinuteWindows } from './minute-windows.js';
 
 /**
  * The default window. Measured (`node dist/test/bench/run.js --only compaction`: 1,000 miners, all 13 asic
@@ -110,6 +111,10 @@ export function createCompaction(db: Db, guard: ChunkGuard, settings: RetentionS
     };
   }
 
+  // The device's minute rollups of the window go with its raw rows (minute-windows.ts), whole hours only.
+  const minutes = {} as Record<DeviceKind, MinuteWindows | null>;
+  for (const kind of DEVICE_KINDS) minutes[kind] = movesMinutes(windowMs) ? createMinuteWindows(db, kind) : null;
+
   let target: Target | null = null;
 
   /** The oldest window of any kind that closed `grace` ago and still has raw rows (and outlives retention). */
@@ -181,6 +186,7 @@ export function createCompaction(db: Db, guard: ChunkGuard, settings: RetentionS
     }
     k.put.run(device, tg.start, end, rows.length, encodeChunk({ ts, columns }));
     for (const [t] of rows) k.del.run(t, device);
+    minutes[tg.kind]?.move(device, tg.start, end);
     guard.compacted(tg.kind, end);
     return rows.length;
   }

@@ -8,6 +8,7 @@ import { METRICS_BY_KIND, type DeviceKind, type MetricName, type SiteModel } fro
 import { ECONOMICS_RATE_METRICS, ECONOMICS_TOTAL_METRICS, POWER_BUDGET_METRICS } from './economics-rollups.js';
 import { HOUR_MS, isRolledUp, MINUTE_MS, ROLLED_METRICS, SCOPE_METRIC_CODE, type ScopeMetric } from './rollups.js';
 import { cutoffs } from './retention.js';
+import { windowMinuteReader } from './minute-windows.js';
 import { readRollupChunks, rollupChunkColumns, rollupWatermark } from './rollup-chunks.js';
 import { decodeChunkRows, MAX_WINDOW_MS } from './chunks.js';
 
@@ -296,6 +297,13 @@ export function queryHistory(db: Db, model: SiteModel, req: HistoryRequest, now:
         const ci = chunkColumnIndex(db, r.devKind, source, m);
         const crows = readRollupChunks(db, r.devKind, source, r.device, keepFrom, chunkEnd).map((row) => [row[0], row[ci[0]], row[ci[1]], row[ci[2]], row[ci[3]]]);
         fold(crows, 1, 2, 3, 4, b);
+      }
+      // Minute rows that moved with their compacted raw window (minute-windows.ts): never also in the
+      // table or a day chunk, so folded beside both. A week of one device is ~170 rows of 60 minutes.
+      const windows = source === 'minute' && keepFrom < end ? windowMinuteReader(db, r.devKind) : null;
+      if (windows !== null) {
+        const ci = chunkColumnIndex(db, r.devKind, source, m);
+        fold(windows(r.device, keepFrom, end).map((row) => [row[0], row[ci[0]], row[ci[1]], row[ci[2]], row[ci[3]]]), 1, 2, 3, 4, b);
       }
     }
   } else if (r.scope !== null) {

@@ -10,6 +10,7 @@
 import type { Db } from './db.js';
 import { DEVICE_KINDS, type RetentionSettings } from '../core/types.js';
 import { SCOPE_METRICS } from './rollups.js';
+import { minuteWindowsTable } from './minute-windows.js';
 import { createRollupCompaction, ROLLUP_CHUNK_WINDOW_MS, rollupChunkTable, rollupWatermark, tableExists, type RollupCompactionStep } from './rollup-chunks.js';
 
 export interface RetentionOptions {
@@ -109,6 +110,15 @@ export function createRetention(db: Db, settings: RetentionSettings, opts: Reten
         if (!tableExists(db, t)) continue;
         const del = chunkedDelete(db, t, 'window_start', [], 'device');
         units.push({ run: (limit, t) => del([], cutoffs(settings, t)[g === 'minute' ? 'device_minute' : 'hour'] - ROLLUP_CHUNK_WINDOW_MS[g] + 1, limit) });
+      }
+      // Minute rows moved with their compacted raw window (minute-windows.ts): a row goes when its whole window is past the cutoff.
+      if (g === 'minute') {
+        for (const kind of DEVICE_KINDS) {
+          const t = minuteWindowsTable(kind);
+          if (!tableExists(db, t)) continue;
+          const del = chunkedDelete(db, t, 'window_end', [], 'device');
+          units.push({ run: (limit, t) => del([], cutoffs(settings, t).device_minute + 1, limit) });
+        }
       }
       const del = chunkedDelete(db, `rollup_scope_${g}`, 'bucket', ['scope', 'metric']);
       for (const id of scopeIds.all() as number[]) {

@@ -69,7 +69,8 @@ export function chunkRows(blob: Uint8Array, ncols: number): (number | null)[][] 
   return out;
 }
 
-function encodeRows(rows: (number | null)[][], ncols: number): Uint8Array {
+/** Rows as chunkRows gives them back: [bucket, ...columns], null as NaN. */
+export function encodeRows(rows: (number | null)[][], ncols: number): Uint8Array {
   const ts = new Float64Array(rows.length);
   const columns = Array.from({ length: ncols }, () => new Float64Array(rows.length));
   rows.forEach((r, i) => {

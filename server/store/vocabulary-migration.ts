@@ -8,6 +8,7 @@
 import type Database from 'better-sqlite3';
 import { DEVICE_KINDS, METRICS_BY_KIND, type DeviceKind } from '../core/vocabulary.js';
 import { ROLLED_METRICS } from './rollups.js';
+import { minuteWindowsTableSql } from './minute-windows.js';
 import {
   chunksTableSql, kindRollupTablesSql, replaceTriggerSql, rollupColumnsSql, rollupTriggerSql, samplesTableSql,
   type KindColumns, type StoredVocabulary,
@@ -106,6 +107,7 @@ function newKindSql(kind: DeviceKind, cols: KindColumns): string[] {
     replaceTriggerSql(kind, cols),
     rollupTriggerSql(kind, cols),
     ...chunksTableSql(kind, true),
+    ...minuteWindowsTableSql(kind, true),
   ];
 }
 

@@ -9,6 +9,7 @@ import { prepareSampleInserts, registerDevices, rowValues } from '../../server/s
 import { createChunkGuard } from '../../server/store/chunks.js';
 import { createCompaction } from '../../server/store/compaction.js';
 import { createRollupCompaction } from '../../server/store/rollup-chunks.js';
+import { minuteWindowsTable } from '../../server/store/minute-windows.js';
 import { mulberry32 } from '../../server/sim/prng.js';
 import type { Reading } from '../../server/core/types.js';
 
@@ -30,6 +31,9 @@ export interface CompactionWindowFigure {
   head_to_chunk: number;
   rows_per_s: number;
   samples_per_s: number;
+  /** device minute rollup rows that moved with the windows, and their table's pages per row (null: none moved) */
+  minute_rows_moved: number;
+  minute_bytes_per_row: number | null;
 }
 
 export interface CompactionBench {
@@ -116,11 +120,16 @@ export function benchCompaction(opts: { devices: number; hours: number; windows_
       const chunkIndexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'chunks_asic'").pluck().all() as string[];
       const chunk = bytes('chunks_asic', ...chunkIndexes);
       const samplesMoved = moved * out.metrics_per_row;
+      // the miners' minute rollups that moved with their windows (whole-hour windows: store/minute-windows.ts)
+      const minuteRows = db.prepare(`SELECT coalesce(sum(n), 0) FROM ${minuteWindowsTable('asic')}`).pluck().get() as number;
+      const minuteIndexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?").pluck().all(minuteWindowsTable('asic')) as string[];
+      const minuteBytes = bytes(minuteWindowsTable('asic'), ...minuteIndexes);
       const fig: CompactionWindowFigure = {
         window_min: win, rows_moved: moved, samples_moved: samplesMoved,
         head_bytes_per_sample: head / samples, chunk_bytes_per_sample: chunk / samplesMoved,
         head_to_chunk: (head / samples) / (chunk / samplesMoved),
         rows_per_s: moved / sec, samples_per_s: samplesMoved / sec,
+        minute_rows_moved: minuteRows, minute_bytes_per_row: minuteRows > 0 ? minuteBytes / minuteRows : null,
       };
       out.windows.push(fig);
       opts.log?.(`compaction ${win} min: ${fig.chunk_bytes_per_sample.toFixed(3)} B/sample in chunks, ${fig.head_bytes_per_sample.toFixed(2)} in the head, ${Math.round(fig.rows_per_s)} rows/s`);
@@ -193,7 +202,8 @@ export function compactionRows(r: CompactionBench | { error: string }): [string,
     ['compaction', `${r.devices.toLocaleString('en-US')} miners, ${r.metrics_per_row} metrics every ${r.interval_s} s for ${r.hours} h, ${r.page_size} B pages, after VACUUM`],
     ...r.windows.map((w): [string, string] => [`  window ${w.window_min} min`,
       `${w.chunk_bytes_per_sample.toFixed(3)} B/sample in chunks vs ${w.head_bytes_per_sample.toFixed(2)} in the head (${w.head_to_chunk.toFixed(1)}×); ` +
-      `${Math.round(w.rows_per_s).toLocaleString('en-US')} rows/s = ${Math.round(w.samples_per_s).toLocaleString('en-US')} samples/s compacted`]),
+      `${Math.round(w.rows_per_s).toLocaleString('en-US')} rows/s = ${Math.round(w.samples_per_s).toLocaleString('en-US')} samples/s compacted; ` +
+      (w.minute_bytes_per_row === null ? 'minute rollups stay in their table' : `its ${w.minute_rows_moved.toLocaleString('en-US')} minute rollup rows moved with it, ${w.minute_bytes_per_row.toFixed(1)} B a row`)]),
     ['  device rollups', `${r.rollups.devices} miners, ${r.rollups.days} days: minute row ${r.rollups.minute_table_bytes_per_row.toFixed(1)} B in the table, ` +
       `${r.rollups.minute_chunk_bytes_per_row.toFixed(1)} B in day chunks; hour row ${r.rollups.hour_table_bytes_per_row.toFixed(1)} B, ${r.rollups.hour_chunk_bytes_per_row.toFixed(1)} B in week chunks`],
   ];

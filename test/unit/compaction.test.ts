@@ -10,6 +10,8 @@ import { countChunkRows, createChunkGuard, decodeChunkRows, type ChunkGuard } fr
 import { createCompaction } from '../../server/store/compaction.js';
 import { createRetention } from '../../server/store/retention.js';
 import { queryHistory } from '../../server/store/history.js';
+import { minuteWindowsTable } from '../../server/store/minute-windows.js';
+import { chunkRows, rollupChunkColumns } from '../../server/store/rollup-chunks.js';
 import { DEVICE_KINDS, METRICS_BY_KIND, type DeviceKind } from '../../server/core/types.js';
 import { mulberry32 } from '../../server/sim/prng.js';
 import { smallSite, tempDir } from '../helpers/site.js';
@@ -77,13 +79,25 @@ function rawRows(db: Db, kind: DeviceKind): string[] {
   return out.sort();
 }
 
+/** Every device rollup row, wherever it is (the table, or a minute-windows row), as the table would hold it. */
 function rollups(db: Db): unknown[] {
-  return DEVICE_KINDS.flatMap((k) => ['minute', 'hour'].map((g) => db.prepare(`SELECT * FROM rollup_${k}_${g} ORDER BY bucket, device`).raw(true).all()));
+  return DEVICE_KINDS.flatMap((k) => ['minute', 'hour'].map((g) => {
+    const rows = db.prepare(`SELECT * FROM rollup_${k}_${g}`).raw(true).all() as (number | null)[][];
+    if (g === 'minute') {
+      const ncols = rollupChunkColumns(db, k, 'minute').length;
+      for (const [device, blob] of db.prepare(`SELECT device, blob FROM ${minuteWindowsTable(k)}`).raw(true).all() as [number, Uint8Array][]) {
+        for (const r of chunkRows(blob, ncols)) rows.push([r[0], device, ...r.slice(1)]);
+      }
+    }
+    return rows.sort((x, y) => (x[0] as number) - (y[0] as number) || (x[1] as number) - (y[1] as number));
+  }));
 }
 
+const windowRows = (db: Db): number => db.prepare(`SELECT count(*) FROM ${minuteWindowsTable('asic')}`).pluck().get() as number;
+
 function history(db: Db): unknown[] {
-  return ASICS.flatMap((id) => ['hashrate_ths', 'chip_temp_c', 'inlet_temp_c', 'fan_rpm'].map((metric) =>
-    queryHistory(db, model, { scope: `device:${id}`, metric, from: START - H, to: END + H, step_ms: 10_000 }, NOW)));
+  return ASICS.flatMap((id) => ['hashrate_ths', 'chip_temp_c', 'inlet_temp_c', 'fan_rpm'].flatMap((metric) => [10_000, 60_000, 300_000].map((step_ms) =>
+    queryHistory(db, model, { scope: `device:${id}`, metric, from: START - H, to: END + H, step_ms }, NOW))));
 }
 
 function same(a: Store, b: Store): void {
@@ -115,6 +129,10 @@ describe('raw compaction', () => {
       expect(w.ts[n - 1]).toBeLessThan(we);
       expect(we - ws).toBe(H);
     }
+    // each device's minute rollups of a compacted window moved with it: none left in the table there
+    expect(windowRows(a.db)).toBe(9);
+    expect(a.db.prepare('SELECT count(*) FROM rollup_asic_minute WHERE bucket < ?').pluck().get(START + 3 * H)).toBe(0);
+    expect(a.db.prepare('SELECT count(*) FROM rollup_asic_minute').pluck().get()).toBe(3 * 20);
     same(a, b);
     // a second pass has nothing to do
     expect(compactAll(a)).toEqual({ chunks: 0, rows: 0 });
@@ -150,6 +168,9 @@ describe('raw compaction', () => {
     expect(a.db.prepare('SELECT count(*) FROM samples_asic WHERE ts < ? AND device = ?').pluck().get(START + 2 * H, k)).toBeGreaterThan(300);
     expect(a.db.prepare('SELECT count(*) FROM chunk_inflating').pluck().get()).toBe(0);
     expect(a.guard.inflated()).toBe(1);
+    // its minute rows came back with it, for the triggers to update
+    expect(windowRows(a.db)).toBe(8);
+    expect(a.db.prepare('SELECT count(*) FROM rollup_asic_minute WHERE bucket < ? AND device = ?').pluck().get(START + 2 * H, k)).toBe(60);
     same(a, b);
     // an identical duplicate of a compacted row changes nothing anywhere
     const row = a.db.prepare('SELECT * FROM samples_asic WHERE device = ? AND ts = ?').get(k, START + H + 10_000) as Record<string, number | null>;
@@ -157,6 +178,27 @@ describe('raw compaction', () => {
     // the next pass compacts the reopened window again
     expect(compactAll(a).chunks).toBe(1);
     expect(a.db.prepare('SELECT count(*) FROM chunks_asic').pluck().get()).toBe(9);
+    expect(windowRows(a.db)).toBe(9);
+    same(a, b);
+    a.db.close();
+    b.db.close();
+    t.cleanup();
+  });
+
+  it('windows shorter than an hour leave the minute rollups in their table (an hour\'s extremes are recomputed from all its minutes)', () => {
+    const t = tempDir();
+    const a = open(join(t.dir, 'a.db'));
+    const b = open(join(t.dir, 'b.db'));
+    fill(a);
+    fill(b);
+    const half = { ...settings, compact_window_min: 30 };
+    const c = createCompaction(a.db, a.guard, half, { now: () => NOW });
+    for (let i = 0; i < 10_000 && !c.step().idle; i++);
+    expect(a.db.prepare('SELECT count(*) FROM chunks_asic').pluck().get()).toBe(3 * 7); // [5h, 8h30) closed 15 min before NOW
+    expect(windowRows(a.db)).toBe(0);
+    // a changed reading late into a compacted half hour: the hour's extremes as in the twin
+    const k = a.keys.get('M-01-01') as number;
+    for (const st of [a, b]) st.db.transaction(() => st.s.insert.asic(START + 40 * M, k, 0, rowValues('asic', { hashrate_ths: 0.5, power_w: 10 })))();
     same(a, b);
     a.db.close();
     b.db.close();
@@ -215,6 +257,16 @@ describe('raw compaction', () => {
     const got = queryHistory(a.db, model, { scope: 'device:M-01-01', metric: 'hashrate_ths', from: later - 48 * H, to: later - 47 * H, step_ms: 10_000 }, later);
     expect(got.source).toBe('raw');
     expect(got.points.filter(([, v]) => v !== null).length).toBeGreaterThan(300);
+    // the windows' minute rollups outlive their raw chunks, until device_minute_days (7) is past them too
+    expect(windowRows(a.db)).toBe(9);
+    const minutes = (at: number): number => queryHistory(a.db, model, { scope: 'device:M-01-01', metric: 'hashrate_ths', from: START, to: START + 3 * H, step_ms: 60_000 }, at)
+      .points.filter(([, v]) => v !== null).length;
+    expect(minutes(later)).toBe(180);
+    const week = START + H + 7 * D + M;
+    const r2 = createRetention(a.db, settings, { now: () => week, compactBudgetMs: 0 });
+    while (!r2.step().pass_complete);
+    expect(a.db.prepare(`SELECT DISTINCT window_start FROM ${minuteWindowsTable('asic')} ORDER BY 1`).pluck().all()).toEqual([START + H, START + 2 * H]);
+    expect(minutes(week)).toBe(119); // the window [6h, 7h) less its first minute, now past the cutoff
     a.db.close();
     t.cleanup();
   });
