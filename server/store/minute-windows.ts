@@ -100,8 +100,21 @@ export function createMinuteWindows(db: Db, kind: DeviceKind): MinuteWindows | n
   };
 }
 
+type WindowMinuteReader = (device: number, lo: number, hi: number) => (number | null)[][];
+// Per connection and kind, as history.ts caches its statements: a chart of a device asks once per series,
+// and the table lookup, the column list and the prepare were redone on every one.
+const readers = new WeakMap<Db, Map<DeviceKind, WindowMinuteReader | null>>();
+
 /** A device's minute rows in [lo, hi) from its window rows ([bucket, ...columns]), for history. */
-export function windowMinuteReader(db: Db, kind: DeviceKind): ((device: number, lo: number, hi: number) => (number | null)[][]) | null {
+export function windowMinuteReader(db: Db, kind: DeviceKind): WindowMinuteReader | null {
+  let byKind = readers.get(db);
+  if (byKind === undefined) readers.set(db, (byKind = new Map()));
+  let r = byKind.get(kind);
+  if (r === undefined) byKind.set(kind, (r = makeWindowMinuteReader(db, kind)));
+  return r;
+}
+
+function makeWindowMinuteReader(db: Db, kind: DeviceKind): WindowMinuteReader | null {
   const t = minuteWindowsTable(kind);
   if (!tableExists(db, t)) return null;
   const ncols = rollupChunkColumns(db, kind, 'minute').length;
