@@ -17,6 +17,7 @@ import type { Exposition } from './exposition/prometheus.js';
 import { requestLogger, type Logger } from './log.js';
 import type { RequestTracker } from './lifecycle/requests.js';
 import { ingestRouter, bodyErrorHandler } from './http/ingest.js';
+import type { ParsePool } from './ingest/parse-pool.js';
 import { apiRouter } from './http/api.js';
 import { historyRouter } from './http/history.js';
 import { alertsRouter } from './http/alerts.js';
@@ -37,6 +38,8 @@ export interface AppDeps {
   alerts: SiteAlerts;
   curtailments: Curtailments;
   pipeline: IngestPipeline;
+  /** ingest threads for large push bodies (absent: parsed on the main thread) */
+  parsePool?: ParsePool;
   exposition: Exposition;
   logger: Logger;
   requests: RequestTracker;
@@ -63,7 +66,7 @@ export function createApp(d: AppDeps): Express {
   }));
   app.use(ingestRateLimit(model.auth));
   app.use(requireRead(model.auth));
-  app.use(ingestRouter({ model, pipeline: d.pipeline, bodyBudget: createBodyBudget(d.maxBufferedBodyBytes), bodyTimeoutMs: d.bodyTimeoutMs }));
+  app.use(ingestRouter({ model, pipeline: d.pipeline, parsePool: d.parsePool, bodyBudget: createBodyBudget(d.maxBufferedBodyBytes), bodyTimeoutMs: d.bodyTimeoutMs }));
   app.use(apiRouter(d.hub));
   app.use(historyRouter(d.db, model));
   app.use(alertsRouter({ model, alerts: d.alerts, db: d.db, curtailmentScope: (id) => d.curtailments.scopeOf(id) }));

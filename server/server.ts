@@ -20,6 +20,7 @@ import { createSiteAlerts, type SiteAlerts } from './live/alerts.js';
 import { createCurtailments, type Curtailments } from './live/curtailments.js';
 import { prepareIndex } from './figures/site-index.js';
 import { createIngestPipeline, type IngestPipeline } from './ingest/pipeline.js';
+import { createParsePool, defaultParseThreads, type ParsePool } from './ingest/parse-pool.js';
 import { attachLive } from './realtime/live.js';
 import { createExposition, type Exposition } from './exposition/prometheus.js';
 import type { SchedulerHandle } from './collectors/types.js';
@@ -63,6 +64,8 @@ export interface ServerOptions {
   bodyTimeoutMs?: number;
   /** period of the live-view checkpoint a restart starts from (ms) */
   checkpointMs?: number;
+  /** threads that parse and validate large push bodies off the main thread (default: cores − 1, 1 to 4; 0: none) */
+  ingestThreads?: number;
 }
 
 export interface RunningServer {
@@ -73,6 +76,8 @@ export interface RunningServer {
   live: LiveState;
   hub: Hub;
   pipeline: IngestPipeline;
+  /** the ingest threads (absent with ingestThreads: 0) */
+  parsePool?: ParsePool;
   writer: Writer;
   exposition: Exposition;
   alerts: SiteAlerts;
@@ -153,9 +158,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   // it durable): a heartbeat lost to a power cut only starts the offline span up to 2 s earlier.
   background.every('heartbeat', HEARTBEAT_MS, () => background.runAsync('heartbeat', () => writer.exec([heartbeatStatement(Date.now())], { durable: false })), { unref: true });
 
+  const threads = opts.ingestThreads ?? defaultParseThreads();
+  const parsePool = threads > 0
+    ? createParsePool({ model, keys, threads, onError: (err) => logger.error({ err: err.message }, `ingest thread failed (its bodies are parsed on the main thread; replaced on the next one): ${err.message}`) })
+    : undefined;
   const requests = createRequestTracker();
   const app = createApp({
-    model, db, writer, integrity, hub, alerts, curtailments, pipeline, exposition, logger, requests,
+    model, db, writer, integrity, hub, alerts, curtailments, pipeline, parsePool, exposition, logger, requests,
     maxBufferedBodyBytes: opts.maxBufferedBodyBytes, bodyTimeoutMs: opts.bodyTimeoutMs,
     health: {
       restoring: restoring.message, lastStoreError: store.lastError, alertmanagers: () => notify?.notifier.problems() ?? [], remotes: () => remote?.remote.problems() ?? [],
@@ -180,7 +189,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   notify?.start({ background, active: () => alerts.active(), host: opts.host, port });
   return {
     url: localUrl(opts.host, port),
-    port, http, db, live, hub, pipeline, writer, exposition, alerts, curtailments, scheduler: collectors?.scheduler, io, restored: restoring.restored,
+    port, http, db, live, hub, pipeline, parsePool, writer, exposition, alerts, curtailments, scheduler: collectors?.scheduler, io, restored: restoring.restored,
     async close() {
       if (closed) return;
       closed = true;
@@ -192,6 +201,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       // Upgraded websockets are not among closeAllConnections()'s: socket.io closes them, then the server.
       http.closeAllConnections();
       await new Promise<void>((resolve) => void io.close(() => resolve()));
+      await parsePool?.close();
       background.run('rollups', () => scopeRollups.flush());
       await writer.close();
       await integrity?.stop();

@@ -9,8 +9,11 @@ import { DEVICE_KINDS, metricRangesOf } from './vocabulary.js';
 /** Readings stamped further ahead than this are a clock or unit fault (seconds sent as ms, …). */
 export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
 
-export interface ValidationContext {
-  devices: ReadonlyMap<string, DeviceModel>;
+/** What validation needs of a device: an ingest thread holds only this of the site model. */
+export type DeviceIdentity = Pick<DeviceModel, 'id' | 'kind'>;
+
+export interface ValidationContext<M extends DeviceIdentity = DeviceModel> {
+  devices: ReadonlyMap<string, M>;
   now: number;
   /** readings older than this are past raw retention: they would be deleted on arrival */
   oldest_ts: number;
@@ -60,7 +63,7 @@ export function parseTime(v: unknown): { ts: number } | { error: string } {
   return { error: 'expected epoch ms or an RFC 3339 time' };
 }
 
-function parseTs(v: unknown, ctx: ValidationContext): { ts: number } | { error: string } {
+function parseTs(v: unknown, ctx: ValidationContext<DeviceIdentity>): { ts: number } | { error: string } {
   if (v === undefined) return { ts: ctx.now };
   const t = parseTime(v);
   if ('error' in t) return t;
@@ -74,9 +77,9 @@ function parseTs(v: unknown, ctx: ValidationContext): { ts: number } | { error: 
  * Validates one raw reading (`raw` as received: JSON-parsed push or a collector's object).
  * Returns the typed reading, or null when nothing of it can be kept, plus every error by path.
  */
-export function validateReading(
-  raw: unknown, index: number, ctx: ValidationContext, field = 'readings',
-): { reading: Reading | null; model?: DeviceModel; errors: FieldError[] } {
+export function validateReading<M extends DeviceIdentity = DeviceModel>(
+  raw: unknown, index: number, ctx: ValidationContext<M>, field = 'readings',
+): { reading: Reading | null; model?: M; errors: FieldError[] } {
   // Paths are built only for errors: this runs for every reading of every push, and a string per
   // metric per reading was a large share of ingest's garbage.
   const at = (suffix: string): string => `${field}[${index}]${suffix}`;

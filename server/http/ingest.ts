@@ -1,8 +1,10 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { SiteModel } from '../core/types.js';
-import type { IngestPipeline } from '../ingest/pipeline.js';
+import type { IngestPipeline, IngestResult } from '../ingest/pipeline.js';
+import { PARSE_POOL_MIN_BYTES, type ParsePool, type ParseResult } from '../ingest/parse-pool.js';
+import { pushReadings } from '../ingest/push.js';
 import { bearerToken, matchToken } from './auth.js';
-import { NOT_A_PUSH, parseJsonBodyYielding } from './json.js';
+import { parseJsonBodyYielding } from '../ingest/json.js';
 import { createBodyBudget, readBody, DEFAULT_BODY_TIMEOUT_MS, type BodyBudget, type BodyError } from './body.js';
 
 export interface IngestRouteOptions {
@@ -17,6 +19,8 @@ export interface IngestRouteOptions {
   bodyBudget?: BodyBudget;
   /** how long a body may take to arrive in full (408 beyond) */
   bodyTimeoutMs?: number;
+  /** ingest threads that parse and validate large bodies off the main thread (absent: all on it) */
+  parsePool?: ParsePool;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
@@ -70,41 +74,39 @@ export function ingestRouter(opts: IngestRouteOptions): Router {
         res.status(err.status ?? 400).json({ error: err.message });
         return;
       }
-      const result = await parseJsonBodyYielding(body);
-      if (!result.ok) {
-        res.status(400).json(result.field === undefined ? { error: result.error } : { error: result.error, field: result.field });
+      const answer = async (submit: () => Promise<IngestResult>): Promise<void> => {
+        try {
+          const result = await submit();
+          res.status(200).json({
+            accepted: result.accepted,
+            rejected: result.rejected.map((e) => ({ index: e.index, field: e.path, error: `${e.path}: ${e.error}` })),
+          });
+        } catch (e) {
+          const err = e as Error;
+          opts.onStoreError?.(err);
+          res.status(503).set('Retry-After', '5').json({ error: `store unavailable, nothing of this batch was stored: ${err.message}` });
+        }
+      };
+      if (opts.parsePool !== undefined && body.length >= PARSE_POOL_MIN_BYTES) {
+        // A thread that failed (or threw) answers nothing: the body is parsed here instead, as if there were no pool.
+        const r: ParseResult | null = await opts.parsePool.parse(body, maxReadings).catch(() => null);
+        if (r !== null && r.ok) return answer(() => opts.pipeline.submitValidated(r));
+        if (r !== null && r.status !== 500) {
+          res.status(r.status).json(r.field === undefined ? { error: r.error } : { error: r.error, field: r.field });
+          return;
+        }
+      }
+      const parsed = await parseJsonBodyYielding(body);
+      if (!parsed.ok) {
+        res.status(400).json(parsed.field === undefined ? { error: parsed.error } : { error: parsed.error, field: parsed.field });
         return;
       }
-      const parsed = result.value;
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-        res.status(400).json({ error: NOT_A_PUSH });
+      const shape = pushReadings(parsed.value, maxReadings);
+      if (!shape.ok) {
+        res.status(shape.status).json({ error: shape.error });
         return;
       }
-      const extra = Object.keys(parsed).filter((k) => k !== 'readings');
-      if (extra.length > 0) {
-        res.status(400).json({ error: `${extra[0]}: unknown field (expected {"readings": [...]})` });
-        return;
-      }
-      const readings = (parsed as { readings?: unknown }).readings;
-      if (!Array.isArray(readings)) {
-        res.status(400).json({ error: 'readings: expected an array' });
-        return;
-      }
-      if (readings.length > maxReadings) {
-        res.status(413).json({ error: `readings: ${readings.length} readings in one body, at most ${maxReadings}` });
-        return;
-      }
-      try {
-        const result = await opts.pipeline.submit(readings);
-        res.status(200).json({
-          accepted: result.accepted,
-          rejected: result.rejected.map((e) => ({ index: e.index, field: e.path, error: `${e.path}: ${e.error}` })),
-        });
-      } catch (e) {
-        const err = e as Error;
-        opts.onStoreError?.(err);
-        res.status(503).set('Retry-After', '5').json({ error: `store unavailable, nothing of this batch was stored: ${err.message}` });
-      }
+      return answer(() => opts.pipeline.submit(shape.readings));
     },
   );
   return router;

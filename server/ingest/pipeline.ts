@@ -1,5 +1,7 @@
 import type { DeviceKind, SiteModel } from '../core/types.js';
-import { validateReading, type FieldError, type RejectReason } from '../core/validate.js';
+import type { FieldError, RejectReason } from '../core/validate.js';
+import { validateSlice } from './batch.js';
+import { readValidated, type ValidatedRows } from './validated.js';
 import type { LiveState } from '../live/state.js';
 import type { StoredReading, Writer } from '../store/writer.js';
 
@@ -23,6 +25,18 @@ export interface IngestPipeline {
    * store could not commit: then nothing of the batch was acknowledged.
    */
   submit(raws: readonly unknown[]): Promise<IngestResult>;
+  /**
+   * The same for readings validated already by an ingest thread (parse-thread.ts, the same validateSlice):
+   * committed, applied and counted as submit's are.
+   */
+  submitValidated(v: ValidatedBody): Promise<IngestResult>;
+}
+
+/** An ingest thread's answer for one body's readings. */
+export interface ValidatedBody {
+  rows: ValidatedRows;
+  errors: FieldError[];
+  samples: number;
 }
 
 export function createIngestPipeline(opts: {
@@ -41,45 +55,47 @@ export function createIngestPipeline(opts: {
   const now = opts.now ?? Date.now;
   const rawRetentionMs = model.retention.raw_hours * 3_600_000;
 
+  const deviceOfKey: (string | undefined)[] = [];
+  for (const [id, key] of keys) deviceOfKey[key] = id;
+
+  /** Commits the rows, then (only then) applies them to the live view, tells the listeners and counts. */
+  async function commit(rows: StoredReading[], errors: FieldError[], samples: number): Promise<IngestResult> {
+    await writer.write(rows);
+    // Committed: now they may go live. Writes settle in commit order, so the live view sees them in that
+    // order too (the live state itself orders by timestamp: live/state.ts).
+    for (const r of rows) live.apply(r.reading);
+    if (rows.length > 0) {
+      opts.changed?.();
+      opts.committed?.(rows);
+    }
+    counters?.samples(samples);
+    if (counters && errors.length > 0) {
+      const byReason = new Map<RejectReason, number>();
+      for (const e of errors) byReason.set(e.reason, (byReason.get(e.reason) ?? 0) + 1);
+      for (const [reason, n] of byReason) counters.rejected(reason, n);
+    }
+    return { accepted: rows.length, rejected: errors };
+  }
+
   return {
     async submit(raws) {
       const t = now();
       const ctx = { devices: model.devices, now: t, oldest_ts: t - rawRetentionMs };
       const rows: StoredReading[] = [];
-      const errors: FieldError[] = [];
-      let samples = 0;
+      const out = { errors: [] as FieldError[], samples: 0, add: (kind: DeviceKind, key: number, reading: StoredReading['reading']) => void rows.push({ reading, kind, key }) };
       // In slices that yield to the loop between them: validating 50,000 readings in one go held the loop
       // 80-200 ms on this shared 2-core box; a slice of 2,000 is 3-8 ms, so /healthz and other pushes get
       // their turns. Small batches (collectors, most pushes) are one slice and never wait.
       for (let start = 0; start < raws.length; start += VALIDATE_SLICE) {
         if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-        const end = Math.min(raws.length, start + VALIDATE_SLICE);
-        for (let i = start; i < end; i++) {
-          const r = validateReading(raws[i], i, ctx);
-          for (const e of r.errors) errors.push(e);
-          if (r.reading === null || r.model === undefined) continue;
-          const key = keys.get(r.model.id);
-          if (key === undefined) continue; // registered at startup with the model: cannot happen
-          rows.push({ reading: r.reading, kind: r.model.kind as DeviceKind, key });
-          // Counted without Object.keys(): no array per reading on the hot path.
-          for (const _ in r.reading.metrics) samples++;
-        }
+        validateSlice(raws, start, Math.min(raws.length, start + VALIDATE_SLICE), ctx, keys, out);
       }
-      await writer.write(rows);
-      // Committed: now they may go live. Writes settle in commit order, so the live view sees them in that
-      // order too (the live state itself orders by timestamp: live/state.ts).
-      for (const r of rows) live.apply(r.reading);
-      if (rows.length > 0) {
-        opts.changed?.();
-        opts.committed?.(rows);
-      }
-      counters?.samples(samples);
-      if (counters && errors.length > 0) {
-        const byReason = new Map<RejectReason, number>();
-        for (const e of errors) byReason.set(e.reason, (byReason.get(e.reason) ?? 0) + 1);
-        for (const [reason, n] of byReason) counters.rejected(reason, n);
-      }
-      return { accepted: rows.length, rejected: errors };
+      return commit(rows, out.errors, out.samples);
+    },
+    submitValidated(v) {
+      const rows: StoredReading[] = [];
+      readValidated(v.rows, deviceOfKey, (kind, key, reading) => void rows.push({ reading, kind, key }));
+      return commit(rows, v.errors, v.samples);
     },
   };
 }

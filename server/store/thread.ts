@@ -41,15 +41,24 @@ const THREAD_SOURCES = ['server/store/store-thread.ts', 'server/store/packed.ts'
  * (the CLI, the bench) it is the sibling file.
  */
 export function storeThreadEntry(): string {
-  const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.js')) return join(dirname(here), 'store-thread.js');
+  return compiledThreadEntry(import.meta.url, 'server/store/store-thread.ts', THREAD_SOURCES);
+}
+
+/**
+ * The compiled form of a worker thread's entry `source` (a path from the package root), checked against
+ * the sources it runs as storeThreadEntry() says; `caller` is the asking module's import.meta.url.
+ */
+export function compiledThreadEntry(caller: string, source: string, sources: readonly string[]): string {
+  const here = fileURLToPath(caller);
+  const rel = source.replace(/\.ts$/, '.js');
+  if (here.endsWith('.js')) return join(packageRoot(), 'dist', rel);
   const root = packageRoot();
-  const built = join(root, 'dist', 'server', 'store', 'store-thread.js');
-  if (!existsSync(built)) throw new Error(`${built} is missing: the store's writer thread runs compiled JS; run \`npm run build\``);
-  for (const src of THREAD_SOURCES) {
+  const built = join(root, 'dist', rel);
+  if (!existsSync(built)) throw new Error(`${built} is missing: a worker thread runs compiled JS; run \`npm run build\``);
+  for (const src of sources) {
     const out = join(root, 'dist', src.replace(/\.ts$/, '.js'));
     if (!existsSync(out) || statSync(join(root, src)).mtimeMs > statSync(out).mtimeMs) {
-      throw new Error(`${out} is older than ${src}: the store's writer thread runs compiled JS; run \`npm run build\``);
+      throw new Error(`${out} is older than ${src}: a worker thread runs compiled JS; run \`npm run build\``);
     }
   }
   return built;

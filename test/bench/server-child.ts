@@ -8,10 +8,10 @@ import { benchSite, type BenchSiteOptions } from './site.js';
 
 async function main(): Promise<void> {
   const [optsJson, dbPath] = process.argv.slice(2);
-  const site = JSON.parse(optsJson) as BenchSiteOptions & { tick_ms?: number; port?: number };
+  const site = JSON.parse(optsJson) as BenchSiteOptions & { tick_ms?: number; port?: number; ingest_threads?: number };
   const model = benchSite(site);
   const server = await startServer({
-    model, dbPath, port: site.port ?? 0, host: '127.0.0.1', tickMs: site.tick_ms ?? 1000, collectors: false,
+    model, dbPath, port: site.port ?? 0, host: '127.0.0.1', tickMs: site.tick_ms ?? 1000, collectors: false, ingestThreads: site.ingest_threads,
     // pino JSON lines: the request log (level 30) would be thousands of lines; warnings and errors show.
     log: (line) => {
       // /readyz answers 503 while the restart phase's server restores, and the bench asks every 20 ms.

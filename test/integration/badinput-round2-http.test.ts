@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { startServer, type RunningServer } from '../../server/server.js';
 import { countSamples } from '../../server/store/samples.js';
 import { packageRoot } from '../../server/store/paths.js';
-import { parseJsonBody } from '../../server/http/json.js';
+import { parseJsonBody } from '../../server/ingest/json.js';
 import { SMALL_SITE_YAML, smallSite, tempDir, TOKEN } from '../helpers/site.js';
 import { HEALTHZ_MAX_MS, watchHealthz } from '../helpers/health.js';
 

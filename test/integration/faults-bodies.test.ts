@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { startServer, type RunningServer } from '../../server/server.js';
 import { smallSite, tempDir, TOKEN } from '../helpers/site.js';
-import { NOT_A_PUSH, parseJsonBody, parseJsonBodyYielding } from '../../server/http/json.js';
+import { NOT_A_PUSH, parseJsonBody, parseJsonBodyYielding } from '../../server/ingest/json.js';
 import { HEALTHZ_MAX_MS, watchHealthz } from '../helpers/health.js';
 
 const MiB = 1024 * 1024;
