@@ -8,6 +8,7 @@ import type { Server as IoServer } from 'socket.io';
 import type { SiteModel } from './core/types.js';
 import type { Db } from './store/db.js';
 import { openStore } from './store/open.js';
+import type { IntegrityMonitor } from './store/integrity.js';
 import { runRetryingBusy } from './store/busy.js';
 import type { Writer } from './store/writer.js';
 import { createScopeRollups, registerScopes, scopeNames } from './store/rollups.js';
@@ -25,7 +26,7 @@ import { attachLive } from './realtime/live.js';
 import { createExposition, type Exposition } from './exposition/prometheus.js';
 import type { SchedulerHandle } from './collectors/types.js';
 import { createLogger, type Logger } from './log.js';
-import { createBackgroundTasks } from './lifecycle/background.js';
+import { createBackgroundTasks, type BackgroundTasks } from './lifecycle/background.js';
 import { createRequestTracker } from './lifecycle/requests.js';
 import { startRestore } from './lifecycle/restore.js';
 import { startCollectors, type RunningCollectors } from './lifecycle/collectors.js';
@@ -109,6 +110,19 @@ function localUrl(listenHost: string | undefined, port: number): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
+/** The ingest threads, or none with 0. A thread that fails leaves its bodies to the main thread. */
+function startParsePool(threads: number, model: SiteModel, keys: ReadonlyMap<string, number>, logger: Logger): ParsePool | undefined {
+  if (threads <= 0) return undefined;
+  const onError = (err: Error) => logger.error({ err: err.message }, `ingest thread failed (its bodies are parsed on the main thread; replaced on the next one): ${err.message}`);
+  return createParsePool({ model, keys, threads, onError });
+}
+
+/** PRAGMA quick_check once now and then every `everyMs`, on its own connection and thread. */
+function scheduleIntegrityChecks(integrity: IntegrityMonitor, background: BackgroundTasks, everyMs: number): void {
+  background.run('integrity_check', () => integrity.check());
+  background.every('integrity_check', everyMs, () => integrity.check(), { unref: true });
+}
+
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const { model } = opts;
   const logger = opts.logger ?? createLogger({ sink: opts.log });
@@ -158,10 +172,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   // it durable): a heartbeat lost to a power cut only starts the offline span up to 2 s earlier.
   background.every('heartbeat', HEARTBEAT_MS, () => background.runAsync('heartbeat', () => writer.exec([heartbeatStatement(Date.now())], { durable: false })), { unref: true });
 
-  const threads = opts.ingestThreads ?? defaultParseThreads();
-  const parsePool = threads > 0
-    ? createParsePool({ model, keys, threads, onError: (err) => logger.error({ err: err.message }, `ingest thread failed (its bodies are parsed on the main thread; replaced on the next one): ${err.message}`) })
-    : undefined;
+  const parsePool = startParsePool(opts.ingestThreads ?? defaultParseThreads(), model, keys, logger);
   const requests = createRequestTracker();
   const app = createApp({
     model, db, writer, integrity, hub, alerts, curtailments, pipeline, parsePool, exposition, logger, requests,
@@ -179,10 +190,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     http.listen(opts.port ?? 8080, opts.host ?? '0.0.0.0', () => resolve());
   });
   background.every('alerts_save', opts.alertsSaveMs ?? 10_000, () => void runRetryingBusy(background, 'alerts_save', () => alerts.save()));
-  if (integrity !== null) {
-    background.run('integrity_check', () => integrity.check());
-    background.every('integrity_check', opts.integrityCheckMs ?? 3_600_000, () => integrity.check(), { unref: true });
-  }
+  if (integrity !== null) scheduleIntegrityChecks(integrity, background, opts.integrityCheckMs ?? 3_600_000);
   if (opts.collectors ?? true) collectors = startCollectors({ model, pipeline, live, exposition, logger });
 
   const port = (http.address() as AddressInfo).port;
