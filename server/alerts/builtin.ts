@@ -31,9 +31,11 @@ const curtailed = (d: DeviceStatus, ctx: EvalContext): boolean =>
 
 /**
  * The device's nameplate figures: its own overrides, else its model's catalogue entry. The model the site
- * model names wins; the status's model stands in when the site model names none.
+ * model names wins; the status's model stands in when the site model names none. The tick's statuses
+ * carry them resolved (`nameplate`, from the site index): the lookup by id below was 14 % of the tick.
  */
 function figuresOf(d: DeviceStatus, ctx: EvalContext): EffectiveFigures {
+  if (d.nameplate !== undefined) return d.nameplate;
   const dm = ctx.model.devices.get(d.id);
   const model = dm?.model ?? d.model;
   return effectiveFigures(ctx.model.catalogue, dm !== undefined && dm.model === model ? dm : { ...dm, model });
@@ -84,7 +86,7 @@ export function defaultRules(opts: DefaultRuleOptions = {}): AlertRule[] {
       op: '>=', threshold: 1, clear: 1, for_ms: 2 * MINUTE_MS,
       // A miner whose every pool is dead is not at fault: PoolDead speaks for all of them at once (issue 19).
       applies: (d, ctx) => d.health !== 'down' && !curtailed(d, ctx) && !allPoolsDead(d.pools),
-      value: (d) => ((d.reason ?? '').split(', ').includes(NOT_HASHING) ? 1 : 0),
+      value: (d) => (d.reason !== undefined && d.reason.split(', ').includes(NOT_HASHING) ? 1 : 0),
       detail: (d) => d.reason ?? null,
       summary: '{id} answers but is not hashing ({detail})',
     },

@@ -7,6 +7,7 @@
 export { DEVICE_KINDS, METRICS_BY_KIND, METRIC_RANGES } from './vocabulary.js';
 export type { DeviceKind, MetricName, MetricOf } from './vocabulary.js';
 import type { DeviceKind, MetricName } from './vocabulary.js';
+import type { EffectiveFigures } from './catalogue.js';
 // Curtailment events' types (issue 16) are declared in their own module and re-exported with the rest.
 export type {
   CurtailmentFigures, CurtailmentPhase, CurtailmentSettings, CurtailmentTarget, CurtailmentView, CurtailmentWindow,
@@ -313,6 +314,11 @@ export interface DeviceStatus {
   curtailed?: boolean;
   /** the miner's pools as of its latest pool report (absent: never reported) */
   pools?: PoolEntry[];
+  /**
+   * Its nameplate figures as the site index resolved them (config override, else catalogue): set by the
+   * tick's visitor (figures/devices.ts) so the alert rules need no lookup by id; absent in API answers.
+   */
+  nameplate?: EffectiveFigures;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -341,6 +347,12 @@ export interface LiveInput {
   offline?: readonly { from: number; to: number }[];
   /** miners and mining racks inside an active curtailment event (ids): curtailed, not faults */
   curtailed?: ReadonlySet<string>;
+  /**
+   * `devices`' entries by DeviceRef.ord (figures/site-index.ts liveByRef), when the caller keeps one: the
+   * figures and alert passes read every device each tick, and a 100,000-key map lookup per device was the
+   * largest single cost of both (hub bench profile). Absent: looked up in `devices`.
+   */
+  byRef?: readonly (DeviceLive | undefined)[];
 }
 
 // ---------------------------------------------------------------------------------------------------

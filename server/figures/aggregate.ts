@@ -5,7 +5,7 @@ import type { AggregateFigures, HealthCounts, LiveInput } from '../core/types.js
 import { emptyHealthCounts, mergeHealth } from './health.js';
 import { emptyUtil, mergeUtil, utilFigures, type UtilAcc } from './utilisation.js';
 import { jPerTh, pue, pueDataFault, wPerGpu } from './power.js';
-import { healthOf, metric } from './device-reading.js';
+import { healthOf, liveOf, metric } from './device-reading.js';
 import type { DeviceRef, SiteIndex } from './site-index.js';
 
 /** Sums that fold racks into halls and halls into the site. */
@@ -54,7 +54,7 @@ export function mergeAcc(into: Acc, from: Acc): void {
 }
 /** Health of loose devices (meters, loop devices) into counts. */
 export function countExtras(input: LiveInput, refs: DeviceRef[], counts: HealthCounts): void {
-  for (const ref of refs) counts[healthOf(input, ref, input.devices.get(ref.id)).health]++;
+  for (const ref of refs) counts[healthOf(input, ref, liveOf(input, ref)).health]++;
 }
 
 /** A facility power figure, or why there is none (the first half of a PUE's reason). */

@@ -10,6 +10,11 @@ export function maxOf(a: number | null, b: number | null | undefined): number | 
   return a === null || b > a ? b : a;
 }
 
+/** The device's live entry: by its place when the input carries byRef, else by id. */
+export function liveOf(input: LiveInput, ref: DeviceRef): DeviceLive | undefined {
+  return input.byRef !== undefined ? input.byRef[ref.ord] : input.devices.get(ref.id);
+}
+
 export function metric(live: DeviceLive | undefined, k: keyof DeviceLive['metrics']): number | null {
   const v = live?.metrics[k];
   return v === undefined ? null : v;

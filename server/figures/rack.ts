@@ -7,7 +7,7 @@ import { addGpu, addMiner, utilFigures } from './utilisation.js';
 import { feedCheck, headroomW, loadRatio, pduPowerW, rackPower } from './power.js';
 import { airDeltaTC } from './cooling.js';
 import { ashraeState, TEMP_NEAR_LIMIT_C } from './bands.js';
-import { healthOf, maxOf, metric, nominalOf } from './device-reading.js';
+import { healthOf, liveOf, maxOf, metric, nominalOf } from './device-reading.js';
 import type { Acc } from './aggregate.js';
 import type { RackIndex } from './site-index.js';
 
@@ -41,7 +41,7 @@ export function rackFigures(input: LiveInput, ri: RackIndex, acc: Acc): RackFigu
   };
 
   for (const ref of ri.devices) {
-    const live = input.devices.get(ref.id);
+    const live = liveOf(input, ref);
     const h = healthOf(input, ref, live).health;
     health[h]++;
     const down = h === 'down';

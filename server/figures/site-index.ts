@@ -2,17 +2,21 @@
 // building. Devices grouped by rack, racks by hall and loop, meters by scope; each device's nominal hashrate
 // resolved once.
 
-import type { CoolingLoopModel, DeviceKind, DeviceModel, HallModel, RackModel, SiteModel } from '../core/types.js';
-import { effectiveFigures } from '../core/catalogue.js';
+import type { CoolingLoopModel, DeviceKind, DeviceLive, DeviceModel, HallModel, RackModel, SiteModel } from '../core/types.js';
+import { effectiveFigures, type EffectiveFigures } from '../core/catalogue.js';
 
 export interface DeviceRef {
   id: string;
+  /** its place in `SiteIndex.devices` (0, 1, …): where LiveInput.byRef holds its live entry */
+  ord: number;
   kind: DeviceKind;
   model: DeviceModel;
   /** config override, else catalogue; null when unknown (sensors, unknown models) */
   nominal_ths: number | null;
   /** the chip (asic) or GPU temperature limit: config override, else catalogue; null when unknown */
   max_temp_c: number | null;
+  /** all its nameplate figures (nominal_ths and max_temp_c are two of them) */
+  nameplate: EffectiveFigures;
   rack?: string;
   hall?: string;
 }
@@ -51,7 +55,7 @@ export function prepareIndex(model: SiteModel): SiteIndex {
   const devices = new Map<string, DeviceRef>();
   const ref = (d: DeviceModel, rack?: string, hall?: string): DeviceRef => {
     const fig = effectiveFigures(model.catalogue, d);
-    const r: DeviceRef = { id: d.id, kind: d.kind, model: d, nominal_ths: fig.nominal_ths, max_temp_c: fig.max_temp_c };
+    const r: DeviceRef = { id: d.id, ord: devices.get(d.id)?.ord ?? devices.size, kind: d.kind, model: d, nominal_ths: fig.nominal_ths, max_temp_c: fig.max_temp_c, nameplate: fig };
     const rk = rack ?? d.rack;
     const hl = hall ?? d.hall;
     if (rk !== undefined) r.rack = rk;
@@ -103,6 +107,16 @@ export function prepareIndex(model: SiteModel): SiteIndex {
     else site_extras.push(r);
   }
   return { model, halls, racks, loops, site_meters, site_extras, devices };
+}
+
+/**
+ * Every indexed device's live entry by `ord`, for LiveInput.byRef: valid as long as the map's entries are
+ * the same objects (the live state updates them in place and never replaces one: live/state.ts).
+ */
+export function liveByRef(index: SiteIndex, devices: ReadonlyMap<string, DeviceLive>): (DeviceLive | undefined)[] {
+  const out = new Array<DeviceLive | undefined>(index.devices.size);
+  for (const r of index.devices.values()) out[r.ord] = devices.get(r.id);
+  return out;
 }
 
 const indexCache = new WeakMap<SiteModel, SiteIndex>();

@@ -7,7 +7,7 @@ import { computePass, type FiguresPass } from '../figures/compute.js';
 import { createEnergyWindow, recordEnergy } from '../figures/energy.js';
 import { deviceStatus, deviceStatuses } from '../figures/devices.js';
 import { createDayLedger, recordDay, type DayLedger } from '../figures/economics-day.js';
-import { prepareIndex, type SiteIndex } from '../figures/site-index.js';
+import { liveByRef, prepareIndex, type SiteIndex } from '../figures/site-index.js';
 import type { LiveState } from './state.js';
 import { createCoalescer, loopTimer, type SetTimer } from './coalescer.js';
 
@@ -206,6 +206,8 @@ export function createHub(opts: {
   const staleAfterMs = opts.staleAfterMs ?? 60_000;
   const layout = buildLayout(model);
   const index = opts.index ?? prepareIndex(model);
+  // The live state's entries are updated in place, never replaced: one lookup each, here, for every pass.
+  const byRef = liveByRef(index, live.devices);
   const energy = createEnergyWindow();
   const day = opts.day ?? createDayLedger(model.economics?.timezone ?? 'UTC', now());
   const emitter = new EventEmitter<HubEvents>();
@@ -219,7 +221,7 @@ export function createHub(opts: {
 
   const input = (): LiveInput => {
     const t = now();
-    return { model, devices: live.devices, now: t, stale_after_ms: staleAfterMs, offline: opts.offline?.(), curtailed: opts.curtailments?.curtailed(t) };
+    return { model, devices: live.devices, byRef, now: t, stale_after_ms: staleAfterMs, offline: opts.offline?.(), curtailed: opts.curtailments?.curtailed(t) };
   };
   let sentCurtailments: CurtailmentView[] = [];
   let pass: FiguresPass = computePass(input(), energy, index, day);

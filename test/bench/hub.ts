@@ -66,7 +66,7 @@ export function benchHub(opts: { devices: number; rounds: number; push_readings?
     revision: () => 1,
   };
   const hub = createHub({ model, live, alerts, index, now });
-  const input = (): LiveInput => ({ model, devices: live.devices, now: t, stale_after_ms: 60_000 });
+  const input = (): LiveInput => hub.input();
   const step = () => void (t += 1000);
   hub.tick();
   const figures_ms = timed(opts.rounds, () => { step(); computeFigures(input(), undefined, index); });
