@@ -65,7 +65,7 @@ export interface ServerOptions {
   bodyTimeoutMs?: number;
   /** period of the live-view checkpoint a restart starts from (ms) */
   checkpointMs?: number;
-  /** threads that parse and validate large push bodies off the main thread (default: cores − 1, 1 to 4; 0: none) */
+  /** threads that parse and validate large push bodies off the main thread (default: cores − 2, 0 to 4; 0: none) */
   ingestThreads?: number;
 }
 

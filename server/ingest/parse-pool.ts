@@ -46,9 +46,16 @@ export const PARSE_POOL_MIN_BYTES = 16 * 1024;
 /** Source files whose compiled form the thread runs (a stale dist/ would run old code). */
 const THREAD_SOURCES = ['server/ingest/parse-thread.ts', 'server/ingest/parse-pool.ts', 'server/ingest/batch.ts', 'server/ingest/json.ts', 'server/ingest/push.ts', 'server/ingest/validated.ts', 'server/core/validate.ts', 'server/core/pools.ts', 'server/core/vocabulary.ts', 'server/core/types.ts', 'server/store/samples.ts'];
 
-/** One thread fewer than the machine has cores (the main thread and the writer need theirs), at least one. */
+/**
+ * Two threads fewer than the machine has cores, up to 4: the main thread and the writer need a core each,
+ * so a 2-core machine gets none. Measured there (2026-12-06, once the tick had halved and the writer thread
+ * was the busier one at ~80 %): the peers ingest was a wash (median ~330 k samples/s without against ~308 k
+ * with one, 4 runs each, interleaved), the scale bench's HTTP ingest was slower with one (289 k against
+ * 340-365 k), and peak RSS rose with it (783 MB against 629-690 in that phase; 1,061 against 714 in the
+ * interval phase, the full bench against a run of that phase alone).
+ */
 export function defaultParseThreads(): number {
-  return Math.max(1, Math.min(4, availableParallelism() - 1));
+  return Math.max(0, Math.min(4, availableParallelism() - 2));
 }
 
 interface Slot {
