@@ -126,6 +126,8 @@ export interface PeersBench {
   batch: number;
   rounds: number;
   raw_sqlite: RateFigure & { batch: number };
+  /** the same inserts without the device rollup triggers (scale.ts rawInsert, rollups: false) */
+  raw_sqlite_without_rollups: RateFigure & { batch: number };
   ingest: { floorwatch: IngestFigure; victoria_metrics: IngestFigure | null };
   at_rest: AtRestFigure[];
   kill: { devices: number; floorwatch: KillFigure; victoria_metrics: KillFigure | null };
@@ -518,6 +520,7 @@ async function peersSection(o: PeersOptions): Promise<PeersBench> {
   const racks = model.halls.reduce((n, h) => n + h.racks.length, 0);
   o.log(`peers: raw SQLite baseline, ${o.raw_duration_s} s of ${o.batch}-row transactions`);
   const raw_sqlite = rawInsert(model, join(o.dir, 'raw.db'), { duration_s: o.raw_duration_s, batch: o.batch });
+  const raw_sqlite_without_rollups = rawInsert(model, join(o.dir, 'raw-no-rollups.db'), { duration_s: o.raw_duration_s, batch: o.batch, rollups: false });
 
   o.log(`peers: ingest, ${model.devices.size} devices, ${o.clients} clients, ${o.batch} readings a body, ${o.rounds} rotated rounds of ${o.sweeps} sweeps`);
   const peers = [await startFloorwatch(o.devices, join(o.dir, 'ingest.db'))];
@@ -550,6 +553,7 @@ async function peersSection(o: PeersOptions): Promise<PeersBench> {
     victoria_metrics: vm ? { binary: VICTORIA_METRICS, version } : { skipped: `${VICTORIA_METRICS} not found` },
     site: { devices: model.devices.size, racks }, clients: o.clients, batch: o.batch, rounds: o.rounds,
     raw_sqlite,
+    raw_sqlite_without_rollups,
     ingest: { floorwatch: fw, victoria_metrics: peer },
     at_rest,
     kill: { devices: killModel.devices.size, floorwatch: fwKill, victoria_metrics: vmKill },
@@ -582,6 +586,7 @@ export function peersRows(r: PeersBench | { error: string }): [string, string][]
     head,
     ['  ingest', `${both(`${fmt(fi.samples_per_s)} samples/s`, vi === null ? null : `${fmt(vi.samples_per_s)}`, r.ratios.ingest_samples_per_s)} (median of ${r.rounds} rotated rounds, ${fmt(r.site.devices)} devices, ${r.clients} clients, ${r.batch} readings a body; ${fi.failed_bodies + (vi?.failed_bodies ?? 0)} bodies failed)`],
     ['  raw SQLite (baseline)', `${fmt(r.raw_sqlite.samples_per_s)} samples/s (${r.raw_sqlite.batch}-row transactions); Floorwatch ${fmt(r.to_raw.floorwatch * 100, 1)} % of it${r.to_raw.victoria_metrics === null ? '' : `, VictoriaMetrics ${fmt(r.to_raw.victoria_metrics * 100, 1)} %`}`],
+    ['    without rollup triggers', `${fmt(r.raw_sqlite_without_rollups.samples_per_s)} samples/s: the device minute and hour triggers are ${fmt((1 - r.raw_sqlite.samples_per_s / r.raw_sqlite_without_rollups.samples_per_s) * 100)} % of a row's insert`],
     ['  CPU a million samples', both(`${fmt(fi.cpu_s_per_million_samples, 2)} s (${fmt(fi.cpu_cores, 2)} cores)`, vi === null ? null : `${fmt(vi.cpu_s_per_million_samples, 2)} s (${fmt(vi.cpu_cores, 2)} cores)`, r.ratios.cpu_s_per_million_samples)],
   ];
   for (const a of r.at_rest) {

@@ -245,10 +245,17 @@ export async function startServerChild(site: BenchSiteOptions & { port?: number 
 // ---------------------------------------------------------------------------------------------------
 // Phases
 
-/** The baseline: the project's sample layout filled straight through better-sqlite3, one transaction per batch. */
-export function rawInsert(model: SiteModel, dbPath: string, opts: { duration_s: number; batch: number }): ScaleResults['raw_insert'] {
+/**
+ * The baseline: the project's sample layout filled straight through better-sqlite3, one transaction per
+ * batch, the device rollup triggers firing as they do in the server. `rollups: false` drops those triggers
+ * first (this file only): what the raw rows alone cost, the figure a store without per-row rollups is held to.
+ */
+export function rawInsert(model: SiteModel, dbPath: string, opts: { duration_s: number; batch: number; rollups?: boolean }): ScaleResults['raw_insert'] {
   const db = openDatabase(dbPath);
   try {
+    if (opts.rollups === false) {
+      for (const t of db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name LIKE 'samples\\_%' ESCAPE '\\'").pluck().all() as string[]) db.exec(`DROP TRIGGER "${t}"`);
+    }
     const keys = registerDevices(db, model.devices.values());
     const asics = [...model.devices.values()].filter((d) => d.kind === 'asic');
     const rows = asics.map((d, i) => ({ key: keys.get(d.id)!, values: rowValues('asic', benchMetrics('asic', i)) }));

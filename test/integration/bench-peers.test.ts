@@ -4,6 +4,7 @@
 // machine without it fails here (scripts/test-deps.sh installs it, as `npm test` and CI do), since a skip
 // would hide the half of the section that compares.
 import { afterAll, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../../server/store/paths.js';
@@ -66,6 +67,18 @@ describe('bench peers section (Floorwatch against VictoriaMetrics), tiny', () =>
       expect(Number.isFinite(x.cpu_s_per_million_samples) && x.cpu_s_per_million_samples > 0).toBe(true);
     }
     expect(r.raw_sqlite.samples_per_s).toBeGreaterThan(0);
+    expect(r.raw_sqlite_without_rollups.samples_per_s).toBeGreaterThan(0);
+    // The two baselines differ only by the rollup triggers: one file has device minute rows, the other none.
+    const minuteRows = (file: string) => {
+      const db = new Database(join(t.dir, file), { readonly: true });
+      try {
+        return db.prepare('SELECT count(*) FROM rollup_asic_minute').pluck().get() as number;
+      } finally {
+        db.close();
+      }
+    };
+    expect(minuteRows('raw.db')).toBeGreaterThan(0);
+    expect(minuteRows('raw-no-rollups.db')).toBe(0);
     expect(Number.isFinite(r.ratios.ingest_samples_per_s!)).toBe(true);
     expect(Number.isFinite(r.ratios.cpu_s_per_million_samples!)).toBe(true);
 
