@@ -15,7 +15,7 @@ export interface DeviceRef {
   nominal_ths: number | null;
   /** the chip (asic) or GPU temperature limit: config override, else catalogue; null when unknown */
   max_temp_c: number | null;
-  /** all its nameplate figures (nominal_ths and max_temp_c are two of them) */
+  /** all its nameplate figures (the two above are copies, flat on the ref for the figures' per-device loop) */
   nameplate: EffectiveFigures;
   rack?: string;
   hall?: string;

@@ -95,6 +95,7 @@ export function createLiveState(model: SiteModel, opts: LiveStateOptions = {}): 
   const devices = new Map<string, DeviceLive>();
   const tracks = new Map<string, Track>();
   for (const d of model.devices.values()) {
+    // Made once and only ever updated in place: the hub reads them by place (site-index.ts liveByRef).
     devices.set(d.id, { model: d, ts: null, metrics: {} });
     const cols = METRICS_BY_KIND[d.kind] as readonly MetricName[];
     const n = cols.length;
